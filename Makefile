@@ -1,0 +1,42 @@
+# The two commands of the README: `make demo` and `make test`. Both work on a fresh machine
+# with Python 3.11: they create .venv and install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB ?= sqlite:///leerid-demo.db
+
+.PHONY: demo test lint typecheck pytest bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	LEERID_DATABASE_URL=$(DEMO_DB) $(BIN)/leerid-sim db upgrade
+	LEERID_DATABASE_URL=$(DEMO_DB) $(BIN)/leerid-sim seed demo
+	LEERID_DATABASE_URL=$(DEMO_DB) $(BIN)/leerid-sim demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest -W error -n 2 --dist loadgroup
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache leerid-demo.db*

@@ -1,0 +1,35 @@
+"""The LeerID datastore: the only package that touches the database.
+
+It hands out frozen records and a few named errors; ORM rows never leave it.
+"""
+
+from datastore.errors import AlreadyExists, Conflict, DatastoreError, FixtureError, NotFound
+from datastore.hashing import Argon2Parameters, PasswordHashing, sha256_hex, verify_sha256
+from datastore.records import (
+    ATTRIBUTES,
+    AccountRecord,
+    ClientRecord,
+    EnrolmentFacts,
+    ProtocolRecord,
+    ReleaseFacts,
+)
+from datastore.store import Datastore
+
+__all__ = [
+    "ATTRIBUTES",
+    "AccountRecord",
+    "AlreadyExists",
+    "Argon2Parameters",
+    "ClientRecord",
+    "Conflict",
+    "Datastore",
+    "DatastoreError",
+    "EnrolmentFacts",
+    "FixtureError",
+    "NotFound",
+    "PasswordHashing",
+    "ProtocolRecord",
+    "ReleaseFacts",
+    "sha256_hex",
+    "verify_sha256",
+]

@@ -1,0 +1,58 @@
+"""Engines for SQLite and PostgreSQL, set up as DECISIONS.md 4 asks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+__all__ = ["make_engine", "normalise_url"]
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` URLs, the only PostgreSQL driver we install."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Engine:
+    """Create an engine: SQLite in WAL mode with a busy timeout, PostgreSQL with a sized pool."""
+    url = normalise_url(url)
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+            raise ValueError("an in-memory SQLite database cannot be shared; use a file")
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, **kwargs
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling is switched off so that ``_sqlite_begin`` decides.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # Writers take the write lock up front (BEGIN IMMEDIATE) so they queue on the busy timeout
+    # instead of failing with "database is locked" when a read transaction tries to upgrade;
+    # readers begin deferred and run beside them (WAL).
+    if connection.get_execution_options().get("sqlite_immediate"):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,82 @@
+"""Hashes of secrets at rest.
+
+- People's passwords: argon2id (RFC 9106), parameters configurable and stored in each hash;
+  a hash made with weaker parameters is re-hashed on the next successful login.
+- Client secrets, codes, tokens and session ids are random and long already: SHA-256 is enough
+  and keeps the token endpoint fast (DECISIONS.md 1). They are compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+__all__ = [
+    "OWASP_MINIMUM",
+    "Argon2Parameters",
+    "PasswordHashing",
+    "sha256_hex",
+    "verify_sha256",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Argon2Parameters:
+    """argon2id cost parameters: memory in KiB, iterations, parallelism."""
+
+    memory_cost: int = 19_456
+    time_cost: int = 2
+    parallelism: int = 1
+
+
+# OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
+OWASP_MINIMUM = Argon2Parameters()
+
+
+class PasswordHashing:
+    """argon2id hashing with a dummy verification for unknown users (constant timing)."""
+
+    def __init__(self, parameters: Argon2Parameters = OWASP_MINIMUM) -> None:
+        self.parameters = parameters
+        self._hasher = PasswordHasher(
+            time_cost=parameters.time_cost,
+            memory_cost=parameters.memory_cost,
+            parallelism=parameters.parallelism,
+        )
+        self._dummy_hash = self._hasher.hash("not a password of anyone")
+
+    def hash(self, password: str) -> str:
+        """A fresh argon2id hash (PHC string, parameters and salt included)."""
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """True when ``password`` matches; an unknown user (``None``) costs the same time."""
+        try:
+            return self._hasher.verify(password_hash or self._dummy_hash, password) and (
+                password_hash is not None
+            )
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash was made with other parameters than the configured ones."""
+        try:
+            return self._hasher.check_needs_rehash(password_hash)
+        except InvalidHashError:
+            return True
+
+
+def sha256_hex(value: str) -> str:
+    """SHA-256 of a random secret (client secret, code, token, session id), as hex."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def verify_sha256(value: str, expected_hex: str | None) -> bool:
+    """Compare a secret with its stored SHA-256 in constant time."""
+    if expected_hex is None:
+        return False
+    return hmac.compare_digest(sha256_hex(value), expected_hex)

@@ -1,0 +1,140 @@
+"""Frozen records: what the datastore hands out. ORM rows never leave the package."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ATTRIBUTES",
+    "AccountRecord",
+    "ClientRecord",
+    "EnrolmentFacts",
+    "ProtocolRecord",
+    "ReleaseFacts",
+]
+
+# The closed vocabulary of protocol attributes (seed 000/001 art. 3, seed 002 for klas).
+ATTRIBUTES: tuple[str, ...] = (
+    "leer_id_uuid",
+    "account_uuid",
+    "historiek_account_uuid",
+    "naam",
+    "voornaam",
+    "instellingsnummer",
+    "klas",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """A login account of a pupil or a staff member."""
+
+    id: int
+    account_uuid: str
+    username: str
+    password_hash: str
+    is_temporary: bool
+    status: str
+    pupil_id: int | None
+    staff_id: int | None
+    naam: str
+    voornaam: str
+
+    @property
+    def is_staff(self) -> bool:
+        return self.staff_id is not None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolRecord:
+    """A protocol between DOV and a service provider (article 3 lists its attributes)."""
+
+    reference: str
+    attributes: tuple[str, ...]
+    purpose: str
+    disclosure_legal_basis: str
+    processing_legal_basis: str
+    retention_days: int
+    inactive_account_deletion_days: int | None
+    status: str
+    signed_on: dt.date | None
+    source_document: str | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRecord:
+    """An OIDC client with its application, organisation and protocol."""
+
+    id: int
+    client_id: str
+    name: str
+    application_id: int
+    application_key: str
+    application_name: str
+    organisation: str
+    redirect_uris: tuple[str, ...]
+    post_logout_redirect_uris: tuple[str, ...]
+    token_endpoint_auth_method: str
+    extra_auth_methods: tuple[str, ...]
+    secret_hash: str | None
+    jwks: dict[str, Any] | None
+    grant_types: tuple[str, ...]
+    id_token_signed_response_alg: str
+    claim_dialect: str
+    class_sharing_integrated: bool
+    backchannel_logout_uri: str | None
+    sector_identifier: str | None
+    staff_only: bool
+    protocol: ProtocolRecord | None
+
+    @property
+    def is_public(self) -> bool:
+        return self.token_endpoint_auth_method == "none"
+
+    @property
+    def auth_methods(self) -> tuple[str, ...]:
+        """Every client authentication method the client may use at the token endpoint."""
+        return (self.token_endpoint_auth_method, *self.extra_auth_methods)
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentFacts:
+    """One enrolment of the pupil, with what release needs about its school and class."""
+
+    instellingsnummer: str
+    school_name: str
+    start_date: dt.date
+    end_date: dt.date | None
+    class_sharing_active: bool
+    # The most specific (sub)class the pupil is placed in (DECISIONS.md 15), and its ancestors.
+    klas: str | None
+    class_ids: tuple[int, ...]
+
+    def current_on(self, day: dt.date) -> bool:
+        """True when the enrolment runs on ``day`` (end date inclusive)."""
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseFacts:
+    """Everything attribute release needs about one account for one client's application."""
+
+    account: AccountRecord
+    leer_id_uuid: str | None
+    has_insz: bool
+    historiek_account_uuids: tuple[str, ...]
+    enrolments: tuple[EnrolmentFacts, ...]
+    # The application's visibility: to this pupil, to these class ids, to these schools.
+    visible_to_pupil: bool
+    visible_class_ids: frozenset[int] = field(default_factory=frozenset)
+    visible_instellingsnummers: frozenset[str] = field(default_factory=frozenset)

@@ -1,0 +1,61 @@
+"""The provider's settings: environment variables with the ``LEERID_`` prefix."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEMO_ADMIN_TOKEN", "ProviderSettings"]
+
+# Only in demo mode (``leerid-sim demo``) does the admin token default to this (DECISIONS.md 24).
+DEMO_ADMIN_TOKEN = "leerid-admin-demo"  # noqa: S105 - a documented demo value, not a secret
+
+
+class ProviderSettings(BaseSettings):
+    """Settings of the identity provider (the ACM role). See README "Configuration"."""
+
+    model_config = SettingsConfigDict(env_prefix="LEERID_", extra="ignore")
+
+    host: str = "localhost"
+    port: int = Field(default=8000, ge=1, le=65535)
+    issuer: str = "http://localhost:8000/op"
+    database_url: str = "sqlite:///leerid.db"
+    admin_token: SecretStr | None = None
+    demo_mode: bool = False
+
+    code_ttl_seconds: int = Field(default=30, ge=1)
+    session_ttl_seconds: int = Field(default=7200, ge=60)
+    access_token_ttl_seconds: int = Field(default=600, ge=30)
+    id_token_ttl_seconds: int = Field(default=600, ge=30)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    # How long a login page (its CSRF token and pending authorization request) stays valid.
+    login_ttl_seconds: int = Field(default=1800, ge=60)
+    # A retired signing key stays in the JWKS this long after rotation (longest token lifetime).
+    key_retention_seconds: int = Field(default=24 * 3600, ge=60)
+
+    # argon2id parameters for people's passwords (OWASP minimum by default).
+    argon2_memory_kib: int = Field(default=19_456, ge=8)
+    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_parallelism: int = Field(default=1, ge=1)
+
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    backchannel_logout_timeout_seconds: float = Field(default=2.0, gt=0)
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_has_no_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("the issuer must be an http(s) URL")
+        return value.rstrip("/")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies get ``Secure`` when the issuer is served over https."""
+        return self.issuer.startswith("https://")
+
+    def effective_admin_token(self) -> str | None:
+        """The admin token, or the demo token in demo mode, or ``None`` (admin API refused)."""
+        if self.admin_token is not None and self.admin_token.get_secret_value():
+            return self.admin_token.get_secret_value()
+        return DEMO_ADMIN_TOKEN if self.demo_mode else None

@@ -1,0 +1,1 @@
+"""Sub-commands of ``leerid-sim``; each module has ``register(subparsers)``."""
