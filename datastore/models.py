@@ -11,7 +11,7 @@ periods, protocol signature dates) are plain dates.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -57,7 +57,9 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(dt.UTC)
 
-    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -67,7 +69,7 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: dict[Any, Any] = {dt.datetime: UtcDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UtcDateTime}
 
 
 # --------------------------------------------------------------------------- the school world
@@ -128,9 +130,7 @@ class Pupil(Base):
 
     __tablename__ = "pupils"
     __table_args__ = (
-        CheckConstraint(
-            "leer_id_uuid IS NULL OR insz IS NOT NULL", name="leer_id_uuid_needs_insz"
-        ),
+        CheckConstraint("leer_id_uuid IS NULL OR insz IS NOT NULL", name="leer_id_uuid_needs_insz"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,9 +160,7 @@ class Account(Base):
 
     __tablename__ = "accounts"
     __table_args__ = (
-        CheckConstraint(
-            "(pupil_id IS NULL) <> (staff_id IS NULL)", name="pupil_xor_staff"
-        ),
+        CheckConstraint("(pupil_id IS NULL) <> (staff_id IS NULL)", name="pupil_xor_staff"),
         CheckConstraint("status IN ('active', 'disabled')", name="status"),
     )
 
@@ -236,7 +234,7 @@ class BeheerderGrant(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
 
 
-# --------------------------------------------------------------------------- providers and protocols
+# ---------------------------------------------------------------- providers and protocols
 
 
 class Organisation(Base):
@@ -255,9 +253,7 @@ class Application(Base):
     __table_args__ = (UniqueConstraint("organisation_id", "name", name="organisation_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE")
-    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     # A stable, URL-friendly key for fixtures and the admin API ("ididdit", "klasapp").
     key: Mapped[str] = mapped_column(String(80), unique=True)
@@ -270,9 +266,7 @@ class Protocol(Base):
     """
 
     __tablename__ = "protocols"
-    __table_args__ = (
-        CheckConstraint("status IN ('active', 'suspended', 'ended')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('active', 'suspended', 'ended')", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(
@@ -380,7 +374,9 @@ class AuthSession(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     id_hash: Mapped[str] = mapped_column(String(64), unique=True)
     sid: Mapped[str] = mapped_column(String(64), unique=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
     auth_time: Mapped[dt.datetime]
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
@@ -440,7 +436,9 @@ class Token(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(10))
     client_id: Mapped[str] = mapped_column(String(120))
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("auth_sessions.id", ondelete="SET NULL"), index=True
     )

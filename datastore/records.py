@@ -99,7 +99,7 @@ class ClientRecord:
 
     @property
     def is_public(self) -> bool:
-        return self.token_endpoint_auth_method == "none"
+        return self.token_endpoint_auth_method == "none"  # noqa: S105 - a method name
 
     @property
     def auth_methods(self) -> tuple[str, ...]:

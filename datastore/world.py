@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from datastore.errors import NotFound
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["WorldRepository"]
 
 
-def _account_query():  # type: ignore[no-untyped-def]
+def _account_query() -> Select[Account, str, str]:
     return (
         select(
             Account,
@@ -163,7 +163,7 @@ class WorldRepository:
             return _release_facts(session, account_id, application_id)
 
 
-def _client_query():  # type: ignore[no-untyped-def]
+def _client_query() -> Select[Client, Application, Organisation, Protocol]:
     return (
         select(Client, Application, Organisation, Protocol)
         .join(Application, Application.id == Client.application_id)
@@ -212,17 +212,16 @@ def _release_facts(session: Session, account_id: int, application_id: int) -> Re
     )
     school_ids = {e.school_id for e, *_ in enrolment_rows}
     class_ids = {cid for facts in enrolments for cid in facts.class_ids}
+    targets: list[ColumnElement[bool]] = [Visibility.pupil_id == pupil.id]
+    if class_ids:
+        targets.append(Visibility.class_id.in_(class_ids))
+    if school_ids:
+        targets.append(Visibility.school_id.in_(school_ids))
     visibility = session.execute(
         select(Visibility.pupil_id, Visibility.class_id, School.instellingsnummer)
         .outerjoin(School, School.id == Visibility.school_id)
         .where(Visibility.application_id == application_id)
-        .where(
-            or_(
-                Visibility.pupil_id == pupil.id,
-                Visibility.class_id.in_(class_ids) if class_ids else False,
-                Visibility.school_id.in_(school_ids) if school_ids else False,
-            )
-        )
+        .where(or_(false(), *targets))
     ).all()
     return ReleaseFacts(
         account=account,

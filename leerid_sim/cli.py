@@ -78,8 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, DatastoreError | ValueError | OSError):
             print(f"leerid-sim {args.command}: error: {exc}", file=sys.stderr)
             return 2
-        print(f"leerid-sim {args.command}: internal error: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
+        print(
+            f"leerid-sim {args.command}: internal error: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -24,7 +24,9 @@ def database_url(args: argparse.Namespace) -> str:
     """The database URL from ``--database-url``, the environment or the default."""
     url: str = args.database_url or os.environ.get("LEERID_DATABASE_URL") or "sqlite:///leerid.db"
     if not url.startswith(("sqlite:", "postgresql", "postgres:")):
-        raise CommandError(f"unsupported database URL {redact_url(url)!r}: use sqlite or postgresql")
+        raise CommandError(
+            f"unsupported database URL {redact_url(url)!r}: use sqlite or postgresql"
+        )
     return url
 
 

@@ -1,0 +1,320 @@
+"""The privacy log (who received which personal data, when, on which basis) and protocol events.
+
+A privacy-log entry names attributes, never their values (seed 000/001 art. 6).
+Entries that belong to a token are written in the token's own transaction with
+``add_privacy_entries``; the repository writes the others in a transaction of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from datastore.models import Event, PrivacyLogEntry
+
+if TYPE_CHECKING:
+    from datastore.store import Datastore
+
+__all__ = [
+    "CHANNELS",
+    "EventRecord",
+    "LogRepository",
+    "Page",
+    "PrivacyLogRecord",
+    "PrivacyRelease",
+    "add_event",
+    "add_privacy_entries",
+]
+
+CHANNELS = ("id_token", "userinfo", "introspection")
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyRelease:
+    """One release to be logged: attribute names only, never values."""
+
+    client_id: str
+    organisation: str
+    protocol_reference: str
+    account_uuid: str
+    attributes: tuple[str, ...]
+    legal_basis: str
+    purpose: str
+    channel: str
+    retention_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyLogRecord:
+    """A privacy-log entry as stored."""
+
+    id: int
+    at: dt.datetime
+    client_id: str
+    organisation: str
+    protocol_reference: str
+    account_uuid: str
+    attributes: tuple[str, ...]
+    legal_basis: str
+    purpose: str
+    channel: str
+    retention_days: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "client_id": self.client_id,
+            "organisation": self.organisation,
+            "protocol": self.protocol_reference,
+            "account_uuid": self.account_uuid,
+            "attributes": list(self.attributes),
+            "legal_basis": self.legal_basis,
+            "purpose": self.purpose,
+            "channel": self.channel,
+            "retention_days": self.retention_days,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A protocol event: what happened, to whom, and for a failure the exact reason."""
+
+    id: int
+    at: dt.datetime
+    type: str
+    outcome: str
+    client_id: str | None
+    account_uuid: str | None
+    error: str | None
+    reason: str | None
+    detail: dict[str, Any] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "type": self.type,
+            "outcome": self.outcome,
+            "client_id": self.client_id,
+            "account_uuid": self.account_uuid,
+            "error": self.error,
+            "reason": self.reason,
+            "detail": self.detail,
+        }
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing, newest first, with the total that matched."""
+
+    items: tuple[T, ...]
+    total: int
+    offset: int
+    limit: int
+
+
+def add_privacy_entries(
+    session: Session, at: dt.datetime, releases: Sequence[PrivacyRelease]
+) -> None:
+    """Add privacy-log entries inside the caller's transaction (the token's own)."""
+    for release in releases:
+        if release.channel not in CHANNELS:
+            raise ValueError(f"unknown privacy-log channel {release.channel!r}")
+        session.add(
+            PrivacyLogEntry(
+                at=at,
+                client_id=release.client_id,
+                organisation=release.organisation,
+                protocol_reference=release.protocol_reference,
+                account_uuid=release.account_uuid,
+                attributes=list(release.attributes),
+                legal_basis=release.legal_basis,
+                purpose=release.purpose,
+                channel=release.channel,
+                retention_days=release.retention_days,
+            )
+        )
+
+
+def add_event(
+    session: Session,
+    at: dt.datetime,
+    type_: str,
+    outcome: str,
+    *,
+    client_id: str | None = None,
+    account_uuid: str | None = None,
+    error: str | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Add a protocol event inside the caller's transaction."""
+    session.add(
+        Event(
+            at=at,
+            type=type_,
+            outcome=outcome,
+            client_id=client_id,
+            account_uuid=account_uuid,
+            error=error,
+            reason=reason,
+            detail=detail,
+        )
+    )
+
+
+def _privacy_record(row: PrivacyLogEntry) -> PrivacyLogRecord:
+    return PrivacyLogRecord(
+        id=row.id,
+        at=row.at,
+        client_id=row.client_id,
+        organisation=row.organisation,
+        protocol_reference=row.protocol_reference,
+        account_uuid=row.account_uuid,
+        attributes=tuple(row.attributes),
+        legal_basis=row.legal_basis,
+        purpose=row.purpose,
+        channel=row.channel,
+        retention_days=row.retention_days,
+    )
+
+
+def _event_record(row: Event) -> EventRecord:
+    return EventRecord(
+        id=row.id,
+        at=row.at,
+        type=row.type,
+        outcome=row.outcome,
+        client_id=row.client_id,
+        account_uuid=row.account_uuid,
+        error=row.error,
+        reason=row.reason,
+        detail=row.detail,
+    )
+
+
+class LogRepository:
+    """Writing and reading the privacy log and the protocol events."""
+
+    def __init__(self, store: Datastore) -> None:
+        self._store = store
+
+    def write_privacy(self, releases: Sequence[PrivacyRelease]) -> None:
+        """Log releases that belong to no new token (UserInfo, introspection)."""
+        if not releases:
+            return
+        with self._store.write() as session:
+            add_privacy_entries(session, self._store.clock.now(), releases)
+
+    def record_event(
+        self,
+        type_: str,
+        outcome: str,
+        *,
+        client_id: str | None = None,
+        account_uuid: str | None = None,
+        error: str | None = None,
+        reason: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a protocol event in a transaction of its own."""
+        with self._store.write() as session:
+            add_event(
+                session,
+                self._store.clock.now(),
+                type_,
+                outcome,
+                client_id=client_id,
+                account_uuid=account_uuid,
+                error=error,
+                reason=reason,
+                detail=detail,
+            )
+
+    def privacy_entries(
+        self,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        client_id: str | None = None,
+        account_uuid: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> Page[PrivacyLogRecord]:
+        """Privacy-log entries matching every filter given, newest first."""
+        conditions = []
+        if since is not None:
+            conditions.append(PrivacyLogEntry.at >= since)
+        if until is not None:
+            conditions.append(PrivacyLogEntry.at < until)
+        if client_id is not None:
+            conditions.append(PrivacyLogEntry.client_id == client_id)
+        if account_uuid is not None:
+            conditions.append(PrivacyLogEntry.account_uuid == account_uuid)
+        with self._store.read() as session:
+            total = session.scalar(
+                select(func.count()).select_from(PrivacyLogEntry).where(*conditions)
+            )
+            rows = session.scalars(
+                select(PrivacyLogEntry)
+                .where(*conditions)
+                .order_by(PrivacyLogEntry.at.desc(), PrivacyLogEntry.id.desc())
+                .offset(offset)
+                .limit(limit)
+            ).all()
+        return Page(tuple(_privacy_record(r) for r in rows), total or 0, offset, limit)
+
+    def events(
+        self,
+        *,
+        type_: str | None = None,
+        client_id: str | None = None,
+        account_uuid: str | None = None,
+        outcome: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> Page[EventRecord]:
+        """Recent protocol events matching every filter given, newest first."""
+        conditions = []
+        if type_ is not None:
+            conditions.append(Event.type == type_)
+        if client_id is not None:
+            conditions.append(Event.client_id == client_id)
+        if account_uuid is not None:
+            conditions.append(Event.account_uuid == account_uuid)
+        if outcome is not None:
+            conditions.append(Event.outcome == outcome)
+        with self._store.read() as session:
+            total = session.scalar(select(func.count()).select_from(Event).where(*conditions))
+            rows = session.scalars(
+                select(Event)
+                .where(*conditions)
+                .order_by(Event.at.desc(), Event.id.desc())
+                .offset(offset)
+                .limit(limit)
+            ).all()
+        return Page(tuple(_event_record(r) for r in rows), total or 0, offset, limit)
+
+    def purge_privacy(self, now: dt.datetime) -> int:
+        """Delete privacy-log entries older than their retention; returns how many."""
+        with self._store.write() as session:
+            rows = session.execute(
+                select(PrivacyLogEntry.id, PrivacyLogEntry.at, PrivacyLogEntry.retention_days)
+            ).all()
+            expired = [r.id for r in rows if r.at + dt.timedelta(days=r.retention_days) < now]
+            for start in range(0, len(expired), 500):
+                session.execute(
+                    delete(PrivacyLogEntry).where(
+                        PrivacyLogEntry.id.in_(expired[start : start + 500])
+                    )
+                )
+        return len(expired)
