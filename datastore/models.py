@@ -366,6 +366,20 @@ class SigningKey(Base):
     expires_at: Mapped[dt.datetime | None]
 
 
+class ProviderSecret(Base):
+    """A random server secret shared by every worker (pairwise ``sub`` key, login-form signing).
+
+    Made once, race-safe, on first use; never leaves the provider.
+    """
+
+    __tablename__ = "provider_secrets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+
+
 class AuthSession(Base):
     """A server-side SSO session (the login cookie holds a random id; we keep its SHA-256)."""
 
@@ -537,6 +551,29 @@ class DropFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[dt.datetime]
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SchoolloketSession(Base):
+    """A server-side session of the Schoolloket (the cookie holds a random id; we keep its SHA-256).
+
+    Before login it holds the pending authorization request (state, nonce, PKCE verifier);
+    after login the staff account and the ID token (the logout hint).
+    """
+
+    __tablename__ = "schoolloket_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    login_state: Mapped[str | None] = mapped_column(String(64))
+    login_nonce: Mapped[str | None] = mapped_column(String(64))
+    code_verifier: Mapped[str | None] = mapped_column(String(128))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    id_token: Mapped[str | None] = mapped_column(Text)
 
 
 # --------------------------------------------------------------------------- control state
