@@ -39,11 +39,13 @@ class Datastore:
 
     def _init_repositories(self) -> None:
         # Imported here: the repositories import this module for typing only.
+        from datastore.admin import AdminRepository
         from datastore.logs import LogRepository
         from datastore.world import WorldRepository
 
         self.world = WorldRepository(self)
         self.logs = LogRepository(self)
+        self.admin = AdminRepository(self)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

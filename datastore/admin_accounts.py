@@ -1,0 +1,125 @@
+"""Admin changes to login accounts (pupils' and staff's). Password hashes never leave."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from datastore.admin_base import AdminBase, InvalidField, UnknownReference
+from datastore.admin_records import AdminAccount
+from datastore.errors import AlreadyExists
+from datastore.models import Account, Pupil, Staff
+
+__all__ = ["AccountAdmin"]
+
+
+def account_record(account: Account) -> AdminAccount:
+    return AdminAccount(
+        id=account.id,
+        account_uuid=account.account_uuid,
+        username=account.username,
+        kind="pupil" if account.pupil_id is not None else "staff",
+        pupil_id=account.pupil_id,
+        staff_id=account.staff_id,
+        is_temporary=account.is_temporary,
+        status=account.status,
+        created_at=account.created_at,
+        changed_at=account.changed_at,
+    )
+
+
+class AccountAdmin(AdminBase):
+    """Accounts, by username or account_uuid."""
+
+    def accounts(
+        self, *, kind: str | None = None, offset: int = 0, limit: int = 100
+    ) -> list[AdminAccount]:
+        with self._store.read() as session:
+            query = select(Account).order_by(Account.id).offset(offset).limit(limit)
+            if kind == "pupil":
+                query = query.where(Account.pupil_id.is_not(None))
+            elif kind == "staff":
+                query = query.where(Account.staff_id.is_not(None))
+            return [account_record(a) for a in session.scalars(query).all()]
+
+    def account(self, key: str) -> AdminAccount:
+        """An account by username or account_uuid."""
+        with self._store.read() as session:
+            return account_record(self._account(session, key))
+
+    def create_account(self, values: Mapping[str, Any], password_hash: str) -> AdminAccount:
+        with self._change() as session:
+            pupil_id = values.get("pupil_id")
+            staff_id = values.get("staff_id")
+            if (pupil_id is None) == (staff_id is None):
+                raise InvalidField("pupil_id", "give exactly one of pupil_id and staff_id")
+            if pupil_id is not None and session.get(Pupil, pupil_id) is None:
+                raise UnknownReference("pupil_id", f"no pupil with id {pupil_id}")
+            if staff_id is not None and session.get(Staff, staff_id) is None:
+                raise UnknownReference("staff_id", f"no staff member with id {staff_id}")
+            account = self._add_account(
+                session, values, password_hash, pupil_id=pupil_id, staff_id=staff_id
+            )
+            return account_record(account)
+
+    def update_account(
+        self, key: str, values: Mapping[str, Any], password_hash: str | None = None
+    ) -> AdminAccount:
+        with self._change() as session:
+            account = self._account(session, key)
+            username = values.get("username")
+            if username is not None and username != account.username:
+                self._unique_username(session, username)
+                account.username = username
+            for field in ("status", "is_temporary"):
+                if values.get(field) is not None:
+                    setattr(account, field, values[field])
+            if password_hash is not None:
+                account.password_hash = password_hash
+                # A new password is a change that matters for distribution (seed 002).
+                account.changed_at = self._store.clock.now()
+                account.distributed_at = None
+            session.flush()
+            return account_record(account)
+
+    def delete_account(self, key: str) -> None:
+        with self._change() as session:
+            session.delete(self._account(session, key))
+
+    def _add_account(
+        self,
+        session: Session,
+        values: Mapping[str, Any],
+        password_hash: str,
+        *,
+        pupil_id: int | None = None,
+        staff_id: int | None = None,
+    ) -> Account:
+        self._unique_username(session, values["username"])
+        account_uuid = values.get("account_uuid") or str(uuid.uuid4())
+        if session.scalar(select(Account.id).where(Account.account_uuid == account_uuid)):
+            raise AlreadyExists(f"account_uuid {account_uuid} is taken")
+        now = self._store.clock.now()
+        account = Account(
+            account_uuid=account_uuid,
+            username=values["username"],
+            password_hash=password_hash,
+            pupil_id=pupil_id,
+            staff_id=staff_id,
+            is_temporary=bool(values.get("is_temporary", False)),
+            status=values.get("status") or "active",
+            created_at=now,
+            changed_at=now,
+        )
+        session.add(account)
+        session.flush()
+        return account
+
+    @staticmethod
+    def _unique_username(session: Session, username: str) -> None:
+        if session.scalar(select(Account.id).where(Account.username == username)) is not None:
+            raise AlreadyExists(f"username {username!r} is taken")

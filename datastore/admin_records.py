@@ -1,0 +1,205 @@
+"""Frozen records of the admin API: what the world looks like, never a password or secret hash.
+
+References to other things are by natural key where one exists (a school's instellingsnummer,
+an application's key, an account's username), so that a listing reads without a second lookup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "AdminAccount",
+    "AdminApplication",
+    "AdminAssignment",
+    "AdminClass",
+    "AdminClient",
+    "AdminEnrolment",
+    "AdminGrant",
+    "AdminOrganisation",
+    "AdminProtocol",
+    "AdminPupil",
+    "AdminSchool",
+    "AdminStaff",
+    "AdminVisibility",
+    "ClassSharingAcceptanceRecord",
+    "ClassSharingState",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AdminSchool:
+    id: int
+    instellingsnummer: str
+    name: str
+    admin_package: str
+    class_sharing_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AdminClass:
+    id: int
+    school: str
+    name: str
+    parent: str | None
+    parent_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminPupil:
+    id: int
+    naam: str
+    voornaam: str
+    insz: str | None
+    leer_id_uuid: str | None
+    historiek_account_uuids: tuple[str, ...]
+    accounts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AdminAccount:
+    id: int
+    account_uuid: str
+    username: str
+    kind: str
+    pupil_id: int | None
+    staff_id: int | None
+    is_temporary: bool
+    status: str
+    created_at: dt.datetime
+    changed_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AdminEnrolment:
+    id: int
+    pupil_id: int
+    school: str
+    klas: str | None
+    start_date: dt.date
+    end_date: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminStaff:
+    id: int
+    naam: str
+    voornaam: str
+    email: str | None
+    accounts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AdminAssignment:
+    """A director's assignment (directeursopdracht)."""
+
+    id: int
+    staff_id: int
+    school: str
+    sent: bool
+    start_date: dt.date
+    end_date: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminGrant:
+    """The LeerID-beheerder role of a staff member at a school."""
+
+    id: int
+    staff_id: int
+    school: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdminOrganisation:
+    id: int
+    name: str
+    applications: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AdminApplication:
+    id: int
+    key: str
+    name: str
+    organisation: str
+    client_ids: tuple[str, ...]
+    has_protocol: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AdminClient:
+    """A registered client. ``client_secret`` is filled only in the answer to its creation."""
+
+    id: int
+    client_id: str
+    application: str
+    name: str
+    redirect_uris: tuple[str, ...]
+    post_logout_redirect_uris: tuple[str, ...]
+    token_endpoint_auth_method: str
+    extra_auth_methods: tuple[str, ...]
+    grant_types: tuple[str, ...]
+    id_token_signed_response_alg: str
+    claim_dialect: str
+    class_sharing_integrated: bool
+    backchannel_logout_uri: str | None
+    sector_identifier: str | None
+    staff_only: bool
+    jwks: dict[str, Any] | None
+    has_secret: bool
+    client_secret: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminProtocol:
+    """A protocol between DOV and a service provider, keyed by its application."""
+
+    id: int
+    application: str
+    organisation: str
+    reference: str
+    attributes: tuple[str, ...]
+    purpose: str
+    disclosure_legal_basis: str
+    processing_legal_basis: str
+    retention_days: int
+    inactive_account_deletion_days: int | None
+    status: str
+    signed_on: dt.date | None
+    status_changed_at: dt.datetime | None
+    source_document: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminVisibility:
+    """An application made visible to a pupil, a (sub)class or a whole school."""
+
+    id: int
+    application: str
+    target: str
+    pupil_id: int | None
+    school: str | None
+    klas: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ClassSharingAcceptanceRecord:
+    protocol_version: str
+    accepted_at: dt.datetime
+    accepted_by_staff_id: int | None
+    stopped_at: dt.datetime | None
+    stopped_by_staff_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClassSharingState:
+    """Whether a school shares class information, and the acceptances of its protocol."""
+
+    school: str
+    admin_package: str
+    active: bool
+    acceptances: tuple[ClassSharingAcceptanceRecord, ...]
