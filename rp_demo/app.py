@@ -1,0 +1,70 @@
+"""rp_demo's FastAPI application, built by ``create_app(settings)``.
+
+A relying party of the LeerID provider that knows it only by its issuer URL and its client
+credentials (STYLE.md): it never imports ``idp`` or ``datastore``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import httpx2
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from rp_demo.backchannel import router as backchannel_router
+from rp_demo.dov import router as dov_router
+from rp_demo.errors import FlowError
+from rp_demo.oidc import build_oauth
+from rp_demo.pages import render_flow_error
+from rp_demo.pages import router as pages_router
+from rp_demo.provider import ProviderHTTP
+from rp_demo.sessions import SessionRegistry
+from rp_demo.settings import RPSettings
+from rp_demo.spa import router as spa_router
+from rp_demo.templates import build_templates
+
+__all__ = ["create_app"]
+
+_STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(
+    settings: RPSettings | None = None, *, transport: httpx2.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """Build rp_demo. ``transport`` lets a test route its HTTP to the provider elsewhere."""
+    settings = settings or RPSettings()
+    app = FastAPI(title="rp_demo: LeerID demo-toepassingen", docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.provider = ProviderHTTP(settings, transport)
+    app.state.oauth = build_oauth(settings, transport)
+    app.state.sessions = SessionRegistry()
+    app.state.templates = build_templates(settings)
+    secret = (
+        settings.session_secret.get_secret_value()
+        if settings.session_secret is not None
+        else secrets.token_urlsafe(32)
+    )
+    # Its own cookie name: cookies ignore ports on localhost (DECISIONS 25).
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie=settings.session_cookie,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+        max_age=8 * 3600,
+    )
+    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+    app.include_router(pages_router)
+    app.include_router(dov_router)
+    app.include_router(spa_router)
+    app.include_router(backchannel_router)
+
+    @app.exception_handler(FlowError)
+    async def _flow_error(request: Request, exc: FlowError) -> HTMLResponse:
+        return render_flow_error(request, exc)
+
+    return app

@@ -1,0 +1,165 @@
+"""The DOV demo page: one pupil, as each application sees it, side by side.
+
+``/dov/start`` runs the code flow for each application in turn on the provider's single
+sign-on session (one login, then codes without a login page), so each column is a real token.
+With ``LEERID_RP_ADMIN_TOKEN`` the page also shows why each missing attribute was withheld
+(the provider's preview) and the privacy-log entries of these logins (DECISIONS 21).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from rp_demo.catalogue import ATTRIBUTES, Application, application, attributes_from_claims
+from rp_demo.oidc import start_login
+from rp_demo.pages import DOV_QUEUE, _render
+from rp_demo.provider import ProviderError, ProviderHTTP
+from rp_demo.sessions import Outcome
+from rp_demo.settings import RPSettings
+from rp_demo.templates import browser_session, current_session
+
+__all__ = ["REASONS_NL", "router"]
+
+router = APIRouter()
+
+# The provider's withheld-reason codes (docs/claims.md), in the words of a DOV meeting.
+REASONS_NL: dict[str, str] = {
+    "not_in_protocol": "Niet in het protocol met DOV (art. 3)",
+    "scope_not_requested": "Niet gevraagd door de toepassing (scope)",
+    "protocol_not_active": "Protocol beëindigd of geschorst door DOV",
+    "staff_account": "Personeelsaccount: geen leerlingengegevens",
+    "account_disabled": "Account uitgeschakeld",
+    "no_account": "Geen account gevonden",
+    "temporary_account": "Tijdelijk account zonder INSZ: geen leer_id_uuid",
+    "not_identified": "Leerling niet geïdentificeerd met INSZ",
+    "no_enrolment": "Geen lopende inschrijving",
+    "no_class": "Niet in een (sub)klas geplaatst",
+    "class_sharing_off": "School deelt geen klasinformatie (databeheerder)",
+    "application_not_visible": "Toepassing niet zichtbaar voor leerling of klas",
+    "class_sharing_not_integrated": "Toepassing heeft klasdelen niet geïntegreerd",
+}
+
+
+@dataclass
+class Cell:
+    """One attribute in one application's column."""
+
+    attribute: str
+    received: bool
+    value: Any = None
+    reason: str | None = None
+    in_protocol: bool = False
+
+
+@dataclass
+class Column:
+    """One application's view of the pupil."""
+
+    app: Application
+    outcome: Outcome | None
+    cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def received_count(self) -> int:
+        return sum(1 for c in self.cells if c.received)
+
+
+@router.get("/dov/start")
+async def dov_start(request: Request) -> Response:
+    """Log in with every DOV demo application in turn (one login, then SSO)."""
+    settings: RPSettings = request.app.state.settings
+    queue = [c for c in settings.dov_clients if settings.client(c) is not None]
+    session = browser_session(request)
+    session.dov.clear()
+    if not queue:
+        return _render(request, "dov.html", columns=[], admin=None)
+    request.session[DOV_QUEUE] = queue
+    return await start_login(request, request.app.state.oauth, settings, queue[0])
+
+
+@router.get("/dov", response_class=HTMLResponse)
+async def dov_page(request: Request) -> Response:
+    """The demo page: received and withheld attributes per application, then the privacy log."""
+    settings: RPSettings = request.app.state.settings
+    session = current_session(request)
+    outcomes = session.dov if session is not None else {}
+    if not outcomes:
+        return _render(request, "dov.html", columns=[], admin=None, pupil=None)
+    columns = [_column(application(c), outcomes.get(c)) for c in settings.dov_clients]
+    pupil = _pupil(columns)
+    admin = None
+    if settings.admin_token_value is not None and pupil.get("account_uuid"):
+        admin = await _admin_panel(request.app.state.provider, columns, pupil["account_uuid"])
+    return _render(request, "dov.html", columns=columns, admin=admin, pupil=pupil)
+
+
+def _column(app: Application, outcome: Outcome | None) -> Column:
+    column = Column(app=app, outcome=outcome)
+    received: dict[str, Any] = {}
+    if outcome is not None and outcome.login is not None:
+        received = attributes_from_claims(app, outcome.login.released_claims())
+    for attribute in ATTRIBUTES:
+        in_protocol = attribute in app.protocol_attributes
+        if attribute in received:
+            column.cells.append(Cell(attribute, True, received[attribute], None, in_protocol))
+        else:
+            reason = None if in_protocol else REASONS_NL["not_in_protocol"]
+            column.cells.append(Cell(attribute, False, None, reason, in_protocol))
+    return column
+
+
+def _pupil(columns: list[Column]) -> dict[str, Any]:
+    """What the applications together know of the pupil, for the page's heading."""
+    pupil: dict[str, Any] = {}
+    for column in columns:
+        for cell in column.cells:
+            if cell.received and cell.attribute not in pupil:
+                pupil[cell.attribute] = cell.value
+    return pupil
+
+
+async def _admin_panel(
+    provider: ProviderHTTP, columns: list[Column], account_uuid: str
+) -> dict[str, Any]:
+    """Withheld reasons from the provider's preview and this pupil's privacy-log entries."""
+    panel: dict[str, Any] = {"error": None, "entries": []}
+    try:
+        for column in columns:
+            if column.outcome is None or column.outcome.login is None:
+                continue
+            preview = await provider.admin(
+                "/preview",
+                {
+                    "client_id": column.app.client_id,
+                    "account_uuid": account_uuid,
+                    "scope": column.outcome.login.scope or "openid ov_leerling",
+                },
+            )
+            _apply_reasons(column, preview)
+        log = await provider.admin("/privacy-log", {"account_uuid": account_uuid})
+        entries = log.get("entries") or log.get("items") or [] if isinstance(log, dict) else log
+        entries = entries if isinstance(entries, list) else []
+        clients = {c.app.client_id for c in columns}
+        panel["entries"] = [
+            e for e in entries if isinstance(e, dict) and e.get("client_id") in clients
+        ]
+    except ProviderError as exc:
+        panel["error"] = str(exc)
+    return panel
+
+
+def _apply_reasons(column: Column, preview: Any) -> None:
+    """Fill in the reason of each withheld attribute from a preview answer."""
+    withheld = preview.get("withheld", []) if isinstance(preview, dict) else []
+    reasons = {
+        w.get("attribute"): (REASONS_NL.get(str(w.get("reason"))) or w.get("detail"))
+        for w in withheld
+        if isinstance(w, dict)
+    }
+    for cell in column.cells:
+        if not cell.received and reasons.get(cell.attribute):
+            cell.reason = str(reasons[cell.attribute])

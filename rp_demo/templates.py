@@ -1,0 +1,61 @@
+"""The Jinja2 templates of rp_demo and the small helpers every page uses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from rp_demo.catalogue import ATTRIBUTE_LABELS, ATTRIBUTES, application
+from rp_demo.sessions import RPSession, SessionRegistry
+from rp_demo.settings import RPSettings
+
+__all__ = ["browser_session", "build_templates", "current_session"]
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_SESSION_KEY = "rp"
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) if value else "[] (leeg)"
+    return str(value)
+
+
+def build_templates(settings: RPSettings) -> Jinja2Templates:
+    """The templates, with the settings and the attribute vocabulary as globals."""
+    templates = Jinja2Templates(directory=str(_TEMPLATES))
+    env = templates.env
+    env.globals.update(
+        settings=settings,
+        application=application,
+        ATTRIBUTES=ATTRIBUTES,
+        ATTRIBUTE_LABELS=ATTRIBUTE_LABELS,
+        admin_enabled=settings.admin_token_value is not None,
+    )
+    env.filters["pretty"] = _pretty
+    env.filters["display"] = _display
+    return templates
+
+
+def current_session(request: Request) -> RPSession | None:
+    """This browser's rp_demo session, if it has one."""
+    registry: SessionRegistry = request.app.state.sessions
+    return registry.get(request.session.get(_SESSION_KEY))
+
+
+def browser_session(request: Request) -> RPSession:
+    """This browser's rp_demo session, created on first use."""
+    registry: SessionRegistry = request.app.state.sessions
+    session = registry.get(request.session.get(_SESSION_KEY))
+    if session is None:
+        session = registry.create()
+        request.session[_SESSION_KEY] = session.key
+    return session
