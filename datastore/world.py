@@ -120,15 +120,15 @@ class WorldRepository:
             row = session.execute(
                 _account_query().where(Account.username == username)
             ).one_or_none()
-        return None if row is None else _account_record(*row)
+            return None if row is None else _account_record(*row)
 
     def account_by_id(self, account_id: int) -> AccountRecord:
         """The account with this id; ``NotFound`` when it is gone."""
         with self._store.read() as session:
             row = session.execute(_account_query().where(Account.id == account_id)).one_or_none()
-        if row is None:
-            raise NotFound(f"account {account_id}")
-        return _account_record(*row)
+            if row is None:
+                raise NotFound(f"account {account_id}")
+            return _account_record(*row)
 
     def account_by_uuid(self, account_uuid: str) -> AccountRecord:
         """The account with this account_uuid; ``NotFound`` when there is none."""
@@ -136,15 +136,15 @@ class WorldRepository:
             row = session.execute(
                 _account_query().where(Account.account_uuid == account_uuid)
             ).one_or_none()
-        if row is None:
-            raise NotFound(f"account {account_uuid}")
-        return _account_record(*row)
+            if row is None:
+                raise NotFound(f"account {account_uuid}")
+            return _account_record(*row)
 
     def clients(self) -> list[ClientRecord]:
         """Every registered client, with its protocol (for the provider's per-process cache)."""
         with self._store.read() as session:
             rows = session.execute(_client_query()).all()
-        return [client_record(*row) for row in rows]
+            return [client_record(*row) for row in rows]
 
     def client(self, client_id: str) -> ClientRecord | None:
         """The client with this client_id, or ``None``."""
@@ -152,7 +152,7 @@ class WorldRepository:
             row = session.execute(
                 _client_query().where(Client.client_id == client_id)
             ).one_or_none()
-        return None if row is None else client_record(*row)
+            return None if row is None else client_record(*row)
 
     def release_facts(self, account_id: int, application_id: int) -> ReleaseFacts:
         """Everything release needs about one account for one application.

@@ -86,4 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the imported module, not ``__main__``: the commands raise
+    # ``leerid_sim.cli.CommandError``, which must be the class ``main`` catches.
+    from leerid_sim.cli import main as _main
+
+    sys.exit(_main())

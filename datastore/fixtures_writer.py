@@ -1,0 +1,457 @@
+"""Write a checked world fixture into the datastore: upserts by natural keys, in one transaction.
+
+Seeding adds and updates; it never deletes. Each row is found by its natural key
+(instellingsnummer, class name at a school, account_uuid, username, organisation name,
+application key, client_id, ...) and only changed where the fixture says otherwise, so that
+loading the same file twice changes nothing. A password whose stored hash already verifies is
+not hashed again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from datastore.errors import FixtureError
+from datastore.fixtures_schema import (
+    ApplicationSpec,
+    ClientSpec,
+    PupilSpec,
+    SchoolSpec,
+    StaffSpec,
+    WorldSpec,
+)
+from datastore.hashing import PasswordHashing, sha256_hex
+from datastore.models import (
+    Account,
+    AccountHistory,
+    Application,
+    Base,
+    BeheerderGrant,
+    ClassSharingAcceptance,
+    Client,
+    DirectorAssignment,
+    Enrolment,
+    Organisation,
+    Protocol,
+    Pupil,
+    School,
+    SchoolClass,
+    Staff,
+    Visibility,
+)
+
+__all__ = ["STAFF_NAMESPACE", "WorldSummary", "expand_issuer_origin", "write_world"]
+
+# Staff account_uuids not given in a fixture are uuid5(STAFF_NAMESPACE, username): stable.
+STAFF_NAMESPACE = uuid.UUID("6f1c3b7e-2f43-5a0e-9d1e-4c0f3a5b7d21")
+# Creation time of fixture rows that do not say otherwise: fixed, so seeding is repeatable.
+WORLD_EPOCH = dt.datetime(2025, 9, 1, 6, 0, tzinfo=dt.UTC)
+
+M = TypeVar("M", bound=Base)
+
+
+@dataclass(frozen=True, slots=True)
+class WorldSummary:
+    """How many of each thing the loaded file describes."""
+
+    schools: int
+    classes: int
+    staff: int
+    pupils: int
+    accounts: int
+    organisations: int
+    applications: int
+    clients: int
+
+
+def expand_issuer_origin(uris: Sequence[str], issuer: str) -> list[str]:
+    """Replace ``{issuer_origin}`` by the issuer's scheme://host:port, adding the loopback twin.
+
+    A browser may reach a local provider as ``localhost`` or as ``127.0.0.1``; redirect URIs
+    match exactly (RFC 6749 §3.1.2), so a URI under the provider's own origin is registered
+    under both names.
+    """
+    parts = urlsplit(issuer)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    twins = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
+    twin = None
+    if parts.hostname in twins:
+        netloc = twins[parts.hostname] + (f":{parts.port}" if parts.port else "")
+        twin = f"{parts.scheme}://{netloc}"
+    expanded: list[str] = []
+    for uri in uris:
+        candidates = [uri]
+        if "{issuer_origin}" in uri:
+            candidates = [uri.replace("{issuer_origin}", origin)]
+            if twin is not None:
+                candidates.append(uri.replace("{issuer_origin}", twin))
+        expanded.extend(c for c in candidates if c not in expanded)
+    return expanded
+
+
+def write_world(
+    session: Session, world: WorldSpec, *, file: str, issuer: str, hashing: PasswordHashing
+) -> WorldSummary:
+    """Upsert everything ``world`` describes within ``session``'s transaction."""
+    return _Writer(session, world, file, issuer, hashing).write()
+
+
+class _Writer:
+    def __init__(
+        self,
+        session: Session,
+        world: WorldSpec,
+        file: str,
+        issuer: str,
+        hashing: PasswordHashing,
+    ) -> None:
+        self.session = session
+        self.world = world
+        self.file = file
+        self.issuer = issuer
+        self.hashing = hashing
+        self.schools: dict[str, School] = {}
+        self.classes: dict[tuple[str, str], SchoolClass] = {}
+        self.staff: dict[str, Staff] = {}
+        self.pupil_ids: dict[str, int] = {}
+
+    def fail(self, path: str, reason: str) -> NoReturn:
+        raise FixtureError(self.file, path, reason)
+
+    def upsert(self, model: type[M], where: Sequence[ColumnElement[bool]], **values: Any) -> M:
+        """The row matching ``where``, created or updated to ``values`` (only real changes)."""
+        row = self.session.scalars(select(model).where(*where)).one_or_none()
+        if row is None:
+            row = model(**values)
+            self.session.add(row)
+        else:
+            for name, value in values.items():
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
+        self.session.flush()
+        return row
+
+    def write(self) -> WorldSummary:
+        world = self.world
+        for school in world.schools:
+            self.write_school(school)
+        for i, member in enumerate(world.staff):
+            self.write_staff(member, f"staff[{i}]")
+        for school in world.schools:
+            self.write_class_sharing(school)
+        for i, pupil in enumerate(world.pupils):
+            self.write_pupil(pupil, f"pupils[{i}]")
+        applications = [a for o in world.organisations for a in o.applications]
+        for i, organisation in enumerate(world.organisations):
+            org = self.upsert(
+                Organisation, [Organisation.name == organisation.name], name=organisation.name
+            )
+            for j, application in enumerate(organisation.applications):
+                self.write_application(org, application, f"organisations[{i}].applications[{j}]")
+        return WorldSummary(
+            schools=len(world.schools),
+            classes=sum(len(s.classes) for s in world.schools),
+            staff=len(world.staff),
+            pupils=len(world.pupils),
+            accounts=len(world.staff) + sum(len(p.accounts) for p in world.pupils),
+            organisations=len(world.organisations),
+            applications=len(applications),
+            clients=sum(len(a.clients) for a in applications),
+        )
+
+    # ------------------------------------------------------------------ schools and staff
+
+    def write_school(self, spec: SchoolSpec) -> None:
+        school = self.upsert(
+            School,
+            [School.instellingsnummer == spec.instellingsnummer],
+            instellingsnummer=spec.instellingsnummer,
+            name=spec.name,
+            admin_package=spec.admin_package,
+            class_sharing_active=spec.class_sharing.active,
+        )
+        self.schools[spec.instellingsnummer] = school
+        # Classes first, subclasses after: a subclass needs its parent's id.
+        for klass in sorted(spec.classes, key=lambda c: c.parent is not None):
+            parent = self.classes[(spec.instellingsnummer, klass.parent)] if klass.parent else None
+            self.classes[(spec.instellingsnummer, klass.name)] = self.upsert(
+                SchoolClass,
+                [SchoolClass.school_id == school.id, SchoolClass.name == klass.name],
+                school_id=school.id,
+                name=klass.name,
+                parent_id=parent.id if parent is not None else None,
+            )
+
+    def write_class_sharing(self, spec: SchoolSpec) -> None:
+        sharing = spec.class_sharing
+        if sharing.accepted_by is None or sharing.accepted_at is None:
+            return
+        school = self.schools[spec.instellingsnummer]
+        changes: dict[str, Any] = {"staff_id": self.staff[sharing.accepted_by].id}
+        if sharing.active:
+            changes.update(stopped_at=None, stopped_by_staff_id=None)
+        self.upsert(
+            ClassSharingAcceptance,
+            [
+                ClassSharingAcceptance.school_id == school.id,
+                ClassSharingAcceptance.protocol_version == sharing.protocol_version,
+                ClassSharingAcceptance.accepted_at == sharing.accepted_at,
+            ],
+            school_id=school.id,
+            protocol_version=sharing.protocol_version,
+            accepted_at=sharing.accepted_at,
+            **changes,
+        )
+
+    def write_staff(self, spec: StaffSpec, path: str) -> None:
+        account_uuid = spec.account_uuid or str(uuid.uuid5(STAFF_NAMESPACE, spec.username))
+        existing = self.account(account_uuid, spec.username, path)
+        if existing is not None and existing.staff_id is None:
+            self.fail(f"{path}.username", "this account belongs to a pupil in the database")
+        staff_id = existing.staff_id if existing is not None else None
+        values = {"naam": spec.naam, "voornaam": spec.voornaam, "email": spec.email}
+        staff = self.upsert(Staff, [Staff.id == staff_id], **values)
+        self.staff[spec.username] = staff
+        password = spec.password or self.world.passwords.staff
+        assert password is not None  # checked by check_references
+        self.write_account(existing, account_uuid, spec.username, password, staff_id=staff.id)
+        for assignment in spec.director_assignments:
+            school_id = self.schools[assignment.school].id
+            self.upsert(
+                DirectorAssignment,
+                [
+                    DirectorAssignment.staff_id == staff.id,
+                    DirectorAssignment.school_id == school_id,
+                    DirectorAssignment.start_date == assignment.start,
+                ],
+                staff_id=staff.id,
+                school_id=school_id,
+                start_date=assignment.start,
+                sent=assignment.sent,
+                end_date=assignment.end,
+            )
+        for number in spec.beheerder_at:
+            school_id = self.schools[number].id
+            self.upsert(
+                BeheerderGrant,
+                [BeheerderGrant.staff_id == staff.id, BeheerderGrant.school_id == school_id],
+                staff_id=staff.id,
+                school_id=school_id,
+            )
+
+    # ------------------------------------------------------------------ accounts and pupils
+
+    def account(self, account_uuid: str, username: str, path: str) -> Account | None:
+        """The stored account with this uuid; fails when its username belongs to another one."""
+        account = self.session.scalars(
+            select(Account).where(Account.account_uuid == account_uuid)
+        ).one_or_none()
+        holder = self.session.scalars(
+            select(Account.account_uuid).where(Account.username == username)
+        ).one_or_none()
+        if holder is not None and holder != account_uuid:
+            self.fail(
+                f"{path}.username",
+                f"username {username!r} belongs to another account ({holder}) in the database",
+            )
+        return account
+
+    def write_account(
+        self,
+        existing: Account | None,
+        account_uuid: str,
+        username: str,
+        password: str,
+        *,
+        staff_id: int | None = None,
+        pupil_id: int | None = None,
+        temporary: bool = False,
+        status: str = "active",
+        created_at: dt.datetime | None = None,
+    ) -> None:
+        if existing is not None and self.hashing.verify(existing.password_hash, password):
+            password_hash = existing.password_hash
+        else:
+            password_hash = self.hashing.hash(password)
+        self.upsert(
+            Account,
+            [Account.account_uuid == account_uuid],
+            account_uuid=account_uuid,
+            username=username,
+            password_hash=password_hash,
+            pupil_id=pupil_id,
+            staff_id=staff_id,
+            is_temporary=temporary,
+            status=status,
+            created_at=created_at or WORLD_EPOCH,
+            changed_at=created_at or WORLD_EPOCH,
+        )
+
+    def find_pupil(self, spec: PupilSpec, path: str) -> int | None:
+        """The stored pupil this entry describes: by leer_id_uuid, INSZ, then account_uuid."""
+        found: list[tuple[str, int]] = []
+        if spec.leer_id_uuid is not None:
+            pupil_id = self.session.scalar(
+                select(Pupil.id).where(Pupil.leer_id_uuid == spec.leer_id_uuid)
+            )
+            if pupil_id is not None:
+                found.append(("leer_id_uuid", pupil_id))
+        if spec.insz is not None:
+            pupil_id = self.session.scalar(select(Pupil.id).where(Pupil.insz == spec.insz))
+            if pupil_id is not None:
+                found.append(("insz", pupil_id))
+        for j, account in enumerate(spec.accounts):
+            row = self.session.execute(
+                select(Account.pupil_id, Account.staff_id).where(
+                    Account.account_uuid == account.account_uuid
+                )
+            ).one_or_none()
+            if row is not None and row.staff_id is not None:
+                self.fail(f"{path}.accounts[{j}].account_uuid", "a staff account in the database")
+            if row is not None and row.pupil_id is not None:
+                found.append((f"accounts[{j}].account_uuid", row.pupil_id))
+        if not found:
+            return None
+        first_key, first_id = found[0]
+        for key, pupil_id in found[1:]:
+            if pupil_id != first_id:
+                self.fail(f"{path}.{key}", f"belongs to another pupil than {first_key}")
+        return first_id
+
+    def write_pupil(self, spec: PupilSpec, path: str) -> None:
+        pupil_id = self.find_pupil(spec, path)
+        pupil = self.upsert(
+            Pupil,
+            [Pupil.id == pupil_id],
+            insz=spec.insz,
+            leer_id_uuid=spec.leer_id_uuid,
+            naam=spec.naam,
+            voornaam=spec.voornaam,
+        )
+        for j, account in enumerate(spec.accounts):
+            apath = f"{path}.accounts[{j}]"
+            existing = self.account(account.account_uuid, account.username, apath)
+            password = account.password or self.world.passwords.pupils
+            assert password is not None  # checked by check_references
+            self.write_account(
+                existing,
+                account.account_uuid,
+                account.username,
+                password,
+                pupil_id=pupil.id,
+                temporary=account.temporary,
+                status=account.status,
+                created_at=account.created_at,
+            )
+            self.pupil_ids[account.username] = pupil.id
+        for j, old in enumerate(spec.historiek):
+            holder = self.session.scalar(
+                select(AccountHistory.pupil_id).where(AccountHistory.old_account_uuid == old)
+            )
+            if holder is not None and holder != pupil.id:
+                self.fail(f"{path}.historiek[{j}]", "an old account_uuid of another pupil")
+            if holder is None:
+                self.session.add(AccountHistory(pupil_id=pupil.id, old_account_uuid=old))
+        for enrolment in spec.enrolments:
+            school = self.schools[enrolment.school]
+            klass = self.classes[(enrolment.school, enrolment.klas)] if enrolment.klas else None
+            self.upsert(
+                Enrolment,
+                [
+                    Enrolment.pupil_id == pupil.id,
+                    Enrolment.school_id == school.id,
+                    Enrolment.start_date == enrolment.start,
+                ],
+                pupil_id=pupil.id,
+                school_id=school.id,
+                start_date=enrolment.start,
+                end_date=enrolment.end,
+                class_id=klass.id if klass is not None else None,
+                class_set_at=(
+                    dt.datetime.combine(enrolment.start, dt.time(), dt.UTC) if klass else None
+                ),
+            )
+
+    # ------------------------------------------------------------------ applications
+
+    def write_application(
+        self, organisation: Organisation, spec: ApplicationSpec, path: str
+    ) -> None:
+        holder = self.session.scalar(
+            select(Application.organisation_id).where(Application.key == spec.key)
+        )
+        if holder is not None and holder != organisation.id:
+            self.fail(f"{path}.key", "an application of another organisation in the database")
+        application = self.upsert(
+            Application,
+            [Application.key == spec.key],
+            key=spec.key,
+            name=spec.name,
+            organisation_id=organisation.id,
+        )
+        if spec.protocol is not None:
+            values = spec.protocol.model_dump()
+            self.upsert(
+                Protocol,
+                [Protocol.application_id == application.id],
+                application_id=application.id,
+                **values,
+            )
+        for k, client in enumerate(spec.clients):
+            self.write_client(application, client, f"{path}.clients[{k}]")
+        targets: list[dict[str, int]] = [
+            {"school_id": self.schools[n].id} for n in spec.visibility.schools
+        ]
+        targets += [
+            {"class_id": self.classes[(t.school, t.klas)].id} for t in spec.visibility.classes
+        ]
+        targets += [{"pupil_id": self.pupil_ids[u]} for u in spec.visibility.pupils]
+        for target in targets:
+            (column, value), *_ = target.items()
+            where = [Visibility.application_id == application.id]
+            where += [
+                getattr(Visibility, c) == value if c == column else getattr(Visibility, c).is_(None)
+                for c in ("school_id", "class_id", "pupil_id")
+            ]
+            if self.session.scalar(select(Visibility.id).where(*where)) is None:
+                self.session.add(
+                    Visibility(application_id=application.id, created_at=WORLD_EPOCH, **target)
+                )
+
+    def write_client(self, application: Application, spec: ClientSpec, path: str) -> None:
+        holder = self.session.scalar(
+            select(Client.application_id).where(Client.client_id == spec.client_id)
+        )
+        if holder is not None and holder != application.id:
+            self.fail(f"{path}.client_id", "a client of another application in the database")
+        secret_hash = sha256_hex(spec.secret) if spec.secret is not None else spec.secret_sha256
+        self.upsert(
+            Client,
+            [Client.client_id == spec.client_id],
+            client_id=spec.client_id,
+            application_id=application.id,
+            name=spec.name or application.name,
+            redirect_uris=expand_issuer_origin(spec.redirect_uris, self.issuer),
+            post_logout_redirect_uris=expand_issuer_origin(
+                spec.post_logout_redirect_uris, self.issuer
+            ),
+            token_endpoint_auth_method=spec.token_endpoint_auth_method,
+            extra_auth_methods=list(spec.extra_auth_methods),
+            secret_hash=secret_hash,
+            jwks=spec.jwks,
+            grant_types=list(spec.grant_types),
+            id_token_signed_response_alg=spec.id_token_signed_response_alg,
+            claim_dialect=spec.claim_dialect,
+            class_sharing_integrated=spec.class_sharing_integrated,
+            backchannel_logout_uri=spec.backchannel_logout_uri,
+            sector_identifier=spec.sector_identifier,
+            staff_only=spec.staff_only,
+        )
