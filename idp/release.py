@@ -1,0 +1,310 @@
+"""Attribute release: what one login may give one client (CONTRACT "Scopes, attributes and claims").
+
+A pure module: no I/O, no datastore calls. The ID token, UserInfo, introspection and the
+preview all ask ``decide``, so they can never disagree. Released attributes are the attributes
+of the requested scopes ∩ the protocol's article 3 ∩ what is true of the account and allowed by
+the gates (seed 000/001 art. 3, seed 002 for class information, DECISIONS.md 11, 15, 16).
+Every attribute of the protocol or the requested scopes that is not released is withheld with
+a machine reason code and a sentence a service provider can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from datastore.logs import CHANNELS, PrivacyRelease
+from datastore.records import ATTRIBUTES, ClientRecord, EnrolmentFacts, ReleaseFacts
+
+__all__ = [
+    "ARTICLE",
+    "REASONS",
+    "SCOPES_SUPPORTED",
+    "SCOPE_ATTRIBUTES",
+    "Release",
+    "Released",
+    "ScopeError",
+    "Withheld",
+    "check_scopes",
+    "current_enrolment",
+    "decide",
+    "privacy_release",
+]
+
+# The scopes that group attributes (CONTRACT table). ``ov_leerling`` is ACM's single scope:
+# every attribute of the client's own protocol, so it is resolved per client below.
+SCOPE_ATTRIBUTES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "account": ("leer_id_uuid", "account_uuid", "historiek_account_uuid"),
+        "profile": ("naam", "voornaam"),
+        "inschrijving": ("instellingsnummer",),
+        "klas": ("klas",),
+        "ov_leerling": ATTRIBUTES,
+    }
+)
+SCOPES_SUPPORTED: tuple[str, ...] = ("openid", "offline_access", *SCOPE_ATTRIBUTES)
+# The protocol article that lists the attributes a service provider may receive.
+ARTICLE = "art. 3"
+
+# Machine reason code -> what it means (docs/claims.md lists them for service providers).
+REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "not_in_protocol": "the client's protocol with DOV does not list this attribute",
+        "scope_not_requested": "no requested scope asks for this attribute",
+        "protocol_not_active": "the protocol is ended or suspended by DOV: nothing is released",
+        "staff_account": "a staff account releases nothing but sub",
+        "account_disabled": "the account is disabled: nothing is released",
+        "no_account": "no account facts: nothing is released",
+        "temporary_account": "a temporary account (pupil without INSZ) has no leer_id_uuid",
+        "not_identified": "the pupil is not identified by INSZ, so there is no leer_id_uuid",
+        "no_enrolment": "the pupil has no current enrolment",
+        "no_class": "the pupil is not placed in a (sub)class",
+        "class_sharing_off": "the school's LeerID-databeheerder has not activated class sharing",
+        "application_not_visible": "the application is not visible to the pupil or their class",
+        "class_sharing_not_integrated": "the client has not integrated class sharing",
+    }
+)
+# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by spaces.
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+
+
+class ScopeError(Exception):
+    """A requested scope the client may not use: ``invalid_scope`` (RFC 6749 §4.1.2.1)."""
+
+    error = "invalid_scope"
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    """One released attribute, with the scope that asked for it and the protocol clause."""
+
+    attribute: str
+    value: Any
+    scope: str
+    protocol_reference: str
+    article: str = ARTICLE
+
+    @property
+    def why(self) -> str:
+        return f"scope {self.scope}; protocol {self.protocol_reference} {self.article}"
+
+
+@dataclass(frozen=True, slots=True)
+class Withheld:
+    """One attribute of the protocol or the requested scopes that is not released, and why."""
+
+    attribute: str
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """What one login releases to one client: values, and the why of each decision."""
+
+    client_id: str
+    protocol_reference: str | None
+    scopes: tuple[str, ...]
+    attributes: Mapping[str, Any]
+    released: tuple[Released, ...]
+    withheld: tuple[Withheld, ...]
+
+    @property
+    def attribute_names(self) -> tuple[str, ...]:
+        """The released attribute names, in the order of ``ATTRIBUTES`` (for the privacy log)."""
+        return tuple(r.attribute for r in self.released)
+
+
+def check_scopes(client: ClientRecord, scope: str | None) -> tuple[str, ...]:
+    """The requested scopes, deduplicated in order, or ``ScopeError`` (OIDC Core §3.1.2.1).
+
+    ``openid`` is required; ``offline_access`` adds nothing; an attribute scope is allowed
+    when it holds at least one attribute of the client's protocol. A staff-only client (the
+    Schoolloket) has no protocol, so it may ask only ``openid`` (DECISIONS.md 16).
+    """
+    tokens = (scope or "").split(" ")
+    requested = tuple(dict.fromkeys(t for t in tokens if t))
+    for token in requested:
+        if not _SCOPE_TOKEN.fullmatch(token):
+            raise ScopeError("scope contains a character RFC 6749 §3.3 does not allow")
+    if "openid" not in requested:
+        raise ScopeError("the openid scope is required")
+    allowed = _allowed_scopes(client)
+    refused = [s for s in requested if s not in allowed]
+    if refused:
+        raise ScopeError(
+            f"scope {refused[0]!r} is not allowed for client {client.client_id!r}; "
+            f"allowed: {' '.join(allowed)}"
+        )
+    return requested
+
+
+def _allowed_scopes(client: ClientRecord) -> tuple[str, ...]:
+    protocol_attributes = set(client.protocol.attributes) if client.protocol else set()
+    if client.staff_only:
+        protocol_attributes = set()
+    return (
+        "openid",
+        "offline_access",
+        *(s for s, attrs in SCOPE_ATTRIBUTES.items() if protocol_attributes.intersection(attrs)),
+    )
+
+
+def decide(
+    client: ClientRecord,
+    scopes: Sequence[str],
+    facts: ReleaseFacts | None,
+    today: dt.date,
+) -> Release:
+    """Decide what a login releases (CONTRACT "Scopes, attributes and claims"; seed 000 art. 3).
+
+    ``today`` is the simulated clock's date: it selects the current enrolment.
+    """
+    protocol = client.protocol
+    in_protocol = set() if protocol is None or client.staff_only else set(protocol.attributes)
+    asked_by: dict[str, str] = {}
+    for scope in scopes:
+        for attribute in SCOPE_ATTRIBUTES.get(scope, ()):
+            if scope != "ov_leerling" or attribute in in_protocol:
+                asked_by.setdefault(attribute, scope)
+    true_values, gates = _account_values(client, facts, today)
+    released: list[Released] = []
+    withheld: list[Withheld] = []
+    for attribute in ATTRIBUTES:
+        if attribute not in in_protocol and attribute not in asked_by:
+            continue
+        if attribute not in in_protocol:
+            withheld.append(_withheld(attribute, "not_in_protocol", client))
+        elif protocol is None or not protocol.is_active:
+            withheld.append(_withheld(attribute, "protocol_not_active", client))
+        elif attribute not in asked_by:
+            withheld.append(_withheld(attribute, "scope_not_requested", client))
+        elif attribute in gates:
+            withheld.append(Withheld(attribute, *gates[attribute]))
+        else:
+            value = true_values[attribute]
+            released.append(Released(attribute, value, asked_by[attribute], protocol.reference))
+    return Release(
+        client_id=client.client_id,
+        protocol_reference=protocol.reference if protocol is not None else None,
+        scopes=tuple(scopes),
+        attributes=MappingProxyType({r.attribute: r.value for r in released}),
+        released=tuple(released),
+        withheld=tuple(withheld),
+    )
+
+
+def _withheld(attribute: str, reason: str, client: ClientRecord) -> Withheld:
+    protocol = client.protocol
+    if reason == "protocol_not_active" and protocol is not None:
+        detail = f"protocol {protocol.reference} is {protocol.status}: nothing is released"
+    elif reason == "not_in_protocol":
+        reference = protocol.reference if protocol is not None else "(none)"
+        detail = f"{attribute} is not listed in {ARTICLE} of protocol {reference}"
+    else:
+        detail = REASONS[reason]
+    return Withheld(attribute, reason, detail)
+
+
+def _account_values(
+    client: ClientRecord, facts: ReleaseFacts | None, today: dt.date
+) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+    """The true value of each attribute for this account, and the gate that blocks each other."""
+    if facts is None:
+        return {}, dict.fromkeys(ATTRIBUTES, ("no_account", REASONS["no_account"]))
+    account = facts.account
+    if account.is_staff or account.pupil_id is None:
+        return {}, dict.fromkeys(ATTRIBUTES, ("staff_account", REASONS["staff_account"]))
+    if not account.is_active:
+        return {}, dict.fromkeys(ATTRIBUTES, ("account_disabled", REASONS["account_disabled"]))
+    values: dict[str, Any] = {
+        "account_uuid": account.account_uuid,
+        "historiek_account_uuid": list(facts.historiek_account_uuids),
+        "naam": account.naam,
+        "voornaam": account.voornaam,
+    }
+    gates: dict[str, tuple[str, str]] = {}
+    if account.is_temporary:
+        gates["leer_id_uuid"] = ("temporary_account", REASONS["temporary_account"])
+    elif not facts.has_insz or facts.leer_id_uuid is None:
+        gates["leer_id_uuid"] = ("not_identified", REASONS["not_identified"])
+    else:
+        values["leer_id_uuid"] = facts.leer_id_uuid
+    enrolment = current_enrolment(facts, today)
+    if enrolment is None:
+        detail = f"{REASONS['no_enrolment']} on {today.isoformat()}"
+        gates["instellingsnummer"] = gates["klas"] = ("no_enrolment", detail)
+        return values, gates
+    values["instellingsnummer"] = enrolment.instellingsnummer
+    klas_gate = _klas_gate(client, facts, enrolment)
+    if klas_gate is None:
+        values["klas"] = enrolment.klas
+    else:
+        gates["klas"] = klas_gate
+    return values, gates
+
+
+def current_enrolment(facts: ReleaseFacts, today: dt.date) -> EnrolmentFacts | None:
+    """The enrolment that runs on ``today``; of several, the one that started last."""
+    current = [e for e in facts.enrolments if e.current_on(today)]
+    return max(current, key=lambda e: e.start_date) if current else None
+
+
+def _klas_gate(
+    client: ClientRecord, facts: ReleaseFacts, enrolment: EnrolmentFacts
+) -> tuple[str, str] | None:
+    """Why ``klas`` is withheld, or ``None`` when all three seed 002 conditions hold."""
+    if enrolment.klas is None:
+        return "no_class", REASONS["no_class"]
+    if not enrolment.class_sharing_active:
+        school = f"{enrolment.instellingsnummer} ({enrolment.school_name})"
+        return "class_sharing_off", f"class sharing is not active at school {school}"
+    visible = (
+        facts.visible_to_pupil
+        or not facts.visible_class_ids.isdisjoint(enrolment.class_ids)
+        or enrolment.instellingsnummer in facts.visible_instellingsnummers
+    )
+    if not visible:
+        return "application_not_visible", (
+            f"application {client.application_name} is not visible to the pupil, "
+            f"their class {enrolment.klas} or their school"
+        )
+    if not client.class_sharing_integrated:
+        return "class_sharing_not_integrated", (
+            f"client {client.client_id} is not registered as having integrated class sharing"
+        )
+    return None
+
+
+def privacy_release(
+    client: ClientRecord, account_uuid: str, release: Release, channel: str
+) -> PrivacyRelease | None:
+    """The privacy-log entry for a release (seed 000 art. 6), or ``None`` when nothing left.
+
+    It names the attributes, never their values, with the protocol's disclosure basis
+    (DECISIONS.md 13), purpose and retention.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown privacy-log channel {channel!r}")
+    protocol = client.protocol
+    if protocol is None or not release.released:
+        return None
+    return PrivacyRelease(
+        client_id=client.client_id,
+        organisation=client.organisation,
+        protocol_reference=protocol.reference,
+        account_uuid=account_uuid,
+        attributes=release.attribute_names,
+        legal_basis=protocol.disclosure_legal_basis,
+        purpose=protocol.purpose,
+        channel=channel,
+        retention_days=protocol.retention_days,
+    )
