@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, help="runs at c=8 (median reported)")
     p.add_argument("--cold-runs", type=int, help="cold starts per configuration")
     p.add_argument("--no-peer", action="store_true", help="skip node-oidc-provider")
+    p.add_argument(
+        "--scale",
+        type=int,
+        metavar="PUPILS",
+        help="instead: demo world vs `leerid-sim generate --pupils PUPILS` on PostgreSQL",
+    )
     p.add_argument("--no-leerid", action="store_true", help="only the peer")
     p.add_argument("--no-docs", action="store_true", help="do not touch docs/performance.md")
     return p
@@ -153,6 +159,39 @@ def _settings() -> dict[str, str]:
     }
 
 
+def _scale(
+    args: argparse.Namespace,
+    plan: Plan,
+    workers: tuple[int, ...],
+    started: dt.datetime,
+    stamp: str,
+    pg: str | None,
+) -> int:
+    from bench.report_scale import write_scale
+    from bench.scale import run_scale
+
+    if pg is None:
+        raise SystemExit(f"python -m bench --scale needs PostgreSQL at {PG_ADMIN_DSN}")
+    if not 1 <= args.scale <= 5_000_000:
+        raise SystemExit("python -m bench: --scale takes 1..5,000,000 pupils")
+    plan = Plan(
+        **{**plan.__dict__, "duration_s": args.duration or 5.0, "repeats": args.repeats or 2}
+    )
+    with open(ROOT / "bench" / "results" / "raw" / f"{stamp}-scale.log", "ab") as log:
+        result = run_scale(args.scale, max(workers), plan, log)
+    meta = {
+        "started_utc": started.strftime("%Y-%m-%d %H:%M"),
+        "command": "python -m bench " + " ".join(sys.argv[1:]),
+        "machine": _machine(),
+        "versions": _versions(pg),
+        "settings": _settings(),
+        "plan": plan.__dict__,
+    }
+    path = write_scale(result, meta)
+    print(f"scale results written to {path.relative_to(ROOT)}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     plan, dbs, workers = _plan(args)
@@ -163,21 +202,24 @@ def main(argv: list[str] | None = None) -> int:
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     (ROOT / "bench" / "results" / "raw").mkdir(parents=True, exist_ok=True)
-    servers: list[dict[str, Any]] = []
+    if args.scale:
+        return _scale(args, plan, workers, started, stamp, pg)
+    prepared: list[Server] = []
     with open(ROOT / "bench" / "results" / "raw" / f"{stamp}-servers.log", "ab") as log:
-        missing = None if args.no_peer else peer_missing()
-        if missing:
-            print(f"skipping node-oidc-provider: {missing}", flush=True)
-        elif not args.no_peer:
-            servers.append(measure(peer_server(log), plan, log))
-        for db in () if args.no_leerid else dbs:
-            for n in workers:
-                print(f"== leerid-sim {db} {n} worker(s): prepare (untimed)", flush=True)
-                server: Server = leerid_server(db, n, log)
-                try:
-                    servers.append(measure(server, plan, log))
-                finally:
-                    server.cleanup()
+        try:
+            missing = None if args.no_peer else peer_missing()
+            if missing:
+                print(f"skipping node-oidc-provider: {missing}", flush=True)
+            elif not args.no_peer:
+                prepared.append(peer_server(log))
+            for db in () if args.no_leerid else dbs:
+                for n in workers:
+                    print(f"== leerid-sim {db} {n} worker(s): prepare (untimed)", flush=True)
+                    prepared.append(leerid_server(db, n, log))
+            servers = measure(prepared, plan, log)
+        finally:
+            for server in prepared:
+                server.cleanup()
     data = {
         "started_utc": started.strftime("%Y-%m-%d %H:%M"),
         "wall_s": round(time.perf_counter() - t0, 1),

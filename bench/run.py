@@ -4,6 +4,7 @@ level, RSS after the load."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from bench import procs
 from bench.loadgen import SCENARIOS, run_scenario
 from bench.servers import Server
 
-__all__ = ["Plan", "measure"]
+__all__ = ["Plan", "load_once", "measure", "run_coro"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Plan:
     idle_wait_s: float = 2.0
 
 
-def _run(coro: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+def run_coro(coro: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
     try:
         import uvloop  # lowers the generator's own CPU cost per request
 
@@ -39,10 +40,10 @@ def _run(coro: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
         return asyncio.run(coro)
 
 
-def _load(server: Server, scenario: str, c: int, seconds: float, pid: int) -> dict[str, Any]:
+def load_once(server: Server, scenario: str, c: int, seconds: float, pid: int) -> dict[str, Any]:
     target = server.target(server.base_url)
     try:
-        result = _run(run_scenario(target, scenario, c, seconds, pid))
+        result = run_coro(run_scenario(target, scenario, c, seconds, pid))
     except Exception as exc:  # a scenario that cannot even start is a result, not a crash
         result = {
             "scenario": scenario,
@@ -64,39 +65,63 @@ def _load(server: Server, scenario: str, c: int, seconds: float, pid: int) -> di
     return result
 
 
-def measure(server: Server, plan: Plan, log: IO[bytes]) -> dict[str, Any]:
-    """Cold starts (spawn → first HTTP 200 on discovery), then one long-lived process under load."""
-    out: dict[str, Any] = {
-        "server": server.name,
-        "label": server.label,
-        "version": server.version,
-        "settings": server.settings,
-        "cold_start_ms": [],
-        "runs": [],
-    }
-    print(f"== {server.label}: cold start x{plan.cold_runs}", flush=True)
-    for _ in range(plan.cold_runs):
+def _cold_starts(server: Server, runs: int, log: IO[bytes]) -> list[float]:
+    """Spawn → first HTTP 200 on discovery, ``runs`` times (ms)."""
+    out = []
+    for _ in range(runs):
         t0 = time.perf_counter()
         proc = procs.start(server.cmd, cwd=server.cwd, env=server.env, log=log)
         try:
-            seconds = procs.wait_ready(proc, server.port, server.discovery_path, t0)
-            out["cold_start_ms"].append(round(1000 * seconds, 1))
+            out.append(
+                round(1000 * procs.wait_ready(proc, server.port, server.discovery_path, t0), 1)
+            )
         finally:
             procs.stop(proc)
-    print(f"  cold start ms: {out['cold_start_ms']}", flush=True)
-    t0 = time.perf_counter()
-    proc = procs.start(server.cmd, cwd=server.cwd, env=server.env, log=log)
+    print(f"  {server.label}: cold start ms {out}", flush=True)
+    return out
+
+
+def measure(servers: list[Server], plan: Plan, log: IO[bytes]) -> list[dict[str, Any]]:
+    """Cold starts of each server, then all of them running side by side (idle ones cost
+    nothing) and loaded in turn, scenario by scenario and level by level: drift in the load
+    of a shared machine then hits every server alike, not one configuration."""
+    results: list[dict[str, Any]] = [
+        {
+            "server": s.name,
+            "label": s.label,
+            "version": s.version,
+            "settings": s.settings,
+            "runs": [],
+        }
+        for s in servers
+    ]
+    print(f"== cold starts x{plan.cold_runs}", flush=True)
+    for server, out in zip(servers, results, strict=True):
+        out["cold_start_ms"] = _cold_starts(server, plan.cold_runs, log)
+    running: list[subprocess.Popen[bytes]] = []
     try:
-        procs.wait_ready(proc, server.port, server.discovery_path, t0)
+        for server in servers:
+            t0 = time.perf_counter()
+            running.append(procs.start(server.cmd, cwd=server.cwd, env=server.env, log=log))
+            procs.wait_ready(running[-1], server.port, server.discovery_path, t0)
         time.sleep(plan.idle_wait_s)
-        out["rss_idle_kib"] = procs.rss_kib(proc.pid)
-        warm = _run(run_scenario(server.target(server.base_url), "flow", 4, plan.warmup_s, None))
-        out["warmup_errors"] = warm["errors"]
+        for server, proc, out in zip(servers, running, results, strict=True):
+            out["rss_idle_kib"] = procs.rss_kib(proc.pid)
+            target = server.target(server.base_url)
+            out["warmup_errors"] = run_coro(run_scenario(target, "flow", 4, plan.warmup_s, None))[
+                "errors"
+            ]
+        print("== load", flush=True)
         for scenario in plan.scenarios:
             for c in plan.levels:
                 for _ in range(plan.repeats if c == plan.main_level else 1):
-                    out["runs"].append(_load(server, scenario, c, plan.duration_s, proc.pid))
-        out["rss_after_kib"] = procs.rss_kib(proc.pid)
+                    for server, proc, out in zip(servers, running, results, strict=True):
+                        out["runs"].append(
+                            load_once(server, scenario, c, plan.duration_s, proc.pid)
+                        )
+        for proc, out in zip(running, results, strict=True):
+            out["rss_after_kib"] = procs.rss_kib(proc.pid)
     finally:
-        procs.stop(proc)
-    return out
+        for proc in running:
+            procs.stop(proc)
+    return results
