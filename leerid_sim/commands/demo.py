@@ -1,0 +1,174 @@
+"""``leerid-sim demo``: the provider (in demo mode) and rp_demo together, in one process.
+
+The provider (``leerid_sim.server:create_server_app``, with the Schoolloket) listens on
+``LEERID_HOST:LEERID_PORT`` (default localhost:8000) and rp_demo on ``LEERID_RP_HOST:
+LEERID_RP_PORT`` (default localhost:8001). Demo mode makes the admin token default to
+``leerid-admin-demo`` (DECISIONS 24), and rp_demo gets that token too, so its DOV demo page
+shows withheld reasons and the privacy log. The URLs and the demo personas are printed first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+from leerid_sim.cli import CommandError
+from leerid_sim.options import add_database_option, database_url, redact_url
+
+__all__ = ["PERSONAS", "STAFF", "banner", "register"]
+
+PUPIL_PASSWORD = "Leerling123!"  # noqa: S105 - the documented demo password (CONTRACT.md)
+STAFF_PASSWORD = "Personeel123!"  # noqa: S105 - the documented demo password (CONTRACT.md)
+
+# CONTRACT.md "The demo world": who to log in as, and what each one shows.
+PERSONAS: tuple[tuple[str, str], ...] = (
+    ("jan.peeters", "identified pupil with 2 old accounts; 123456, class 3B"),
+    ("lotte.janssens", "identified pupil; school 654321 without class sharing, 5A"),
+    ("noah.tijdelijk", "temporary account (no INSZ): no leer_id_uuid; 123456, 3A"),
+    ("sara.wouters", "identified pupil; KlasApp is not visible to her; 123456, 3A"),
+    ("ex.leerling", "enrolment ended 2026-06-30: i-Learn and KlasApp refuse her"),
+    ("emma.maes", "one pupil with two accounts (also emma.maes2); 123456, 3B"),
+)
+STAFF: tuple[tuple[str, str], ...] = (
+    ("dirk.directeur", "director of 123456: LeerID-databeheerder (class sharing)"),
+    ("bert.beheerder", "LeerID-beheerder of 123456 (accounts, applications)"),
+    ("ilse.interim", "temporary director of 654321 until 2026-08-31"),
+)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="run the provider (demo mode) and rp_demo together",
+        description="Run the provider on :8000 (demo mode) and rp_demo on :8001. "
+        "Environment: LEERID_HOST/PORT/ISSUER, LEERID_RP_* (see docs/rp-demo.md).",
+    )
+    add_database_option(parser)
+    parser.add_argument("--host", help="provider host (default: $LEERID_HOST or localhost)")
+    parser.add_argument("--port", type=int, help="provider port (default: $LEERID_PORT or 8000)")
+    parser.add_argument(
+        "--rp-port", type=int, help="rp_demo port (default: $LEERID_RP_PORT or 8001)"
+    )
+    parser.set_defaults(handler=_demo)
+
+
+def banner(provider_url: str, issuer: str, rp_url: str, admin_token: str | None) -> str:
+    """What ``leerid-sim demo`` prints when it starts: where to go and who to be."""
+    lines = [
+        "LeerID simulator demo",
+        "",
+        f"  rp_demo (demo applications):   {rp_url}/",
+        f"  DOV demo page:                 {rp_url}/dov",
+        f"  identity provider (ACM role):  {provider_url}",
+        f"  issuer / discovery:            {issuer}/.well-known/openid-configuration",
+        f"  Schoolloket (school staff):    {provider_url}/schoolloket/",
+        f"  admin API (OpenAPI at /docs):  {provider_url}/admin/api  Bearer {admin_token or '-'}",
+        "",
+        f"Pupils (password {PUPIL_PASSWORD}):",
+        *(f"  {name:<16} {who}" for name, who in PERSONAS),
+        "",
+        f"Staff, in the Schoolloket (password {STAFF_PASSWORD}):",
+        *(f"  {name:<16} {who}" for name, who in STAFF),
+        "",
+        "Press Ctrl+C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+def _bind(host: str, port: int, what: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CommandError(f"{what} cannot listen on {host}:{port}: {exc.strerror}") from exc
+    return sock
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import uvicorn
+    from pydantic import SecretStr, ValidationError
+
+    from idp.settings import ProviderSettings
+    from leerid_sim.server import create_server_app
+    from rp_demo import RPSettings, create_app
+
+    overrides: dict[str, Any] = {"demo_mode": True, "database_url": database_url(args)}
+    if args.host:
+        overrides["host"] = args.host
+    if args.port:
+        overrides["port"] = args.port
+    try:
+        provider_settings = ProviderSettings(**overrides)
+        rp_settings = RPSettings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CommandError(f"invalid setting {first['loc'][0]}: {first['msg']}") from exc
+    rp_updates: dict[str, Any] = {}
+    if args.rp_port:
+        rp_updates["port"] = args.rp_port
+    if "base_url" not in rp_settings.model_fields_set:
+        rp_host = rp_settings.host
+        rp_updates["base_url"] = f"http://{rp_host}:{rp_updates.get('port', rp_settings.port)}"
+    # rp_demo follows the provider unless LEERID_RP_* says otherwise.
+    if "issuer" not in rp_settings.model_fields_set:
+        rp_updates["issuer"] = provider_settings.issuer
+    admin_token = provider_settings.effective_admin_token()
+    if rp_settings.admin_token is None and admin_token:
+        rp_updates["admin_token"] = SecretStr(admin_token)
+    rp_settings = rp_settings.model_copy(update=rp_updates)
+
+    provider_sock = _bind(provider_settings.host, provider_settings.port, "the provider")
+    rp_sock = _bind(rp_settings.host, rp_settings.port, "rp_demo")
+    provider_app = create_server_app(provider_settings)
+    rp_app = create_app(rp_settings)
+    provider_url = f"http://{provider_settings.host}:{provider_settings.port}"
+    print(banner(provider_url, provider_settings.issuer, rp_settings.base_url, admin_token))
+    print(f"\ndatabase: {redact_url(provider_settings.database_url)}", flush=True)
+
+    servers = [
+        _Server(uvicorn.Config(provider_app, log_level="warning")),
+        _Server(uvicorn.Config(rp_app, log_level="warning")),
+    ]
+    asyncio.run(_serve_all(servers, [provider_sock, rp_sock]))
+    return 0
+
+
+class _Server:
+    """A uvicorn server that leaves signal handling to ``_serve_all`` (one Ctrl+C stops both)."""
+
+    def __init__(self, config: Any) -> None:
+        import uvicorn
+
+        class _Quiet(uvicorn.Server):
+            @contextlib.contextmanager
+            def capture_signals(self) -> Iterator[None]:
+                yield
+
+        self.server = _Quiet(config)
+
+    async def serve(self, sock: socket.socket) -> None:
+        await self.server.serve(sockets=[sock])
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+
+
+async def _serve_all(servers: list[_Server], sockets: list[socket.socket]) -> None:
+    loop = asyncio.get_running_loop()
+
+    def stop_all() -> None:
+        for server in servers:
+            server.stop()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop_all)
+    await asyncio.gather(*(s.serve(sock) for s, sock in zip(servers, sockets, strict=True)))
