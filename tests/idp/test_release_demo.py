@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from datastore import Argon2Parameters, Datastore, PasswordHashing
+from datastore.fixtures import load_demo
 from datastore.records import (
     AccountRecord,
     ClientRecord,
@@ -52,6 +54,8 @@ PUPILS = (
     "emma.maes",
     "emma.maes2",
 )
+# The INSZ numbers of the demo fixture (datastore/worlds/demo.yaml): synthetic, valid check digits.
+DEMO_INSZ = ("11031401738", "15060204290", "11112308844", "08013012156", "10100506495")
 PUPIL_CLIENTS = ("ididdit", "i-learn", "i-learn-acm", "klasapp", "stopgezet", "spa-demo")
 
 ILEARN = ("naam", "voornaam", "leer_id_uuid", "account_uuid", "historiek_account_uuid")
@@ -434,3 +438,26 @@ def test_the_privacy_log_entry_of_a_release() -> None:
     assert "Peeters" not in repr(entry)
     with pytest.raises(ValueError, match="channel"):
         privacy_release(ilearn, JAN["account_uuid"], release, "email")
+
+
+def test_the_seeded_demo_world_gives_the_same_matrix(store: Datastore) -> None:
+    """The facts the datastore reads for the real demo fixture give the matrix above."""
+    load_demo(store, hashing=PasswordHashing(Argon2Parameters(8, 1, 1)))
+    for client_id in (*PUPIL_CLIENTS, "schoolloket"):
+        demo_client = store.world.client(client_id)
+        assert demo_client is not None
+        scope = "openid" if demo_client.staff_only else "openid ov_leerling"
+        scopes = check_scopes(demo_client, scope)
+        for username in (*PUPILS, "dirk.directeur"):
+            account = store.world.account_by_username(username)
+            assert account is not None
+            facts = store.world.release_facts(account.id, demo_client.application_id)
+            release = decide(demo_client, scopes, facts, TODAY)
+            if (username, client_id) in EXPECTED:
+                assert_matches(username, client_id, release)
+            else:
+                assert release.attributes == {}, (username, client_id)
+                reasons = {w.reason for w in release.withheld}
+                assert reasons <= {"staff_account", "protocol_not_active"}, (username, client_id)
+            # The INSZ never even reaches release, so no claim can carry it.
+            assert not any(insz in repr(facts) for insz in DEMO_INSZ)
