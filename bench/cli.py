@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PUPILS",
         help="instead: demo world vs `leerid-sim generate --pupils PUPILS` on PostgreSQL",
     )
+    p.add_argument(
+        "--profile",
+        choices=SCENARIOS,
+        metavar="SCENARIO",
+        help="instead: py-spy profile of one leerid-sim worker under SCENARIO at c=8",
+    )
     p.add_argument("--no-leerid", action="store_true", help="only the peer")
     p.add_argument("--no-docs", action="store_true", help="do not touch docs/performance.md")
     return p
@@ -204,6 +210,13 @@ def main(argv: list[str] | None = None) -> int:
     (ROOT / "bench" / "results" / "raw").mkdir(parents=True, exist_ok=True)
     if args.scale:
         return _scale(args, plan, workers, started, stamp, pg)
+    if args.profile:
+        from bench.profile import profile
+
+        plan = Plan(**{**plan.__dict__, "duration_s": args.duration or 8.0})
+        with open(ROOT / "bench" / "results" / "raw" / f"{stamp}-profile.log", "ab") as log:
+            profile(args.profile, dbs[0], plan, ROOT / "bench" / "results" / "raw", log)
+        return 0
     prepared: list[Server] = []
     with open(ROOT / "bench" / "results" / "raw" / f"{stamp}-servers.log", "ab") as log:
         try:

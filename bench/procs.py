@@ -25,6 +25,7 @@ __all__ = [
     "snapshot",
     "start",
     "stop",
+    "tree",
     "tree_cpu_seconds",
     "wait_ready",
 ]
