@@ -41,10 +41,12 @@ class Datastore:
         # Imported here: the repositories import this module for typing only.
         from datastore.admin import AdminRepository
         from datastore.logs import LogRepository
+        from datastore.schoolloket import SchoolloketRepository
         from datastore.world import WorldRepository
 
         self.world = WorldRepository(self)
         self.logs = LogRepository(self)
+        self.schoolloket = SchoolloketRepository(self)
         self.admin = AdminRepository(self)
 
     @contextmanager

@@ -2,17 +2,76 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from datastore import Datastore
 from idp.settings import ProviderSettings
+from schoolloket import applicaties, auth, beheer, instellingen, package_api
+from schoolloket.access import Forbidden
+from schoolloket.package_api import ApiError
+from schoolloket.settings import SchoolloketSettings
+from schoolloket.web import NotLoggedIn, PageError, Schoolloket, get_schoolloket
 
 __all__ = ["create_schoolloket"]
 
 
 def create_schoolloket(settings: ProviderSettings, store: Datastore) -> FastAPI:
     """The Schoolloket app, mounted at ``/schoolloket`` by the server composition."""
-    app = FastAPI(title="LeerID Schoolloket")
+    app = FastAPI(title="LeerID Schoolloket", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.store = store
+    app.state.schoolloket = Schoolloket(settings, SchoolloketSettings(), store)
+    app.mount("/static", StaticFiles(packages=[("schoolloket", "static")]), name="static")
+    for module in (auth, instellingen, beheer, applicaties, package_api):
+        app.include_router(module.router)
+    app.add_exception_handler(PageError, _page_error)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(NotLoggedIn, _not_logged_in)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     return app
+
+
+def _page_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageError)
+    return get_schoolloket(request).render(
+        "fout.html", status=exc.status, title=exc.title, message=exc.message
+    )
+
+
+def _forbidden(request: Request, exc: Exception) -> Response:
+    """A forbidden action: a 403 page that names the role it needs; nothing was changed."""
+    assert isinstance(exc, Forbidden)
+    return get_schoolloket(request).render("geen_toegang.html", status=403, refusal=exc)
+
+
+def _not_logged_in(request: Request, exc: Exception) -> Response:
+    if request.method in ("GET", "HEAD"):
+        return RedirectResponse("/schoolloket/", status_code=303)
+    return get_schoolloket(request).render(
+        "fout.html",
+        status=401,
+        title="Niet aangemeld",
+        message="Je sessie is verlopen. Meld je opnieuw aan; er werd niets gewijzigd.",
+    )
+
+
+def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
+def _invalid_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in error.get('loc', ()))}: {error.get('msg', '')}"
+        for error in exc.errors()
+    )
+    if request.url.path.startswith("/schoolloket/api/") or "/api/" in request.url.path:
+        return ApiError(400, "invalid_request", problems).response()
+    return get_schoolloket(request).render(
+        "fout.html", status=400, title="Ongeldige invoer", message=problems
+    )

@@ -1,0 +1,123 @@
+"""Logging staff in and out through the provider, like any other application (seed 002).
+
+``/login`` starts the code flow with PKCE (OIDC Core §3.1.2.1), ``/callback`` finishes it
+(RFC 6749 §4.1.2, RFC 9207 ``iss``), ``/logout`` ends the session and sends the browser to the
+provider's RP-initiated logout. The staff member is found from the pairwise ``sub``
+(schoolloket.subject); roles come from the datastore, not from claims (DECISIONS 16).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from schoolloket.oidc import LoginError
+from schoolloket.subject import staff_account_for_token
+from schoolloket.web import ContextDep, PageError, StaffDep, check_csrf, new_session_id
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+LOGIN_ERRORS = {
+    "access_denied": (
+        "Geen toegang",
+        "Het LeerID Schoolloket is enkel voor schoolpersoneel. Met een leerlingaccount kan je "
+        "hier niet aanmelden.",
+    ),
+    "login_required": ("Niet aangemeld", "Meld je opnieuw aan."),
+}
+
+
+@router.get("/")
+def start(ctx: ContextDep) -> Response:
+    """The start page: a login button, or the staff member's school."""
+    session = ctx.session
+    if session is None or session.account_id is None:
+        return ctx.app.render("start.html")
+    roles = ctx.app.store.schoolloket.staff_roles(session.account_id)
+    if len(roles.schools) == 1:
+        nummer = roles.schools[0].school.instellingsnummer
+        return RedirectResponse(f"/schoolloket/scholen/{nummer}", status_code=303)
+    return ctx.app.render(
+        "kies_school.html", staff=roles, csrf_token=session.csrf_token, roles=None, school=None
+    )
+
+
+@router.get("/login")
+def login(ctx: ContextDep) -> Response:
+    """Send the browser to the provider's authorization endpoint (OIDC Core §3.1.2.1)."""
+    request = ctx.app.oidc.login_request()
+    session_id = new_session_id()
+    ctx.app.store.schoolloket.start_session(
+        session_id,
+        secrets.token_urlsafe(32),
+        ctx.app.own.login_ttl_seconds,
+        state=request.state,
+        nonce=request.nonce,
+        code_verifier=request.code_verifier,
+    )
+    response = RedirectResponse(request.url, status_code=303)
+    ctx.app.set_cookie(response, session_id)
+    return response
+
+
+@router.get("/callback")
+async def callback(
+    ctx: ContextDep,
+    code: Annotated[str | None, Query()] = None,
+    state: Annotated[str | None, Query()] = None,
+    iss: Annotated[str | None, Query()] = None,
+    error: Annotated[str | None, Query()] = None,
+    error_description: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The authorization response (RFC 6749 §4.1.2): check state and iss, redeem the code."""
+    pending = ctx.session
+    if pending is None or pending.login_state is None or ctx.session_id is None:
+        raise PageError(400, "Aanmelden mislukt", "Deze aanmelding is verlopen. Begin opnieuw.")
+    if state is None or not hmac.compare_digest(state, pending.login_state):
+        raise PageError(400, "Aanmelden mislukt", "Het antwoord hoort niet bij deze aanmelding.")
+    if iss is not None and iss != ctx.app.oidc.issuer:  # RFC 9207 §2.4: mix-up defence
+        raise PageError(400, "Aanmelden mislukt", "Het antwoord komt van een andere uitgever.")
+    if error is not None:
+        title, message = LOGIN_ERRORS.get(error, ("Aanmelden mislukt", error_description or error))
+        raise PageError(403 if error == "access_denied" else 400, title, message)
+    if code is None or pending.code_verifier is None or pending.login_nonce is None:
+        raise PageError(400, "Aanmelden mislukt", "Het antwoord bevat geen code.")
+    try:
+        id_token, access_token = await ctx.app.oidc.exchange(
+            code, pending.code_verifier, pending.login_nonce
+        )
+    except LoginError as exc:
+        raise PageError(502, "Aanmelden mislukt", f"{exc.error}: {exc.description}") from exc
+    account_id = await run_in_threadpool(
+        staff_account_for_token, ctx.app.store, access_token, ctx.app.own.client_id
+    )
+    if account_id is None:
+        title, message = LOGIN_ERRORS["access_denied"]
+        raise PageError(403, title, message)
+    session_id = new_session_id()
+    completed = await run_in_threadpool(
+        ctx.app.store.schoolloket.complete_login, ctx.session_id, session_id, account_id, id_token
+    )
+    if not completed:
+        raise PageError(400, "Aanmelden mislukt", "Deze aanmelding werd al gebruikt.")
+    response = RedirectResponse("/schoolloket/", status_code=303)
+    ctx.app.set_cookie(response, session_id)
+    return response
+
+
+@router.post("/logout")
+def logout(staff: StaffDep, csrf_token: Annotated[str, Form()] = "") -> Response:
+    """End the Schoolloket session, then the provider's (RP-Initiated Logout 1.0 §2)."""
+    check_csrf(staff, csrf_token)
+    ctx = staff.ctx
+    id_token = ctx.app.store.schoolloket.end_session(ctx.session_id) if ctx.session_id else None
+    response = RedirectResponse(ctx.app.oidc.logout_url(id_token), status_code=303)
+    ctx.app.clear_cookie(response)
+    return response

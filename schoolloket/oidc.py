@@ -1,0 +1,202 @@
+"""The Schoolloket as a relying party of the provider: code flow with PKCE (no side door).
+
+- authorization request: OIDC Core §3.1.2.1 with ``state``, ``nonce`` and PKCE S256 (RFC 7636);
+- authorization response: ``iss`` must be the issuer (RFC 9207 §2.4);
+- token request: RFC 6749 §4.1.3 as a public client (``client_id`` in the body, RFC 7636 §4.5),
+  over HTTP with ``httpx.AsyncClient`` (DECISIONS 26: in the same process the call is async,
+  so the event loop that serves the token endpoint is never blocked waiting for itself);
+- ID token validation: OIDC Core §3.1.3.7 (signature against the JWKS, iss, aud, exp, nonce).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+__all__ = ["LoginError", "LoginRequest", "OidcClient", "pkce_challenge"]
+
+JWKS_CACHE_SECONDS = 60.0
+
+
+class LoginError(Exception):
+    """The login could not be completed; ``error`` is the OAuth error code to show."""
+
+    def __init__(self, error: str, description: str) -> None:
+        self.error = error
+        self.description = description
+        super().__init__(f"{error}: {description}")
+
+
+@dataclass(frozen=True, slots=True)
+class LoginRequest:
+    state: str
+    nonce: str
+    code_verifier: str
+    url: str
+
+
+def pkce_challenge(verifier: str) -> str:
+    """``BASE64URL(SHA256(verifier))`` (RFC 7636 §4.2, method S256)."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+class OidcClient:
+    """Talks to the provider the way any public client would."""
+
+    def __init__(
+        self,
+        issuer: str,
+        client_id: str,
+        *,
+        internal_url: str = "",
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.issuer = issuer.rstrip("/")
+        self.client_id = client_id
+        self.redirect_uri = f"{origin(self.issuer)}/schoolloket/callback"
+        self.post_logout_redirect_uri = f"{origin(self.issuer)}/schoolloket/"
+        self._back_channel = (internal_url or self.issuer).rstrip("/")
+        self._timeout = timeout
+        # Tests may hand in an ASGI transport of the same app; production uses the network.
+        self.transport = transport
+        self._jwks: KeySet | None = None
+        self._jwks_at = 0.0
+
+    def login_request(self) -> LoginRequest:
+        """A fresh authorization request (OIDC Core §3.1.2.1) with state, nonce and PKCE."""
+        state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        verifier = secrets.token_urlsafe(48)
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.client_id,
+                "redirect_uri": self.redirect_uri,
+                "scope": "openid",
+                "state": state,
+                "nonce": nonce,
+                "code_challenge": pkce_challenge(verifier),
+                "code_challenge_method": "S256",
+            }
+        )
+        return LoginRequest(state, nonce, verifier, f"{self.issuer}/v1/auth?{query}")
+
+    def logout_url(self, id_token: str | None) -> str:
+        """RP-Initiated Logout 1.0 §2: back to the Schoolloket's start page afterwards."""
+        params = {"post_logout_redirect_uri": self.post_logout_redirect_uri}
+        if id_token:
+            params["id_token_hint"] = id_token
+        else:
+            params["client_id"] = self.client_id
+        return f"{self.issuer}/v1/logout?{urlencode(params)}"
+
+    async def exchange(self, code: str, code_verifier: str, nonce: str) -> tuple[str, str]:
+        """Redeem the code (RFC 6749 §4.1.3); returns the validated (id_token, access_token).
+
+        The access token (an RFC 9068 JWT) must be signed by the provider too, and be for the
+        same ``sub`` as the ID token.
+        """
+        async with self._client() as client:
+            try:
+                response = await client.post(
+                    f"{self._back_channel}/v1/token",
+                    data={
+                        "grant_type": "authorization_code",
+                        "code": code,
+                        "redirect_uri": self.redirect_uri,
+                        "client_id": self.client_id,
+                        "code_verifier": code_verifier,
+                    },
+                )
+            except httpx.HTTPError as exc:
+                raise LoginError("temporarily_unavailable", f"provider unreachable: {exc}") from exc
+            body = _json(response)
+            if response.status_code != 200 or "id_token" not in body or "access_token" not in body:
+                raise LoginError(
+                    str(body.get("error", "server_error")),
+                    str(body.get("error_description", f"token endpoint: {response.status_code}")),
+                )
+            id_token, access_token = str(body["id_token"]), str(body["access_token"])
+            claims = await self._validate(client, id_token, nonce)
+            access_claims = await self._verified(client, access_token)
+        if access_claims.get("sub") != claims["sub"]:
+            raise LoginError("invalid_token", "the access token is for another subject")
+        return id_token, access_token
+
+    async def _verified(self, client: httpx.AsyncClient, token: str) -> dict[str, Any]:
+        """The claims of a JWT whose signature checks against the provider's JWKS.
+
+        An unknown ``kid`` refetches the JWKS once (after a key rotation, OIDC Core §10.1.1).
+        """
+        for refresh in (False, True):
+            keys = await self._keys(client, refresh=refresh)
+            try:
+                return dict(jwt.decode(token, keys, algorithms=["RS256", "ES256"]).claims)
+            except (ValueError, JoseError) as exc:
+                if refresh:
+                    raise LoginError("invalid_token", f"token signature: {exc}") from exc
+        raise LoginError("invalid_token", "token signature")
+
+    async def _validate(
+        self, client: httpx.AsyncClient, id_token: str, nonce: str
+    ) -> dict[str, Any]:
+        """OIDC Core §3.1.3.7: signature against the JWKS, iss, aud, exp and nonce."""
+        claims = await self._verified(client, id_token)
+        audience = claims.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        now = time.time()
+        problems = [
+            (claims.get("iss") != self.issuer, "iss is not the issuer"),
+            (self.client_id not in audiences, "aud does not hold the Schoolloket"),
+            (not isinstance(claims.get("exp"), int | float) or claims["exp"] < now - 30, "expired"),
+            (claims.get("nonce") != nonce, "nonce does not match"),
+            (not claims.get("sub"), "no sub"),
+        ]
+        for failed, reason in problems:
+            if failed:
+                raise LoginError("invalid_token", f"ID token: {reason}")
+        return dict(claims)
+
+    async def _keys(self, client: httpx.AsyncClient, *, refresh: bool) -> KeySet:
+        if (
+            self._jwks is not None
+            and not refresh
+            and time.monotonic() - self._jwks_at < JWKS_CACHE_SECONDS
+        ):
+            return self._jwks
+        try:
+            response = await client.get(f"{self._back_channel}/v1/keys")
+            response.raise_for_status()
+            self._jwks = KeySet.import_key_set(response.json())
+        except (httpx.HTTPError, ValueError, JoseError) as exc:
+            raise LoginError("temporarily_unavailable", f"JWKS: {exc}") from exc
+        self._jwks_at = time.monotonic()
+        return self._jwks
+
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=self.transport, timeout=self._timeout)
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

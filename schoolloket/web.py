@@ -1,0 +1,234 @@
+"""What every Schoolloket page shares: the context, sessions, CSRF, rendering and error pages.
+
+The session is server-side (``store.schoolloket``); the cookie ``leerid_schoolloket`` holds only
+a random id and is HttpOnly, SameSite=Lax, and Secure on https (DECISIONS 25). Every POST form
+carries the session's CSRF token, compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from datastore import (
+    AlreadyExists,
+    Argon2Parameters,
+    Conflict,
+    Datastore,
+    NotFound,
+    PasswordHashing,
+)
+from datastore.schoolloket import NotPermitted
+from datastore.schoolloket_records import SchoolloketSessionRecord, SchoolRoles, StaffRoles
+from idp.settings import ProviderSettings
+from schoolloket.access import Forbidden, required_roles
+from schoolloket.oidc import OidcClient
+from schoolloket.settings import SchoolloketSettings
+
+__all__ = [
+    "CSP",
+    "Context",
+    "ContextDep",
+    "PageError",
+    "Schoolloket",
+    "Staff",
+    "StaffDep",
+    "check_csrf",
+    "new_session_id",
+    "refused_as_page",
+]
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' {issuer}; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+class PageError(Exception):
+    """A page-level error shown to the user as an HTML page with this status."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        self.status = status
+        self.title = title
+        self.message = message
+        super().__init__(message)
+
+
+class Schoolloket:
+    """The per-process context of the Schoolloket app (``app.state.schoolloket``)."""
+
+    def __init__(
+        self, settings: ProviderSettings, own: SchoolloketSettings, store: Datastore
+    ) -> None:
+        self.settings = settings
+        self.own = own
+        self.store = store
+        self.oidc = OidcClient(
+            settings.issuer,
+            own.client_id,
+            internal_url=own.provider_internal_url,
+            timeout=own.http_timeout_seconds,
+        )
+        self.hashing = PasswordHashing(
+            Argon2Parameters(
+                memory_cost=settings.argon2_memory_kib,
+                time_cost=settings.argon2_time_cost,
+                parallelism=settings.argon2_parallelism,
+            )
+        )
+        self.templates = Environment(
+            loader=PackageLoader("schoolloket", "templates"),
+            autoescape=select_autoescape(default=True),
+            auto_reload=False,
+        )
+        self.csp = CSP.format(issuer=settings.issuer)
+
+    def render(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        html = self.templates.get_template(name).render(**values)
+        return HTMLResponse(html, status_code=status, headers=self.page_headers())
+
+    def page_headers(self) -> dict[str, str]:
+        return {
+            "Content-Security-Policy": self.csp,
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+        }
+
+    def set_cookie(self, response: Response, session_id: str) -> None:
+        response.set_cookie(
+            self.own.cookie_name,
+            session_id,
+            max_age=self.own.session_ttl_seconds,
+            path="/schoolloket",
+            httponly=True,
+            samesite="lax",
+            secure=self.settings.secure_cookies,
+        )
+
+    def clear_cookie(self, response: Response) -> None:
+        response.delete_cookie(
+            self.own.cookie_name,
+            path="/schoolloket",
+            httponly=True,
+            samesite="lax",
+            secure=self.settings.secure_cookies,
+        )
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def get_schoolloket(request: Request) -> Schoolloket:
+    schoolloket: Schoolloket = request.app.state.schoolloket
+    return schoolloket
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The request's Schoolloket and its session, if any."""
+
+    app: Schoolloket
+    request: Request
+    session_id: str | None
+    session: SchoolloketSessionRecord | None
+
+
+def get_context(request: Request) -> Context:
+    app = get_schoolloket(request)
+    session_id = request.cookies.get(app.own.cookie_name)
+    session = app.store.schoolloket.session(session_id) if session_id else None
+    return Context(app, request, session_id, session)
+
+
+ContextDep = Annotated[Context, Depends(get_context)]
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    """A logged-in staff member, with their roles today (simulated clock, DECISIONS 16)."""
+
+    ctx: Context
+    roles: StaffRoles
+    session: SchoolloketSessionRecord
+
+    @property
+    def app(self) -> Schoolloket:
+        return self.ctx.app
+
+    def at(self, instellingsnummer: str) -> SchoolRoles:
+        """The roles at this school; 403 when there are none."""
+        roles = self.roles.at(instellingsnummer)
+        if roles is None:
+            raise Forbidden("bekijken", instellingsnummer)
+        return roles
+
+    def require(self, action: str, instellingsnummer: str) -> SchoolRoles:
+        """The roles at the school when they allow ``action`` (the access matrix); else 403."""
+        roles = self.at(instellingsnummer)
+        needed = required_roles(action)
+        held = {"databeheerder": roles.databeheerder, "beheerder": roles.beheerder}
+        if not any(held[role] for role in needed):
+            raise Forbidden(action, instellingsnummer)
+        return roles
+
+    def page(self, roles: SchoolRoles | None = None, **values: Any) -> dict[str, Any]:
+        """The values every page of a school gets."""
+        return {
+            "staff": self.roles,
+            "roles": roles,
+            "school": roles.school if roles else None,
+            "csrf_token": self.session.csrf_token,
+            **values,
+        }
+
+
+class NotLoggedIn(Exception):
+    """No logged-in session: the user is sent to the start page."""
+
+
+def get_staff(ctx: ContextDep) -> Staff:
+    session = ctx.session
+    if session is None or session.account_id is None:
+        raise NotLoggedIn
+    try:
+        roles = ctx.app.store.schoolloket.staff_roles(session.account_id)
+    except NotFound:
+        raise NotLoggedIn from None
+    return Staff(ctx, roles, session)
+
+
+StaffDep = Annotated[Staff, Depends(get_staff)]
+
+
+def check_csrf(staff: Staff, token: str) -> None:
+    """Every POST form carries the session's CSRF token (compared in constant time)."""
+    if not hmac.compare_digest(token.encode(), staff.session.csrf_token.encode()):
+        raise PageError(
+            403,
+            "Ongeldig formulier",
+            "Dit formulier is verlopen of komt niet van het LeerID Schoolloket. "
+            "Laad de pagina opnieuw en probeer nog eens.",
+        )
+
+
+@contextmanager
+def refused_as_page(title: str) -> Iterator[None]:
+    """A change the datastore refuses becomes a page: 403 for a missing role, 409 otherwise."""
+    try:
+        yield
+    except NotPermitted as exc:
+        raise PageError(403, "Geen toegang", str(exc)) from exc
+    except (Conflict, AlreadyExists) as exc:
+        raise PageError(409, title, str(exc)) from exc
+    except NotFound as exc:
+        raise PageError(404, title, str(exc)) from exc
