@@ -40,6 +40,7 @@ class Datastore:
     def _init_repositories(self) -> None:
         # Imported here: the repositories import this module for typing only.
         from datastore.admin import AdminRepository
+        from datastore.control import ControlRepository
         from datastore.logs import LogRepository
         from datastore.schoolloket import SchoolloketRepository
         from datastore.world import WorldRepository
@@ -48,6 +49,7 @@ class Datastore:
         self.logs = LogRepository(self)
         self.schoolloket = SchoolloketRepository(self)
         self.admin = AdminRepository(self)
+        self.control = ControlRepository(self)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -15,7 +15,14 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from datastore import AlreadyExists, Argon2Parameters, Conflict, Datastore, NotFound
+from datastore import (
+    AlreadyExists,
+    Argon2Parameters,
+    Conflict,
+    Datastore,
+    DatastoreError,
+    NotFound,
+)
 from datastore.admin import InvalidField
 from datastore.hashing import PasswordHashing
 from idp.settings import ProviderSettings
@@ -119,6 +126,8 @@ class AdminRoute(APIRoute):
             except NotFound as exc:
                 return JSONResponse(status_code=404, content={"detail": str(exc)})
             except (AlreadyExists, Conflict) as exc:
+                return JSONResponse(status_code=409, content={"detail": str(exc)})
+            except DatastoreError as exc:  # e.g. a fixture that does not load
                 return JSONResponse(status_code=409, content={"detail": str(exc)})
 
         return guarded

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from fastapi import APIRouter, Depends
 
-from idp.admin.common import require_admin
-from idp.admin.routes_clock import build_clock_router
-from idp.admin.routes_providers import build_providers_router
-from idp.admin.routes_staff import build_staff_router
-from idp.admin.routes_world import build_world_router
+from idp.admin.common import AdminRoute, require_admin
+from idp.admin.routes_clock import add_clock_routes
+from idp.admin.routes_control import add_control_routes
+from idp.admin.routes_logs import add_logs_routes
+from idp.admin.routes_providers import add_providers_routes
+from idp.admin.routes_staff import add_staff_routes
+from idp.admin.routes_world import add_world_routes
 
 __all__ = ["build_admin_router"]
 
 
+@cache
 def build_admin_router() -> APIRouter:
     """The admin API router, mounted by ``create_app`` at ``/admin/api``.
 
-    Every route needs ``Authorization: Bearer <LEERID_ADMIN_TOKEN>`` (RFC 6750 §2.1).
+    Every route needs ``Authorization: Bearer <LEERID_ADMIN_TOKEN>`` (RFC 6750 §2.1). The
+    routes are added to one router (no nested ``include_router``): FastAPI builds each route's
+    validators again on every include, and the admin API has many routes. For the same reason
+    the router is built once per process: its routes hold no state (the datastore and settings
+    come from ``request.app.state``), and every app that includes it gets its own copies.
     """
-    router = APIRouter(dependencies=[Depends(require_admin)])
-    for part in (
-        build_world_router(),
-        build_staff_router(),
-        build_providers_router(),
-        build_clock_router(),
+    router = APIRouter(route_class=AdminRoute, dependencies=[Depends(require_admin)])
+    for add_routes in (
+        add_world_routes,
+        add_staff_routes,
+        add_providers_routes,
+        add_clock_routes,
+        add_control_routes,
+        add_logs_routes,
     ):
-        router.include_router(part)
+        add_routes(router)
     return router

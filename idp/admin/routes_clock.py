@@ -14,9 +14,9 @@ from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from datastore import Datastore
-from idp.admin.common import AdminRoute, StoreDep
+from idp.admin.common import StoreDep
 
-__all__ = ["ClockChange", "ClockView", "build_clock_router"]
+__all__ = ["ClockChange", "ClockView", "add_clock_routes"]
 
 # A century either way is plenty for any test, and keeps date arithmetic far from year 9999.
 _CENTURY_SECONDS = 100 * 366 * 24 * 3600
@@ -71,15 +71,14 @@ def clock_view(store: Datastore) -> ClockView:
     )
 
 
-def build_clock_router() -> APIRouter:
-    router = APIRouter(route_class=AdminRoute, tags=["clock"])
+def add_clock_routes(router: APIRouter) -> None:
 
-    @router.get("/clock")
+    @router.get("/clock", tags=["clock"])
     def read_clock(store: StoreDep) -> ClockView:
         """The provider's current time, and whether it is simulated or frozen."""
         return clock_view(store)
 
-    @router.put("/clock")
+    @router.put("/clock", tags=["clock"])
     def set_clock(body: ClockChange, store: StoreDep) -> ClockView:
         """Set (``now``), move (``advance_seconds``, may be negative) or freeze the clock."""
         frozen = body.frozen if body.frozen is not None else store.clock.state().clock_frozen
@@ -100,16 +99,14 @@ def build_clock_router() -> APIRouter:
         summary="Set clock (POST = PUT)",
     )
 
-    @router.delete("/clock")
+    @router.delete("/clock", tags=["clock"])
     def reset_clock(store: StoreDep) -> ClockView:
         """Back to real time."""
         store.clock.reset()
         return clock_view(store)
 
-    @router.post("/clock/reset")
+    @router.post("/clock/reset", tags=["clock"])
     def reset_clock_post(store: StoreDep) -> ClockView:
         """Back to real time (same as DELETE /clock)."""
         store.clock.reset()
         return clock_view(store)
-
-    return router

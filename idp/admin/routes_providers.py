@@ -13,7 +13,7 @@ from datastore.admin_records import (
     AdminProtocol,
     AdminVisibility,
 )
-from idp.admin.common import AdminRoute, IdPath, KeyPath, StoreDep
+from idp.admin.common import IdPath, KeyPath, StoreDep
 from idp.admin.schemas_providers import (
     ApplicationCreate,
     ApplicationUpdate,
@@ -26,17 +26,15 @@ from idp.admin.schemas_providers import (
     VisibilityCreate,
 )
 
-__all__ = ["build_providers_router"]
+__all__ = ["add_providers_routes"]
 
 KeyFilter = Query(default=None, max_length=120, pattern=r"^[A-Za-z0-9._:-]+$")
 
 
-def build_providers_router() -> APIRouter:
-    router = APIRouter(route_class=AdminRoute)
+def add_providers_routes(router: APIRouter) -> None:
     _organisations(router)
     _clients(router)
     _protocols(router)
-    return router
 
 
 def _organisations(router: APIRouter) -> None:

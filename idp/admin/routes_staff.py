@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from datastore import NotFound
 from datastore.admin import InvalidField
 from datastore.admin_records import AdminAssignment, AdminGrant, AdminStaff, ClassSharingState
-from idp.admin.common import AdminRoute, HashingDep, IdPath, SchoolPath, StoreDep
+from idp.admin.common import HashingDep, IdPath, SchoolPath, StoreDep
 from idp.admin.schemas_world import (
     AssignmentCreate,
     AssignmentUpdate,
@@ -19,16 +19,14 @@ from idp.admin.schemas_world import (
     StaffUpdate,
 )
 
-__all__ = ["build_staff_router"]
+__all__ = ["add_staff_routes"]
 
 SchoolFilter = Query(default=None, pattern=r"^\d{6}$")
 
 
-def build_staff_router() -> APIRouter:
-    router = APIRouter(route_class=AdminRoute)
+def add_staff_routes(router: APIRouter) -> None:
     _staff(router)
     _roles(router)
-    return router
 
 
 def _staff(router: APIRouter) -> None:

@@ -14,7 +14,6 @@ from datastore.admin_records import (
     AdminSchool,
 )
 from idp.admin.common import (
-    AdminRoute,
     HashingDep,
     IdPath,
     KeyPath,
@@ -36,16 +35,14 @@ from idp.admin.schemas_world import (
     SchoolUpdate,
 )
 
-__all__ = ["build_world_router"]
+__all__ = ["add_world_routes"]
 
 
-def build_world_router() -> APIRouter:
-    router = APIRouter(route_class=AdminRoute)
+def add_world_routes(router: APIRouter) -> None:
     _schools(router)
     _pupils(router)
     _accounts(router)
     _enrolments(router)
-    return router
 
 
 def _schools(router: APIRouter) -> None:

@@ -1,0 +1,49 @@
+"""Fixtures of the admin API tests: the provider on the demo world, with an admin token."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from datastore import Argon2Parameters, Datastore, PasswordHashing
+from datastore.fixtures import load_demo
+from idp import ProviderSettings, create_app
+
+ADMIN_TOKEN = "test-admin-token-0123456789"
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+ISSUER = "http://localhost:8000/op"
+REDIRECT_URI = "http://localhost:8001/callback"
+# The hash cost is not under test here: the cheapest argon2id keeps the suite fast.
+CHEAP = Argon2Parameters(memory_cost=8, time_cost=1, parallelism=1)
+
+
+def admin_settings(db_url: str, **overrides: object) -> ProviderSettings:
+    """Settings with an admin token and cheap argon2."""
+    values: dict[str, object] = {
+        "database_url": db_url,
+        "admin_token": ADMIN_TOKEN,
+        "issuer": ISSUER,
+        "argon2_memory_kib": CHEAP.memory_cost,
+        "argon2_time_cost": CHEAP.time_cost,
+        "argon2_parallelism": CHEAP.parallelism,
+    }
+    values.update(overrides)
+    return ProviderSettings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def demo_store(store: Datastore) -> Datastore:
+    """The demo world of CONTRACT.md in a fresh database (SQLite and PostgreSQL)."""
+    load_demo(store, issuer=ISSUER, hashing=PasswordHashing(CHEAP))
+    return store
+
+
+@pytest.fixture
+def admin(demo_store: Datastore, db_url: str) -> Iterator[TestClient]:
+    """The provider over HTTP (in-process) on the demo world, sending the admin token."""
+    app = create_app(admin_settings(db_url), store=demo_store)
+    with TestClient(app, base_url="http://localhost:8000", follow_redirects=False) as client:
+        client.headers.update(AUTH)
+        yield client
