@@ -271,7 +271,8 @@ class LogRepository:
                 .offset(offset)
                 .limit(limit)
             ).all()
-        return Page(tuple(_privacy_record(r) for r in rows), total or 0, offset, limit)
+            # Inside the transaction: the read's rollback expires the rows.
+            return Page(tuple(_privacy_record(r) for r in rows), total or 0, offset, limit)
 
     def events(
         self,
@@ -302,7 +303,8 @@ class LogRepository:
                 .offset(offset)
                 .limit(limit)
             ).all()
-        return Page(tuple(_event_record(r) for r in rows), total or 0, offset, limit)
+            # Inside the transaction: the read's rollback expires the rows.
+            return Page(tuple(_event_record(r) for r in rows), total or 0, offset, limit)
 
     def purge_privacy(self, now: dt.datetime) -> int:
         """Delete privacy-log entries older than their retention; returns how many."""
