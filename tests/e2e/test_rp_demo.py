@@ -1,0 +1,164 @@
+"""rp_demo in Chromium against the real provider: personas, SSO, logout and refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.browser import log_in, start_login
+from tests.e2e.conftest import STAFF_PASSWORD, DemoServers
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
+
+JAN = {
+    "leer_id_uuid": "814f2e42-3f55-43e0-bc62-bba3ef1d008a",
+    "account_uuid": "a6f98ebd-1280-4294-a90f-a5858c1f6f47",
+}
+
+
+def attribute(page: Any, name: str) -> str:
+    text: str = page.get_by_test_id(f"attr-{name}").inner_text()
+    return text.strip()
+
+
+def absent(page: Any, name: str) -> bool:
+    return bool(page.get_by_test_id(f"absent-{name}").count() == 1)
+
+
+def login_as(page: Any, servers: DemoServers, client_id: str, username: str) -> None:
+    start_login(page, servers.rp_url, client_id)
+    assert page.get_by_test_id("login-username").is_visible()
+    log_in(page, username)
+
+
+def test_jan_at_i_learn_gets_every_attribute_of_the_protocol(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    login_as(page, demo_servers, "i-learn", "jan.peeters")
+    assert page.get_by_test_id("welcome").inner_text() == "Welkom bij i-Learn"
+    assert attribute(page, "leer_id_uuid") == JAN["leer_id_uuid"]
+    assert attribute(page, "account_uuid") == JAN["account_uuid"]
+    assert attribute(page, "naam") == "Peeters"
+    assert attribute(page, "voornaam") == "Jan"
+    assert attribute(page, "instellingsnummer") == "123456"
+    assert "59a78937-fb37-4754-bd0a-f96d4e42927e" in attribute(page, "historiek_account_uuid")
+    assert absent(page, "klas")
+
+
+def test_jan_at_klasapp_gets_his_class(page: Any, demo_servers: DemoServers) -> None:
+    login_as(page, demo_servers, "klasapp", "jan.peeters")
+    assert attribute(page, "klas") == "3B"
+    assert absent(page, "naam")
+
+
+def test_jan_at_ididdit_gets_only_the_uuids(page: Any, demo_servers: DemoServers) -> None:
+    login_as(page, demo_servers, "ididdit", "jan.peeters")
+    assert attribute(page, "leer_id_uuid") == JAN["leer_id_uuid"]
+    for name in ("naam", "voornaam", "instellingsnummer", "klas", "historiek_account_uuid"):
+        assert absent(page, name)
+
+
+def test_the_acm_dialect_client_shows_the_same_pupil(page: Any, demo_servers: DemoServers) -> None:
+    login_as(page, demo_servers, "i-learn-acm", "jan.peeters")
+    assert attribute(page, "leer_id_uuid") == JAN["leer_id_uuid"]
+    assert attribute(page, "naam") == "Peeters"
+    assert attribute(page, "instellingsnummer") == "123456"
+    page.get_by_test_id("open-inspector").click()
+    claims = page.get_by_test_id("id-token-claims").inner_text()
+    assert '"ov_orgcode": "123456"' in claims
+    assert '"family_name": "Peeters"' in claims
+
+
+def test_lotte_gets_no_class_without_class_sharing(page: Any, demo_servers: DemoServers) -> None:
+    login_as(page, demo_servers, "klasapp", "lotte.janssens")
+    assert attribute(page, "instellingsnummer") == "654321"
+    assert absent(page, "klas")
+
+
+def test_noah_has_a_temporary_account_without_leer_id_uuid(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    login_as(page, demo_servers, "klasapp", "noah.tijdelijk")
+    assert attribute(page, "account_uuid") == "4532ebe1-1814-422a-b28e-ce05ede78b10"
+    assert absent(page, "leer_id_uuid")
+    assert attribute(page, "klas") == "3A"
+
+
+def test_sara_gets_no_class_from_an_application_not_visible_to_her(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    login_as(page, demo_servers, "klasapp", "sara.wouters")
+    assert attribute(page, "instellingsnummer") == "123456"
+    assert absent(page, "klas")
+
+
+def test_emma_has_two_accounts_of_one_pupil(page: Any, demo_servers: DemoServers) -> None:
+    login_as(page, demo_servers, "ididdit", "emma.maes")
+    first = attribute(page, "account_uuid")
+    leer_id = attribute(page, "leer_id_uuid")
+    page.context.clear_cookies()
+    login_as(page, demo_servers, "ididdit", "emma.maes2")
+    assert attribute(page, "leer_id_uuid") == leer_id == "5bf03c41-2cd0-467f-92c4-d50226aee17c"
+    assert {first, attribute(page, "account_uuid")} == {
+        "e798885b-0cd0-48ba-af84-9687fd3dcbc0",
+        "4488c66c-3e02-42ef-bde3-410d00613287",
+    }
+
+
+def test_a_pupil_without_enrolment_is_refused_by_i_learn(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    login_as(page, demo_servers, "i-learn", "ex.leerling")
+    refused = page.get_by_test_id("refused")
+    assert refused.is_visible()
+    assert "geen lopende inschrijving" in refused.inner_text()
+
+
+def test_ididdit_lets_a_pupil_without_enrolment_in(page: Any, demo_servers: DemoServers) -> None:
+    # DECISIONS 21: only a client that receives instellingsnummer can see the enrolment.
+    login_as(page, demo_servers, "ididdit", "ex.leerling")
+    assert attribute(page, "leer_id_uuid") == "51f66a13-60de-48e4-9f30-69c2e37f4d81"
+
+
+def test_an_ended_protocol_gets_no_login_page_but_a_clear_error(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    start_login(page, demo_servers.rp_url, "stopgezet")
+    assert page.get_by_test_id("error-code").inner_text() == "unauthorized_client"
+    assert "beëindigd" in page.get_by_test_id("error-explanation").inner_text()
+    assert page.get_by_test_id("login-username").count() == 0
+
+
+def test_a_staff_member_is_refused_at_a_pupil_application(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    start_login(page, demo_servers.rp_url, "ididdit")
+    log_in(page, "dirk.directeur", STAFF_PASSWORD)
+    assert page.get_by_test_id("error-code").inner_text() == "access_denied"
+
+
+def test_one_login_opens_every_application(page: Any, demo_servers: DemoServers) -> None:
+    login_as(page, demo_servers, "ididdit", "jan.peeters")
+    sub_ididdit = page.get_by_test_id("sub").inner_text()
+    start_login(page, demo_servers.rp_url, "i-learn")
+    # SSO: no login page, straight into i-Learn.
+    assert page.get_by_test_id("welcome").inner_text() == "Welkom bij i-Learn"
+    assert page.get_by_test_id("sub").inner_text() != sub_ididdit  # pairwise sub
+    page.goto(f"{demo_servers.rp_url}/")
+    assert page.get_by_test_id("status-ididdit").is_visible()
+    assert page.get_by_test_id("status-i-learn").is_visible()
+
+
+def test_the_single_page_client_logs_in_with_browser_javascript(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    start_login(page, demo_servers.rp_url, "spa-demo")
+    page.get_by_test_id("spa-login").click()
+    page.get_by_test_id("login-username").wait_for()
+    log_in(page, "jan.peeters")
+    page.wait_for_url(f"{demo_servers.rp_url}/app/spa-demo")
+    assert attribute(page, "account_uuid") == JAN["account_uuid"]
+    assert absent(page, "leer_id_uuid")
+    page.get_by_test_id("open-inspector").click()
+    assert "WebCrypto): geldig" in page.get_by_test_id("signature-check").inner_text()
