@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import AwareDatetime, BaseModel
 
 from datastore.admin_register import ProcessingActivity, build_register, render_register
 from idp.admin.common import Limit, Offset, StoreDep
+from idp.preview import PreviewError, UnknownClient, UnknownUser, preview
+from idp.privacy_export import iter_privacy_entries, render_privacy_log
 
 __all__ = ["add_logs_routes"]
 
 Filter = Annotated[str | None, Query(max_length=120, pattern=r"^[A-Za-z0-9._:@-]+$")]
 Moment = Annotated[AwareDatetime | None, Query(description="timezone-aware ISO 8601")]
-EXPORT_FIELDS = (
-    "id",
-    "at",
-    "client_id",
-    "organisation",
-    "protocol",
-    "account_uuid",
-    "attributes",
-    "legal_basis",
-    "purpose",
-    "channel",
-    "retention_days",
-)
 
 
 class EventView(BaseModel):
@@ -138,30 +124,36 @@ def add_logs_routes(router: APIRouter) -> None:
         account_uuid: Filter = None,
     ) -> Response:
         """The matching privacy log as a CSV or JSON file (as ``leerid-sim privacy-log export``)."""
-        entries: list[dict[str, Any]] = []
-        offset = 0
-        while True:
-            page = store.logs.privacy_entries(
-                since=since,
-                until=until,
-                client_id=client_id,
-                account_uuid=account_uuid,
-                offset=offset,
-                limit=1000,
-            )
-            entries += [e.as_dict() for e in page.items]
-            offset += len(page.items)
-            if not page.items or offset >= page.total:
-                break
-        if format == "json":
-            body, media = json.dumps(entries, ensure_ascii=False, indent=2), "application/json"
-        else:
-            body, media = _csv(entries), "text/csv; charset=utf-8"
+        entries = iter_privacy_entries(
+            store, since=since, until=until, client_id=client_id, account_uuid=account_uuid
+        )
+        media = "application/json" if format == "json" else "text/csv; charset=utf-8"
         return Response(
-            body,
+            render_privacy_log(entries, format),
             media_type=media,
             headers={"Content-Disposition": f'attachment; filename="privacy-log.{format}"'},
         )
+
+    @router.get("/preview", tags=["what happened"])
+    def preview_release(
+        store: StoreDep,
+        client_id: Annotated[str, Query(min_length=1, max_length=120, examples=["i-learn"])],
+        username: Annotated[str, Query(min_length=1, max_length=120, examples=["jan.peeters"])],
+        scope: Annotated[
+            str, Query(min_length=1, max_length=500, examples=["openid account inschrijving"])
+        ] = "openid",
+    ) -> dict[str, Any]:
+        """What a login would release now: each attribute with why, each withheld one with why.
+
+        The same answer as ``leerid-sim preview``. An unknown client or user is 404; a scope
+        the authorization endpoint would refuse is 422 with the reason.
+        """
+        try:
+            return preview(store, client_id, username, scope).as_dict()
+        except (UnknownClient, UnknownUser) as exc:
+            raise HTTPException(404, detail={"error": exc.error, "reason": str(exc)}) from None
+        except PreviewError as exc:
+            raise HTTPException(422, detail={"error": exc.error, "reason": str(exc)}) from None
 
     @router.get("/register", tags=["what happened"])
     def register(store: StoreDep) -> list[ProcessingActivity]:
@@ -176,12 +168,3 @@ def add_logs_routes(router: APIRouter) -> None:
         """The register as Markdown, CSV or JSON (as ``leerid-sim register export``)."""
         media = {"json": "application/json", "csv": "text/csv", "md": "text/markdown"}[format]
         return PlainTextResponse(render_register(build_register(store), format), media_type=media)
-
-
-def _csv(entries: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for entry in entries:
-        writer.writerow({**entry, "attributes": " ".join(entry["attributes"])})
-    return out.getvalue()

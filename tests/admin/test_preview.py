@@ -1,0 +1,65 @@
+"""The claims preview, and the simulated clock moving an enrolment past its end."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+API = "/admin/api"
+
+
+def preview(admin: TestClient, username: str, scope: str = "openid inschrijving") -> dict:  # type: ignore[type-arg]
+    response = admin.get(
+        f"{API}/preview", params={"client_id": "i-learn", "username": username, "scope": scope}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def released(result: dict) -> set[str]:  # type: ignore[type-arg]
+    return {r["attribute"] for r in result["released"]}
+
+
+def test_the_clock_moving_past_the_enrolment_end_removes_instellingsnummer(
+    admin: TestClient,
+) -> None:
+    admin.put(f"{API}/clock", json={"now": "2026-06-30T12:00:00+02:00", "frozen": True})
+    assert "instellingsnummer" in released(preview(admin, "ex.leerling"))
+    admin.put(f"{API}/clock", json={"advance_seconds": 86400})
+    after = preview(admin, "ex.leerling")
+    assert "instellingsnummer" not in released(after)
+    assert "instellingsnummer" in {w["attribute"] for w in after["withheld"]}
+
+
+def test_ending_an_enrolment_through_the_api_applies_at_once(admin: TestClient) -> None:
+    admin.put(f"{API}/clock", json={"now": "2026-10-01T12:00:00+02:00", "frozen": True})
+    assert "instellingsnummer" in released(preview(admin, "lotte.janssens"))
+    lotte = admin.get(f"{API}/accounts/lotte.janssens").json()
+    enrolment = admin.get(f"{API}/enrolments", params={"pupil_id": lotte["pupil_id"]}).json()[0]
+    admin.patch(f"{API}/enrolments/{enrolment['id']}", json={"end_date": "2026-09-30"})
+    assert "instellingsnummer" not in released(preview(admin, "lotte.janssens"))
+
+
+def test_an_ended_protocol_shows_as_a_login_error(admin: TestClient) -> None:
+    admin.patch(f"{API}/protocols/i-learn", json={"status": "ended"})
+    result = preview(admin, "jan.peeters", "openid")
+    assert result["login_error"]["error"] == "unauthorized_client"
+
+
+def test_preview_errors(admin: TestClient) -> None:
+    unknown_client = admin.get(
+        f"{API}/preview", params={"client_id": "nergens", "username": "jan.peeters"}
+    )
+    assert unknown_client.status_code == 404
+    unknown_user = admin.get(
+        f"{API}/preview", params={"client_id": "i-learn", "username": "niemand"}
+    )
+    assert unknown_user.status_code == 404
+    bad_scope = admin.get(
+        f"{API}/preview",
+        params={"client_id": "ididdit", "username": "jan.peeters", "scope": "openid profile"},
+    )
+    assert bad_scope.status_code == 422
+    assert bad_scope.json()["detail"]["error"] == "invalid_scope"
+    missing = admin.get(f"{API}/preview", params={"client_id": "i-learn"})
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"] == ["query", "username"]
