@@ -1,0 +1,100 @@
+"""The persona × client matrix through HTTP: what each ID token really carries (CONTRACT claims).
+
+Every demo pupil logs in at every pupil client with ``openid ov_leerling``; the ID token,
+verified with python-jose against the JWKS, must carry exactly the attributes of the matrix
+in ``test_release_demo`` under the client's claim names, nothing more. Each release is in the
+privacy log with names only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from jose import jwt as jose_jwt
+
+from datastore import Datastore
+from idp.claims import ACM_CLAIM_NAMES
+from tests.idp.flows import login, pkce_pair, query, redeem
+from tests.idp.test_release_demo import EXPECTED, PUPILS
+
+# Claims of the protocol itself (OIDC Core §2, §3.1.3.6): anything else must be an attribute.
+PROTOCOL_CLAIMS = {"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid", "at_hash"}
+# DECISIONS.md 10: the date is set; the clock runs on so that tokens stay valid while tested.
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+
+
+def expected_claims(username: str, client_id: str) -> dict[str, Any]:
+    released, withheld = EXPECTED[(username, client_id)]
+    if client_id != "i-learn-acm":
+        return released
+    claims = {
+        ACM_CLAIM_NAMES[name]: [value] if name == "leer_id_uuid" else value
+        for name, value in released.items()
+    }
+    if withheld.get("leer_id_uuid") == "temporary_account":
+        claims["ov_leerid_uuid"] = []
+    return claims
+
+
+def id_token_claims(op: TestClient, id_token: str, client_id: str) -> dict[str, Any]:
+    """Verify the signature and audience with python-jose; expiry follows the simulated clock."""
+    header = jose_jwt.get_unverified_header(id_token)
+    key = next(k for k in op.get("/op/v1/keys").json()["keys"] if k["kid"] == header["kid"])
+    claims: dict[str, Any] = jose_jwt.decode(
+        id_token,
+        key,
+        algorithms=[header["alg"]],
+        audience=client_id,
+        options={"verify_at_hash": False, "verify_exp": False, "verify_iat": False},
+    )
+    return claims
+
+
+@pytest.mark.parametrize("client_id", ["ididdit", "i-learn", "i-learn-acm", "klasapp", "spa-demo"])
+def test_each_pupil_gets_exactly_the_matrix_in_the_id_token(
+    op: TestClient, demo_store: Datastore, client_id: str
+) -> None:
+    demo_store.clock.set(NOW)
+    for username in PUPILS:
+        op.cookies.clear()  # a new browser: no SSO session of the previous pupil
+        extra: dict[str, Any] = {}
+        verifier = None
+        if client_id == "spa-demo":
+            verifier, challenge = pkce_pair()
+            extra = {"code_challenge": challenge, "code_challenge_method": "S256"}
+        _, answer = login(
+            op, username=username, client_id=client_id, scope="openid ov_leerling", **extra
+        )
+        response = redeem(op, answer["code"], client_id, code_verifier=verifier)
+        assert response.status_code == 200, response.text
+        claims = id_token_claims(op, response.json()["id_token"], client_id)
+        attributes = {k: v for k, v in claims.items() if k not in PROTOCOL_CLAIMS}
+        assert attributes == expected_claims(username, client_id), username
+        assert claims["sub"] not in str(attributes)
+    entries = demo_store.logs.privacy_entries(client_id=client_id, limit=100).items
+    assert {e.account_uuid for e in entries} == {
+        EXPECTED[(u, client_id)][0]["account_uuid"] for u in PUPILS
+    }
+    for entry in entries:
+        assert entry.channel == "id_token"
+        assert set(entry.attributes) <= set(ACM_CLAIM_NAMES)
+        assert entry.protocol_reference
+        assert entry.legal_basis.startswith("AVG art. 6.1.c")
+
+
+def test_the_ended_protocol_never_reaches_the_login_page(op: TestClient) -> None:
+    page = op.get(
+        "/op/v1/auth",
+        params={
+            "client_id": "stopgezet",
+            "redirect_uri": "http://localhost:8001/callback",
+            "response_type": "code",
+            "scope": "openid ov_leerling",
+            "state": "s",
+        },
+    )
+    assert page.status_code in (302, 303)
+    assert query(page.headers["location"])["error"] == "unauthorized_client"
