@@ -106,19 +106,11 @@ def leerid_server(db: str, workers: int, log: IO[bytes], *, seed: bool = True) -
         cleanup()
         raise
     db_label = "PostgreSQL" if pg_name else "SQLite"
+    cmd = _serve_command(port, workers)
     return Server(
         name="leerid-sim",
         label=f"leerid-sim, {db_label}, {workers} worker{'s' if workers > 1 else ''}",
-        cmd=[
-            leerid_cli(),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
+        cmd=cmd,
         cwd=tmp,
         env=env,
         port=port,
@@ -129,10 +121,45 @@ def leerid_server(db: str, workers: int, log: IO[bytes], *, seed: bool = True) -
             "database": db_label,
             "workers": workers,
             "database_url": url,
+            "command": " ".join(Path(a).name if a.startswith("/") else a for a in cmd[:2]),
             **{k: os.environ[k] for k in ARGON2_ENV if k in os.environ},
         },
         cleanup=cleanup,
     )
+
+
+def _serve_command(port: int, workers: int) -> list[str]:
+    """``leerid-sim serve``; uvicorn on the same factory while a checkout lacks that command."""
+    probe = subprocess.run(
+        [leerid_cli(), "serve", "--help"], capture_output=True, timeout=120, check=False
+    )
+    if probe.returncode == 0:
+        return [
+            leerid_cli(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "leerid_sim.server:create_server_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
 
 
 def _leerid_version() -> str:
