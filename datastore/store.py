@@ -42,6 +42,7 @@ class Datastore:
         from datastore.admin import AdminRepository
         from datastore.control import ControlRepository
         from datastore.logs import LogRepository
+        from datastore.oidc import OidcRepository
         from datastore.schoolloket import SchoolloketRepository
         from datastore.world import WorldRepository
 
@@ -50,6 +51,7 @@ class Datastore:
         self.schoolloket = SchoolloketRepository(self)
         self.admin = AdminRepository(self)
         self.control = ControlRepository(self)
+        self.oidc = OidcRepository(self)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

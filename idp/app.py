@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
 
 from datastore import Datastore
 from idp.admin import build_admin_router
+from idp.authorization import build_authorization_router
+from idp.cors import CorsMiddleware
+from idp.discovery import build_discovery_router
+from idp.errors import OAuthError
 from idp.faults import FaultInjectionMiddleware
+from idp.health import build_health_router
+from idp.login import build_login_router
+from idp.provider import Provider
+from idp.rendering import render_error, render_unexpected
 from idp.settings import ProviderSettings
+from idp.token_endpoint import build_token_router
 
 __all__ = ["create_app"]
 
@@ -18,6 +30,7 @@ def create_app(
     """Build the provider: the OIDC endpoints under the issuer, ``/health`` and the admin API.
 
     Nothing is created at import time; settings, datastore and keys hang off ``app.state``.
+    The signing keys are made (race-safe) when the app starts serving.
     """
     settings = settings or ProviderSettings()
     store = store or Datastore.from_url(
@@ -25,10 +38,44 @@ def create_app(
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
     )
-    app = FastAPI(title="LeerID simulator", version=_version())
+    provider = Provider(settings, store)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        provider.keys.ensure()
+        yield
+        provider.close()
+
+    app = FastAPI(title="LeerID simulator", version=_version(), lifespan=lifespan)
     app.state.settings = settings
     app.state.store = store
+    app.state.provider = provider
+    oidc = APIRouter()
+    for router in (
+        build_discovery_router(provider.endpoints),
+        build_authorization_router(),
+        build_login_router(),
+        build_token_router(),
+    ):
+        oidc.include_router(router)
+    app.include_router(oidc, prefix=provider.endpoints.prefix)
+    app.include_router(build_health_router())
     app.include_router(build_admin_router(), prefix="/admin/api")
+    app.add_exception_handler(OAuthError, render_error)
+    app.add_exception_handler(Exception, render_unexpected)
+    prefix = provider.endpoints.prefix
+    app.add_middleware(
+        CorsMiddleware,
+        paths=frozenset(
+            f"{prefix}{path}"
+            for path in (
+                "/.well-known/openid-configuration",
+                "/v1/keys",
+                "/v1/token",
+                "/v1/userinfo",
+            )
+        ),
+    )
     app.add_middleware(FaultInjectionMiddleware)
     return app
 

@@ -1,0 +1,689 @@
+"""The provider's protocol state: signing keys, server secrets, SSO sessions, codes and tokens.
+
+Every method is one short transaction and hands out frozen records. Single use is enforced by
+the database, never by a read followed by a write: a code or a refresh token is claimed with
+``UPDATE ... WHERE consumed_at IS NULL`` and the row count decides (RFC 6749 §4.1.2, §10.5;
+OAuth 2.0 Security BCP §4.14). Several provider processes on one PostgreSQL therefore act as one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import CursorResult, Select, exists, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from datastore.errors import Conflict
+from datastore.logs import PrivacyRelease, add_event, add_privacy_entries
+from datastore.models import (
+    Account,
+    AuthorizationCode,
+    AuthSession,
+    ProviderSecret,
+    SessionClient,
+    SigningKey,
+    Token,
+    UsedAssertion,
+)
+
+if TYPE_CHECKING:
+    from datastore.store import Datastore
+
+__all__ = [
+    "CodeGrant",
+    "CodeRecord",
+    "CodeRejected",
+    "EndedSession",
+    "OidcRepository",
+    "ProtocolEvent",
+    "RefreshRejected",
+    "SessionRecord",
+    "SigningKeyRecord",
+    "TokenIssue",
+    "TokenRecord",
+    "ping",
+]
+
+# One advisory lock serialises "create if missing" of keys and secrets across processes.
+_PROVIDER_LOCK = 0x1EE41D
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKeyRecord:
+    """A signing key; ``private_jwk`` is its JSON JWK with the private part."""
+
+    kid: str
+    alg: str
+    private_jwk: str
+    created_at: dt.datetime
+    retired_at: dt.datetime | None
+    expires_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """A live SSO session."""
+
+    id: int
+    sid: str
+    account_id: int
+    auth_time: dt.datetime
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EndedSession:
+    """A session just ended, with the clients that received tokens in it (back-channel)."""
+
+    session: SessionRecord
+    client_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolEvent:
+    """An event to record in the same transaction as the change it describes."""
+
+    type: str
+    outcome: str
+    client_id: str | None = None
+    account_uuid: str | None = None
+    error: str | None = None
+    reason: str | None = None
+    detail: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeGrant:
+    """What an authorization code stands for (RFC 6749 §4.1.2), before it is stored."""
+
+    code_hash: str
+    client_id: str
+    account_id: int
+    session_id: int | None
+    redirect_uri: str
+    scope: str
+    nonce: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    auth_time: dt.datetime
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRecord:
+    """A consumed authorization code, with the sid of its session."""
+
+    id: int
+    client_id: str
+    account_id: int
+    session_id: int | None
+    sid: str | None
+    redirect_uri: str
+    scope: str
+    nonce: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    auth_time: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """An access or refresh token as stored (by hash), with the sid of its session."""
+
+    id: int
+    kind: str
+    client_id: str
+    account_id: int
+    session_id: int | None
+    sid: str | None
+    code_id: int | None
+    family_id: str
+    scope: str
+    auth_time: dt.datetime
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    rotated_at: dt.datetime | None
+
+    def usable_at(self, now: dt.datetime) -> bool:
+        """Not revoked, not rotated, not expired."""
+        return self.revoked_at is None and self.rotated_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class TokenIssue:
+    """Tokens to store in one transaction, with the privacy-log entries and event they carry."""
+
+    client_id: str
+    account_id: int
+    session_id: int | None
+    code_id: int | None
+    family_id: str
+    scope: str
+    auth_time: dt.datetime
+    access_hash: str
+    access_expires_at: dt.datetime
+    refresh_hash: str | None
+    refresh_expires_at: dt.datetime | None
+    releases: tuple[PrivacyRelease, ...] = ()
+    event: ProtocolEvent | None = None
+
+
+class CodeRejected(Conflict):
+    """An authorization code that cannot be redeemed; ``reason`` says why.
+
+    ``unknown``, ``expired``, ``other_client`` or ``reused`` (its tokens are revoked already).
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"authorization code rejected: {reason}")
+
+
+class RefreshRejected(Conflict):
+    """A refresh token that cannot be used; ``reason`` says why.
+
+    ``unknown``, ``expired``, ``revoked``, ``other_client`` or ``reused`` (family revoked).
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"refresh token rejected: {reason}")
+
+
+def _add_events(session: Session, at: dt.datetime, events: Iterable[ProtocolEvent | None]) -> None:
+    for event in events:
+        if event is not None:
+            add_event(
+                session,
+                at,
+                event.type,
+                event.outcome,
+                client_id=event.client_id,
+                account_uuid=event.account_uuid,
+                error=event.error,
+                reason=event.reason,
+                detail=event.detail,
+            )
+
+
+def _rowcount(result: Any) -> int:
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
+class OidcRepository:
+    """Protocol state of the identity provider (``store.oidc``)."""
+
+    def __init__(self, store: Datastore) -> None:
+        self._store = store
+
+    def _lock(self, session: Session) -> None:
+        # SQLite writers are serialised by BEGIN IMMEDIATE already; PostgreSQL needs a lock.
+        if self._store.dialect == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PROVIDER_LOCK})
+
+    # ------------------------------------------------------------------ keys and secrets
+
+    def signing_keys(self, now: dt.datetime) -> tuple[SigningKeyRecord, ...]:
+        """Keys still valid at ``now`` (active and retired-but-unexpired), oldest first."""
+        with self._store.read() as session:
+            rows = session.scalars(
+                select(SigningKey)
+                .where((SigningKey.expires_at.is_(None)) | (SigningKey.expires_at > now))
+                .order_by(SigningKey.id)
+            ).all()
+            return tuple(_key_record(row) for row in rows)
+
+    def ensure_signing_keys(
+        self, algs: Sequence[str], make: Callable[[str], tuple[str, str]], now: dt.datetime
+    ) -> bool:
+        """Create an active key for each alg that has none; ``make(alg)`` gives (kid, jwk).
+
+        Race-safe across processes (one lock); True when a key was created.
+        """
+        with self._store.write() as session:
+            self._lock(session)
+            active = set(
+                session.scalars(select(SigningKey.alg).where(SigningKey.retired_at.is_(None)))
+            )
+            missing = [alg for alg in algs if alg not in active]
+            for alg in missing:
+                kid, jwk = make(alg)
+                session.add(SigningKey(kid=kid, alg=alg, private_jwk=jwk, created_at=now))
+            if missing:
+                self._store.clock.bump_generation(session)
+        return bool(missing)
+
+    def rotate_signing_keys(
+        self,
+        algs: Sequence[str],
+        make: Callable[[str], tuple[str, str]],
+        now: dt.datetime,
+        keep_until: dt.datetime,
+    ) -> tuple[str, ...]:
+        """Retire the active keys of ``algs`` (kept in the JWKS until ``keep_until``), add new."""
+        with self._store.write() as session:
+            self._lock(session)
+            session.execute(
+                update(SigningKey)
+                .where(SigningKey.retired_at.is_(None), SigningKey.alg.in_(algs))
+                .values(retired_at=now, expires_at=keep_until)
+            )
+            kids = []
+            for alg in algs:
+                kid, jwk = make(alg)
+                session.add(SigningKey(kid=kid, alg=alg, private_jwk=jwk, created_at=now))
+                kids.append(kid)
+            self._store.clock.bump_generation(session)
+        return tuple(kids)
+
+    def secret(self, name: str, make: Callable[[], str], now: dt.datetime) -> str:
+        """The server secret ``name``, created with ``make()`` on first use (race-safe)."""
+        query = select(ProviderSecret.value).where(ProviderSecret.name == name)
+        with self._store.read() as session:
+            value = session.scalar(query)
+        if value is not None:
+            return value
+        with self._store.write() as session:
+            self._lock(session)
+            value = session.scalar(query)
+            if value is None:
+                value = make()
+                session.add(ProviderSecret(name=name, value=value, created_at=now))
+        return value
+
+    # ------------------------------------------------------------------ sessions
+
+    def create_session(
+        self,
+        *,
+        id_hash: str,
+        sid: str,
+        account_id: int,
+        now: dt.datetime,
+        expires_at: dt.datetime,
+        replaces_id_hash: str | None = None,
+        event: ProtocolEvent | None = None,
+    ) -> SessionRecord:
+        """Start an SSO session (OIDC Core §3.1.2.3), ending the browser's previous one."""
+        with self._store.write() as session:
+            if replaces_id_hash is not None:
+                session.execute(
+                    update(AuthSession)
+                    .where(AuthSession.id_hash == replaces_id_hash, AuthSession.ended_at.is_(None))
+                    .values(ended_at=now)
+                )
+            row = AuthSession(
+                id_hash=id_hash,
+                sid=sid,
+                account_id=account_id,
+                auth_time=now,
+                created_at=now,
+                expires_at=expires_at,
+            )
+            session.add(row)
+            _add_events(session, now, [event])
+            session.flush()
+            return _session_record(row)
+
+    def session(self, id_hash: str, now: dt.datetime) -> SessionRecord | None:
+        """The live session behind a cookie, or ``None`` (unknown, ended or expired)."""
+        with self._store.read() as session:
+            row = session.scalar(
+                select(AuthSession).where(
+                    AuthSession.id_hash == id_hash,
+                    AuthSession.ended_at.is_(None),
+                    AuthSession.expires_at > now,
+                )
+            )
+            return None if row is None else _session_record(row)
+
+    def end_session(
+        self,
+        *,
+        now: dt.datetime,
+        id_hash: str | None = None,
+        sid: str | None = None,
+        event: ProtocolEvent | None = None,
+    ) -> EndedSession | None:
+        """End a live session (by cookie hash or sid) and revoke its online tokens.
+
+        Tokens granted with ``offline_access`` outlive the session (OIDC Core §11).
+        Returns the clients that received tokens in it, for back-channel logout.
+        """
+        condition = AuthSession.id_hash == id_hash if id_hash else AuthSession.sid == sid
+        with self._store.write() as session:
+            row = session.scalar(
+                select(AuthSession).where(
+                    condition, AuthSession.ended_at.is_(None), AuthSession.expires_at > now
+                )
+            )
+            _add_events(session, now, [event])
+            if row is None:
+                return None
+            row.ended_at = now
+            tokens = session.execute(
+                select(Token.id, Token.scope).where(
+                    Token.session_id == row.id, Token.revoked_at.is_(None)
+                )
+            ).all()
+            online = [t.id for t in tokens if "offline_access" not in t.scope.split()]
+            if online:
+                session.execute(update(Token).where(Token.id.in_(online)).values(revoked_at=now))
+            clients = tuple(
+                session.scalars(
+                    select(SessionClient.client_id)
+                    .where(SessionClient.session_id == row.id)
+                    .order_by(SessionClient.id)
+                )
+            )
+            return EndedSession(_session_record(row), clients)
+
+    # ------------------------------------------------------------------ codes
+
+    def create_code(self, grant: CodeGrant, now: dt.datetime, event: ProtocolEvent | None) -> None:
+        """Store an authorization code by its hash (RFC 6749 §4.1.2)."""
+        with self._store.write() as session:
+            session.add(
+                AuthorizationCode(
+                    code_hash=grant.code_hash,
+                    client_id=grant.client_id,
+                    account_id=grant.account_id,
+                    session_id=grant.session_id,
+                    redirect_uri=grant.redirect_uri,
+                    scope=grant.scope,
+                    nonce=grant.nonce,
+                    code_challenge=grant.code_challenge,
+                    code_challenge_method=grant.code_challenge_method,
+                    auth_time=grant.auth_time,
+                    created_at=now,
+                    expires_at=grant.expires_at,
+                )
+            )
+            _add_events(session, now, [event])
+
+    def consume_code(self, code_hash: str, client_id: str, now: dt.datetime) -> CodeRecord:
+        """Consume a code once, atomically; raise ``CodeRejected`` otherwise (RFC 6749 §4.1.2).
+
+        The conditional UPDATE is the single-use gate: of two concurrent redemptions exactly one
+        sees a row count of 1. A second use revokes every token the code produced.
+        """
+        rejected: str | None = None
+        with self._store.write() as session:
+            claimed = _rowcount(
+                session.execute(
+                    update(AuthorizationCode)
+                    .where(
+                        AuthorizationCode.code_hash == code_hash,
+                        AuthorizationCode.consumed_at.is_(None),
+                        AuthorizationCode.client_id == client_id,
+                        AuthorizationCode.expires_at > now,
+                    )
+                    .values(consumed_at=now)
+                )
+            )
+            row = session.execute(
+                select(AuthorizationCode, AuthSession.sid)
+                .outerjoin(AuthSession, AuthSession.id == AuthorizationCode.session_id)
+                .where(AuthorizationCode.code_hash == code_hash)
+            ).one_or_none()
+            if claimed == 1 and row is not None:
+                return _code_record(row[0], row[1])
+            if row is None:
+                rejected = "unknown"
+            elif row[0].client_id != client_id:
+                rejected = "other_client"
+            elif row[0].consumed_at is not None:
+                rejected = "reused"
+                session.execute(
+                    update(Token)
+                    .where(Token.code_id == row[0].id, Token.revoked_at.is_(None))
+                    .values(revoked_at=now)
+                )
+            else:
+                rejected = "expired"
+        raise CodeRejected(rejected)
+
+    # ------------------------------------------------------------------ tokens
+
+    def issue_tokens(self, issue: TokenIssue, now: dt.datetime) -> None:
+        """Store an access token (and refresh token) with its privacy-log entries, atomically."""
+        with self._store.write() as session:
+            common = {
+                "client_id": issue.client_id,
+                "account_id": issue.account_id,
+                "session_id": issue.session_id,
+                "code_id": issue.code_id,
+                "family_id": issue.family_id,
+                "scope": issue.scope,
+                "auth_time": issue.auth_time,
+                "issued_at": now,
+            }
+            session.add(
+                Token(
+                    token_hash=issue.access_hash,
+                    kind="access",
+                    expires_at=issue.access_expires_at,
+                    **common,
+                )
+            )
+            if issue.refresh_hash is not None and issue.refresh_expires_at is not None:
+                session.add(
+                    Token(
+                        token_hash=issue.refresh_hash,
+                        kind="refresh",
+                        expires_at=issue.refresh_expires_at,
+                        **common,
+                    )
+                )
+            if issue.session_id is not None:
+                known = session.scalar(
+                    select(
+                        exists().where(
+                            SessionClient.session_id == issue.session_id,
+                            SessionClient.client_id == issue.client_id,
+                        )
+                    )
+                )
+                if not known:
+                    session.add(
+                        SessionClient(session_id=issue.session_id, client_id=issue.client_id)
+                    )
+            add_privacy_entries(session, now, issue.releases)
+            _add_events(session, now, [issue.event])
+
+    def claim_refresh(self, token_hash: str, client_id: str, now: dt.datetime) -> TokenRecord:
+        """Rotate a refresh token once, atomically; raise ``RefreshRejected`` otherwise.
+
+        RFC 6749 §6 and OAuth 2.0 Security BCP §4.14.2: a rotated token used again means it
+        leaked, so the whole family (every token of that grant) is revoked.
+        """
+        rejected: str | None = None
+        with self._store.write() as session:
+            claimed = _rowcount(
+                session.execute(
+                    update(Token)
+                    .where(
+                        Token.token_hash == token_hash,
+                        Token.kind == "refresh",
+                        Token.client_id == client_id,
+                        Token.rotated_at.is_(None),
+                        Token.revoked_at.is_(None),
+                        Token.expires_at > now,
+                    )
+                    .values(rotated_at=now)
+                )
+            )
+            row = session.execute(
+                _token_query().where(Token.token_hash == token_hash, Token.kind == "refresh")
+            ).one_or_none()
+            if claimed == 1 and row is not None:
+                return _token_record(row[0], row[1])
+            if row is None:
+                rejected = "unknown"
+            elif row[0].client_id != client_id:
+                rejected = "other_client"
+            elif row[0].revoked_at is not None:
+                rejected = "revoked"
+            elif row[0].rotated_at is not None:
+                rejected = "reused"
+                _revoke_family(session, row[0].family_id, now)
+            else:
+                rejected = "expired"
+        raise RefreshRejected(rejected)
+
+    def token(self, token_hash: str) -> TokenRecord | None:
+        """The token stored under this hash, whatever its state."""
+        with self._store.read() as session:
+            row = session.execute(
+                _token_query().where(Token.token_hash == token_hash)
+            ).one_or_none()
+            return None if row is None else _token_record(row[0], row[1])
+
+    def revoke(self, token_hash: str, client_id: str, now: dt.datetime) -> bool:
+        """Revoke a token of ``client_id`` (RFC 7009 §2.1); a refresh token takes its family.
+
+        False when no such token of this client exists (which RFC 7009 answers with 200 too).
+        """
+        with self._store.write() as session:
+            row = session.scalar(
+                select(Token).where(Token.token_hash == token_hash, Token.client_id == client_id)
+            )
+            if row is None:
+                return False
+            if row.kind == "refresh":
+                _revoke_family(session, row.family_id, now)
+            elif row.revoked_at is None:
+                row.revoked_at = now
+        return True
+
+    def record_release(
+        self, releases: Sequence[PrivacyRelease], event: ProtocolEvent | None, now: dt.datetime
+    ) -> None:
+        """Log a release made outside token issuance (UserInfo, introspection) with its event."""
+        if not releases and event is None:
+            return
+        with self._store.write() as session:
+            add_privacy_entries(session, now, releases)
+            _add_events(session, now, [event])
+
+    # ------------------------------------------------------------------ replay and passwords
+
+    def remember_assertion(self, client_id: str, jti: str, expires_at: dt.datetime) -> bool:
+        """Record a client assertion's ``jti`` (RFC 7523 §3); False when it was seen before."""
+        try:
+            with self._store.write() as session:
+                seen = session.scalar(
+                    select(
+                        exists().where(
+                            UsedAssertion.client_id == client_id, UsedAssertion.jti == jti
+                        )
+                    )
+                )
+                if seen:
+                    return False
+                session.add(UsedAssertion(client_id=client_id, jti=jti, expires_at=expires_at))
+        except IntegrityError:
+            return False  # a concurrent request recorded the same jti first
+        return True
+
+    def update_password_hash(self, account_id: int, old_hash: str, new_hash: str) -> bool:
+        """Replace a password hash made with old argon2 parameters (only if still ``old_hash``)."""
+        with self._store.write() as session:
+            result = session.execute(
+                update(Account)
+                .where(Account.id == account_id, Account.password_hash == old_hash)
+                .values(password_hash=new_hash)
+            )
+            return _rowcount(result) == 1
+
+    def count_live_sessions(self, now: dt.datetime) -> int:
+        """How many SSO sessions are live (for tests and the admin API)."""
+        with self._store.read() as session:
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(AuthSession)
+                    .where(AuthSession.ended_at.is_(None), AuthSession.expires_at > now)
+                )
+                or 0
+            )
+
+
+def _revoke_family(session: Session, family_id: str, now: dt.datetime) -> None:
+    session.execute(
+        update(Token)
+        .where(Token.family_id == family_id, Token.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def _token_query() -> Select[Token, str]:
+    return select(Token, AuthSession.sid).outerjoin(AuthSession, AuthSession.id == Token.session_id)
+
+
+def _key_record(row: SigningKey) -> SigningKeyRecord:
+    return SigningKeyRecord(
+        kid=row.kid,
+        alg=row.alg,
+        private_jwk=row.private_jwk,
+        created_at=row.created_at,
+        retired_at=row.retired_at,
+        expires_at=row.expires_at,
+    )
+
+
+def _session_record(row: AuthSession) -> SessionRecord:
+    return SessionRecord(
+        id=row.id,
+        sid=row.sid,
+        account_id=row.account_id,
+        auth_time=row.auth_time,
+        expires_at=row.expires_at,
+    )
+
+
+def _code_record(row: AuthorizationCode, sid: str | None) -> CodeRecord:
+    return CodeRecord(
+        id=row.id,
+        client_id=row.client_id,
+        account_id=row.account_id,
+        session_id=row.session_id,
+        sid=sid,
+        redirect_uri=row.redirect_uri,
+        scope=row.scope,
+        nonce=row.nonce,
+        code_challenge=row.code_challenge,
+        code_challenge_method=row.code_challenge_method,
+        auth_time=row.auth_time,
+    )
+
+
+def _token_record(row: Token, sid: str | None) -> TokenRecord:
+    return TokenRecord(
+        id=row.id,
+        kind=row.kind,
+        client_id=row.client_id,
+        account_id=row.account_id,
+        session_id=row.session_id,
+        sid=sid,
+        code_id=row.code_id,
+        family_id=row.family_id,
+        scope=row.scope,
+        auth_time=row.auth_time,
+        issued_at=row.issued_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        rotated_at=row.rotated_at,
+    )
+
+
+def ping(store: Datastore) -> None:
+    """Raise when the database does not answer (``/health`` readiness)."""
+    with store.read() as session:
+        session.execute(text("SELECT 1"))

@@ -1,0 +1,95 @@
+"""The adapter between Starlette requests and the protocol code: parameters in, once.
+
+RFC 6749 §3.1: parameters sent without a value are treated as omitted, and a parameter must
+not appear more than once. The protocol modules see an ``OAuthRequest`` only, never Starlette.
+authlib's building blocks (``rfc7636`` PKCE, ``oidc.core.util`` half hashes) work on its
+plain values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from idp.errors import InvalidRequest
+
+__all__ = ["OAuthRequest", "form_request", "query_or_form_request"]
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthRequest:
+    """The parameters and the few headers of a protocol request."""
+
+    method: str
+    params: Mapping[str, str]
+    repeated: frozenset[str]
+    authorization: str | None
+    cookies: Mapping[str, str] = field(default_factory=dict)
+    origin: str | None = None
+
+    def get(self, name: str) -> str | None:
+        """The parameter, or ``None`` when absent or empty (RFC 6749 §3.1)."""
+        value = self.params.get(name)
+        return value if value else None
+
+    def single(self, *names: str) -> None:
+        """Raise ``invalid_request`` when one of ``names`` was sent more than once."""
+        for name in names:
+            if name in self.repeated:
+                raise InvalidRequest(f"parameter {name} is repeated")
+
+    def no_repeats(self) -> None:
+        """Raise ``invalid_request`` when any parameter was sent more than once (§3.1)."""
+        if self.repeated:
+            raise InvalidRequest(f"parameter {min(self.repeated)} is repeated")
+
+
+def _collect(items: list[tuple[str, str]]) -> tuple[dict[str, str], frozenset[str]]:
+    params: dict[str, str] = {}
+    repeated: set[str] = set()
+    for name, value in items:
+        if name in params:
+            repeated.add(name)
+        else:
+            params[name] = value
+    return params, frozenset(repeated)
+
+
+async def _form_items(request: Request) -> list[tuple[str, str]]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != FORM:
+        return []
+    form = await request.form()
+    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+
+
+def _build(request: Request, items: list[tuple[str, str]]) -> OAuthRequest:
+    params, repeated = _collect(items)
+    return OAuthRequest(
+        method=request.method,
+        params=params,
+        repeated=repeated,
+        authorization=request.headers.get("authorization"),
+        cookies=request.cookies,
+        origin=request.headers.get("origin"),
+    )
+
+
+async def form_request(request: Request) -> OAuthRequest:
+    """The form body of a POST (RFC 6749 §3.2: ``application/x-www-form-urlencoded``)."""
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != FORM:
+            raise InvalidRequest(f"the request body must be {FORM}")
+    return _build(request, await _form_items(request))
+
+
+async def query_or_form_request(request: Request) -> OAuthRequest:
+    """GET query parameters, or a POST form (OIDC Core §3.1.2.1: both are allowed)."""
+    if request.method == "GET":
+        return _build(request, list(request.query_params.multi_items()))
+    return _build(request, await _form_items(request))

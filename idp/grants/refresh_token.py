@@ -1,0 +1,81 @@
+"""The refresh_token grant with rotation and reuse detection (RFC 6749 §6, OIDC Core §12,
+OAuth 2.0 Security BCP §4.14.2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from datastore import ClientRecord, sha256_hex
+from datastore.oidc import RefreshRejected, TokenRecord
+from idp.adapter import OAuthRequest
+from idp.errors import InvalidGrant, InvalidRequest, InvalidScope
+from idp.grants.authorization_code import check_protocol_still_active, load_account
+from idp.provider import Provider
+from idp.tokens import Grant, mint_tokens
+
+__all__ = ["refresh"]
+
+_REJECTIONS = {
+    "unknown": "the refresh token is invalid",
+    "expired": "the refresh token has expired",
+    "revoked": "the refresh token was revoked",
+    "other_client": "the refresh token was issued to another client",
+    "reused": "the refresh token was already used; every token of this grant is revoked",
+}
+
+
+def check_scope_narrowing(
+    provider: Provider, token_hash: str, requested: str | None
+) -> tuple[str, ...] | None:
+    """RFC 6749 §6: a requested scope must not exceed the originally granted one."""
+    if requested is None:
+        return None
+    scopes = tuple(dict.fromkeys(requested.split()))
+    current = provider.store.oidc.token(token_hash)
+    if current is None or current.kind != "refresh":
+        return scopes  # the claim below rejects it with the exact reason
+    granted = set(current.scope.split())
+    extra = [s for s in scopes if s not in granted]
+    if extra:
+        raise InvalidScope(f"scope {extra[0]} was not granted originally")
+    if "openid" not in scopes:
+        raise InvalidScope("the openid scope is required")
+    return scopes
+
+
+def claim(provider: Provider, client: ClientRecord, token_hash: str) -> TokenRecord:
+    """Rotate the token once (atomic); a rotated token presented again revokes the family."""
+    try:
+        return provider.store.oidc.claim_refresh(
+            token_hash, client.client_id, provider.store.clock.now()
+        )
+    except RefreshRejected as exc:
+        raise InvalidGrant(_REJECTIONS[exc.reason], reason=f"refresh {exc.reason}") from None
+
+
+def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> dict[str, Any]:
+    """Exchange a refresh token for new tokens (and a new refresh token)."""
+    token = oauth.get("refresh_token")
+    if token is None:
+        raise InvalidRequest("refresh_token is required")
+    token_hash = sha256_hex(token)
+    scopes = check_scope_narrowing(provider, token_hash, oauth.get("scope"))
+    record = claim(provider, client, token_hash)
+    check_protocol_still_active(client)
+    account = load_account(provider, record.account_id)
+    return mint_tokens(
+        provider,
+        Grant(
+            client=client,
+            account=account,
+            scopes=scopes or tuple(record.scope.split()),
+            auth_time=record.auth_time,
+            nonce=None,  # OIDC Core §12.2: no nonce in a refreshed ID token
+            sid=record.sid,
+            session_id=record.session_id,
+            code_id=record.code_id,
+            family_id=record.family_id,
+            grant_type="refresh_token",
+        ),
+    )

@@ -1,0 +1,185 @@
+"""The login page: a Dutch, server-rendered form, kept apart from the protocol state machine.
+
+Security choices: the same message for an unknown user, a wrong password and a disabled
+account (no account enumeration); an unknown user still costs one argon2 verification
+(constant timing); a per-transaction CSRF token bound to a browser cookie; the pending
+authorization request comes back signed, never trusted from the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from collections.abc import Mapping
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from datastore import AccountRecord, ClientRecord, sha256_hex
+from datastore.oidc import ProtocolEvent
+from idp.adapter import OAuthRequest, form_request
+from idp.codes import check_account_may_use, issue_code
+from idp.errors import BadAuthorizationRequest, OAuthError
+from idp.pending import PendingAuthorization, csrf_token_for, load_pending, sign_pending
+from idp.provider import Provider, ProviderDep
+from idp.rendering import html_page, mark_event, mark_html_errors, render_error
+from idp.sso import CSRF_COOKIE, SESSION_COOKIE, new_session_id, set_cookie
+
+__all__ = ["LOGIN_FAILED", "build_login_router", "render_login"]
+
+LOGIN_FAILED = "Onjuiste gebruikersnaam of wachtwoord. Controleer je gegevens en probeer opnieuw."
+FORM_EXPIRED = "Je aanmeldformulier is verlopen. Meld je opnieuw aan."
+
+
+def render_login(
+    provider: Provider,
+    cookies: Mapping[str, str],
+    pending: PendingAuthorization,
+    client: ClientRecord,
+    *,
+    error: str | None = None,
+    username: str = "",
+) -> Response:
+    """The login page for a pending request, as a new login transaction."""
+    now = provider.store.clock.now()
+    pending = pending.with_transaction(
+        now + dt.timedelta(seconds=provider.settings.login_ttl_seconds)
+    )
+    browser_secret = cookies.get(CSRF_COOKIE)
+    if not browser_secret or len(browser_secret) != 43:
+        browser_secret = secrets.token_urlsafe(32)
+    response = html_page(
+        provider,
+        "login.html",
+        {
+            "action": f"{provider.endpoints.prefix}/v1/login",
+            "tx": sign_pending(provider, pending),
+            "csrf_token": csrf_token_for(browser_secret, pending.tx_id),
+            "client_name": client.name,
+            "error": error,
+            "username": username,
+        },
+        # Chromium applies form-action to the redirect that follows the POST as well, so the
+        # client's redirect_uri origin must be allowed or the browser blocks the code response.
+        form_action=f"'self' {_origin(pending.redirect_uri)}",
+    )
+    set_cookie(provider, response, CSRF_COOKIE, browser_secret, None)
+    return response
+
+
+def _origin(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def check_client_still_registered(
+    provider: Provider, pending: PendingAuthorization
+) -> ClientRecord:
+    """RFC 6749 §4.1.2.1: the client and redirect_uri are checked again, they may have changed."""
+    client = provider.clients.get(pending.client_id)
+    if client is None or pending.redirect_uri not in client.redirect_uris:
+        raise BadAuthorizationRequest(
+            "deze toepassing of haar redirect_uri is niet (meer) geregistreerd",
+            reason="client or redirect_uri no longer registered",
+        )
+    return client
+
+
+def check_csrf(
+    cookies: Mapping[str, str], pending: PendingAuthorization, token: str | None
+) -> bool:
+    """The form's CSRF token must be the HMAC of this browser's cookie and the transaction."""
+    browser_secret = cookies.get(CSRF_COOKIE)
+    if not browser_secret or not token:
+        return False
+    return hmac.compare_digest(csrf_token_for(browser_secret, pending.tx_id), token)
+
+
+def authenticate(
+    provider: Provider, username: str, password: str
+) -> tuple[AccountRecord | None, str]:
+    """Check a username and password; returns the account (or None) and the exact reason."""
+    account = provider.store.world.account_by_username(username) if username else None
+    # Unknown users cost one verification too (a dummy hash): no timing oracle.
+    valid = provider.hashing.verify(account.password_hash if account else None, password)
+    if account is None:
+        return None, "unknown_user"
+    if not valid:
+        return None, "wrong_password"
+    if not account.is_active:
+        return None, "account_disabled"
+    if provider.hashing.needs_rehash(account.password_hash):
+        provider.store.oidc.update_password_hash(
+            account.id, account.password_hash, provider.hashing.hash(password)
+        )
+    return account, "ok"
+
+
+def login(provider: Provider, request: Request, oauth: OAuthRequest) -> Response:
+    """Handle the submitted login form; end in the authorization response (OIDC Core §3.1.2.5)."""
+    pending = load_pending(provider, oauth.get("tx"))
+    client = check_client_still_registered(provider, pending)
+    request.state.client_id = client.client_id
+    username = (oauth.get("username") or "").strip()
+    if not check_csrf(oauth.cookies, pending, oauth.get("csrf_token")):
+        provider.store.logs.record_event(
+            "login", "failure", client_id=client.client_id, reason="csrf token missing or wrong"
+        )
+        return render_login(provider, oauth.cookies, pending, client, error=FORM_EXPIRED)
+    account, reason = authenticate(provider, username, oauth.get("password") or "")
+    if account is None:
+        provider.store.logs.record_event(
+            "login",
+            "failure",
+            client_id=client.client_id,
+            reason=reason,
+            detail={"username": username[:120]},
+        )
+        return render_login(
+            provider, oauth.cookies, pending, client, error=LOGIN_FAILED, username=username
+        )
+    request.state.account_uuid = account.account_uuid
+    now = provider.store.clock.now()
+    session_id = new_session_id()
+    previous = oauth.cookies.get(SESSION_COOKIE)
+    session = provider.store.oidc.create_session(
+        id_hash=sha256_hex(session_id),
+        sid=secrets.token_urlsafe(24),
+        account_id=account.id,
+        now=now,
+        expires_at=now + dt.timedelta(seconds=provider.settings.session_ttl_seconds),
+        replaces_id_hash=sha256_hex(previous) if previous else None,
+        event=ProtocolEvent(
+            "login", "success", client_id=client.client_id, account_uuid=account.account_uuid
+        ),
+    )
+    try:
+        check_account_may_use(client, account)
+        response = issue_code(provider, pending, account, session, sso=False)
+    except OAuthError as exc:
+        exc.redirect = pending.target
+        exc.client_id = client.client_id
+        response = render_error(request, exc)
+    set_cookie(
+        provider, response, SESSION_COOKIE, session_id, provider.settings.session_ttl_seconds
+    )
+    return response
+
+
+def build_login_router() -> APIRouter:
+    router = APIRouter(
+        tags=["login"], dependencies=[Depends(mark_html_errors), Depends(mark_event("login"))]
+    )
+
+    @router.post("/v1/login", summary="Submit the login form", include_in_schema=False)
+    def login_endpoint(
+        provider: ProviderDep,
+        request: Request,
+        oauth: Annotated[OAuthRequest, Depends(form_request)],
+    ) -> Response:
+        return login(provider, request, oauth)
+
+    return router

@@ -1,0 +1,183 @@
+"""Responses: HTML pages with security headers, authorization responses, JSON, and errors.
+
+``render_error`` is the one place where an ``OAuthError`` becomes a response (and a failure
+event with its exact reason).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from idp.errors import InvalidClient, InvalidToken, OAuthError, RedirectTarget
+from idp.provider import Provider
+
+__all__ = [
+    "authorization_response",
+    "html_page",
+    "json_response",
+    "mark_event",
+    "mark_html_errors",
+    "render_error",
+    "render_unexpected",
+]
+
+log = logging.getLogger("idp")
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _page_headers(nonce: str, form_action: str) -> dict[str, str]:
+    # Pages are never framed (clickjacking) and run no script or style but their own.
+    return {
+        "Content-Security-Policy": (
+            f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
+            f"img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; "
+            "base-uri 'none'"
+        ),
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        **NO_STORE,
+    }
+
+
+def html_page(
+    provider: Provider,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    status_code: int = 200,
+    form_action: str = "'self'",
+) -> HTMLResponse:
+    """A server-rendered Dutch page with CSP, anti-framing and no-store headers."""
+    nonce = secrets.token_urlsafe(16)
+    body = provider.templates.get_template(template).render(nonce=nonce, **context)
+    return HTMLResponse(body, status_code, headers=_page_headers(nonce, form_action))
+
+
+def json_response(
+    data: Mapping[str, Any], *, status_code: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A JSON response that no cache keeps (RFC 6749 §5.1)."""
+    return Response(
+        json.dumps(data, separators=(",", ":")),
+        status_code,
+        headers={**NO_STORE, **(headers or {})},
+        media_type="application/json",
+    )
+
+
+def authorization_response(
+    provider: Provider, target: RedirectTarget, params: Mapping[str, str | None]
+) -> Response:
+    """An authorization response (RFC 6749 §4.1.2) with ``iss`` (RFC 9207 §2).
+
+    ``query``: a 303 redirect with the parameters in the query; ``form_post`` (OAuth 2.0 Form
+    Post Response Mode §2): an HTML page that posts them to the redirect_uri by itself.
+    """
+    values = {k: v for k, v in params.items() if v is not None}
+    if target.state is not None:
+        values["state"] = target.state
+    values["iss"] = provider.endpoints.issuer
+    if target.response_mode == "form_post":
+        parts = urlsplit(target.redirect_uri)
+        return html_page(
+            provider,
+            "form_post.html",
+            {"action": target.redirect_uri, "fields": values},
+            form_action=f"{parts.scheme}://{parts.netloc}",
+        )
+    separator = "&" if urlsplit(target.redirect_uri).query else "?"
+    return RedirectResponse(
+        f"{target.redirect_uri}{separator}{urlencode(values)}", 303, headers=NO_STORE
+    )
+
+
+async def mark_html_errors(request: Request) -> None:
+    """Dependency of page routes: errors there are HTML pages, not JSON."""
+    request.state.html_errors = True
+
+
+def mark_event(event_type: str) -> Any:
+    """Dependency factory: failures of this route are recorded as ``event_type`` events."""
+
+    async def _mark(request: Request) -> None:
+        request.state.event_type = event_type
+
+    return _mark
+
+
+def render_error(request: Request, exc: Exception) -> Response:
+    """Render an ``OAuthError`` where the request got to, and record the failure event."""
+    assert isinstance(exc, OAuthError)
+    provider: Provider = request.app.state.provider
+    _record_failure(provider, request, exc)
+    if exc.redirect is not None:
+        return authorization_response(
+            provider,
+            exc.redirect,
+            {"error": exc.error, "error_description": exc.description},
+        )
+    if getattr(request.state, "html_errors", False):
+        return html_page(
+            provider,
+            "error.html",
+            {"error": exc.error, "description": exc.description},
+            status_code=exc.status_code,
+        )
+    headers: dict[str, str] = {}
+    if isinstance(exc, InvalidToken):
+        headers["WWW-Authenticate"] = (
+            f'Bearer error="invalid_token", error_description="{_quote(exc.description)}"'
+        )
+    elif isinstance(exc, InvalidClient) and exc.basic_challenge:
+        headers["WWW-Authenticate"] = 'Basic realm="LeerID"'
+    return json_response(
+        {"error": exc.error, "error_description": exc.description},
+        status_code=exc.status_code,
+        headers=headers,
+    )
+
+
+def render_unexpected(request: Request, exc: Exception) -> Response:
+    """Any other failure: ``server_error`` without a traceback (logged for the operator)."""
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    body = {"error": "server_error", "error_description": "the provider failed unexpectedly"}
+    if getattr(request.state, "html_errors", False):
+        provider: Provider = request.app.state.provider
+        return html_page(
+            provider,
+            "error.html",
+            {"error": body["error"], "description": body["error_description"]},
+            status_code=500,
+        )
+    return json_response(body, status_code=500)
+
+
+def _record_failure(provider: Provider, request: Request, exc: OAuthError) -> None:
+    event_type = getattr(request.state, "event_type", None)
+    if event_type is None:
+        return
+    try:
+        provider.store.logs.record_event(
+            event_type,
+            "failure",
+            client_id=exc.client_id or getattr(request.state, "client_id", None),
+            account_uuid=getattr(request.state, "account_uuid", None),
+            error=exc.error,
+            reason=exc.reason,
+        )
+    except Exception:  # the error response matters more than its log line
+        log.exception("could not record a %s failure event", event_type)
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', "'")

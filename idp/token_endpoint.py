@@ -1,0 +1,62 @@
+"""The token endpoint (RFC 6749 §3.2, §5): authenticate the client, then run its grant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from datastore import ClientRecord
+from idp.adapter import OAuthRequest, form_request
+from idp.client_auth import authenticate_client
+from idp.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
+from idp.grants import redeem_code, refresh
+from idp.provider import Provider, ProviderDep
+from idp.rendering import json_response, mark_event
+
+__all__ = ["build_token_router", "token"]
+
+GRANTS: dict[str, Callable[[Provider, ClientRecord, OAuthRequest], dict[str, Any]]] = {
+    "authorization_code": redeem_code,
+    "refresh_token": refresh,
+}
+
+
+def check_grant_type(client: ClientRecord, oauth: OAuthRequest) -> str:
+    """RFC 6749 §5.2: a known grant type the client is registered for."""
+    grant_type = oauth.get("grant_type")
+    if grant_type is None:
+        raise InvalidRequest("grant_type is required")
+    if grant_type not in GRANTS:
+        raise UnsupportedGrantType(f"grant_type {grant_type} is not supported")
+    if grant_type not in client.grant_types:
+        raise UnauthorizedClient(f"the client is not registered for the {grant_type} grant")
+    return grant_type
+
+
+def token(provider: Provider, request: Request, oauth: OAuthRequest) -> Response:
+    """RFC 6749 §3.2: one request, one grant, a no-store JSON answer."""
+    oauth.no_repeats()
+    endpoints = provider.endpoints
+    client = authenticate_client(
+        provider, oauth, audiences=(endpoints.url("/v1/token"), endpoints.issuer)
+    )
+    request.state.client_id = client.client_id
+    grant_type = check_grant_type(client, oauth)
+    return json_response(GRANTS[grant_type](provider, client, oauth))
+
+
+def build_token_router() -> APIRouter:
+    router = APIRouter(tags=["OpenID Connect"], dependencies=[Depends(mark_event("token"))])
+
+    @router.post("/v1/token", summary="Token endpoint")
+    def token_endpoint(
+        provider: ProviderDep,
+        request: Request,
+        oauth: Annotated[OAuthRequest, Depends(form_request)],
+    ) -> Response:
+        return token(provider, request, oauth)
+
+    return router

@@ -1,0 +1,136 @@
+"""Minting tokens: the ID token (OIDC Core §2, §3.1.3.6), the RFC 9068 access token, and the
+opaque refresh token; stored with the privacy-log entry of the release in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from authlib.oidc.core.util import create_half_hash
+from joserfc import jwt
+
+from datastore import AccountRecord, ClientRecord, sha256_hex
+from datastore.oidc import ProtocolEvent, TokenIssue
+from idp.claims import to_claims
+from idp.provider import Provider
+from idp.release import Release, decide, privacy_release
+
+__all__ = ["Grant", "mint_tokens", "release_for", "subject"]
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What a token response is issued for (a redeemed code or a rotated refresh token)."""
+
+    client: ClientRecord
+    account: AccountRecord
+    scopes: tuple[str, ...]
+    auth_time: dt.datetime
+    nonce: str | None
+    sid: str | None
+    session_id: int | None
+    code_id: int | None
+    family_id: str
+    grant_type: str
+
+
+def subject(provider: Provider, client: ClientRecord, account: AccountRecord) -> str:
+    """The pairwise ``sub`` of this account at this client (OIDC Core §8.1, DECISIONS 14)."""
+    return provider.pairwise_sub(client.sector_identifier or client.client_id, account.account_uuid)
+
+
+def release_for(
+    provider: Provider, client: ClientRecord, account: AccountRecord, scopes: tuple[str, ...]
+) -> Release:
+    """What this login releases now, decided by ``idp.release`` (the one place that decides)."""
+    facts = provider.store.world.release_facts(account.id, client.application_id)
+    return decide(client, scopes, facts, provider.store.clock.today())
+
+
+def _sign(provider: Provider, alg: str, claims: dict[str, Any], typ: str) -> str:
+    key = provider.keys.signing_key(alg)
+    return jwt.encode({"alg": alg, "kid": key.kid, "typ": typ}, claims, key)
+
+
+def mint_tokens(provider: Provider, grant: Grant) -> dict[str, Any]:
+    """Sign the tokens of a grant, store them, and return the token response (RFC 6749 §5.1)."""
+    settings = provider.settings
+    endpoints = provider.endpoints
+    client, account = grant.client, grant.account
+    now = provider.store.clock.now()
+    iat = int(now.timestamp())
+    sub = subject(provider, client, account)
+    release = release_for(provider, client, account, grant.scopes)
+    scope = " ".join(grant.scopes)
+    access_token = _sign(
+        provider,
+        "RS256",
+        {
+            # RFC 9068 §2.2: no personal attribute, only who, for whom, what and how long.
+            "iss": endpoints.issuer,
+            "sub": sub,
+            "aud": endpoints.url("/v1/userinfo"),
+            "client_id": client.client_id,
+            "scope": scope,
+            "auth_time": int(grant.auth_time.timestamp()),
+            "iat": iat,
+            "exp": iat + settings.access_token_ttl_seconds,
+            "jti": secrets.token_urlsafe(16),
+        },
+        "at+jwt",
+    )
+    alg = client.id_token_signed_response_alg
+    id_claims: dict[str, Any] = {
+        **to_claims(release, client.claim_dialect),
+        "iss": endpoints.issuer,
+        "sub": sub,
+        "aud": client.client_id,
+        "iat": iat,
+        "exp": iat + settings.id_token_ttl_seconds,
+        "auth_time": int(grant.auth_time.timestamp()),
+        "at_hash": create_half_hash(access_token, alg).decode(),
+    }
+    if grant.nonce is not None:
+        id_claims["nonce"] = grant.nonce
+    if grant.sid is not None:
+        id_claims["sid"] = grant.sid
+    id_token = _sign(provider, alg, id_claims, "JWT")
+    refresh_token = secrets.token_urlsafe(48) if "refresh_token" in client.grant_types else None
+    logged = privacy_release(client, account.account_uuid, release, "id_token")
+    provider.store.oidc.issue_tokens(
+        TokenIssue(
+            client_id=client.client_id,
+            account_id=account.id,
+            session_id=grant.session_id,
+            code_id=grant.code_id,
+            family_id=grant.family_id,
+            scope=scope,
+            auth_time=grant.auth_time,
+            access_hash=sha256_hex(access_token),
+            access_expires_at=now + dt.timedelta(seconds=settings.access_token_ttl_seconds),
+            refresh_hash=sha256_hex(refresh_token) if refresh_token else None,
+            refresh_expires_at=now + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+            releases=(logged,) if logged is not None else (),
+            event=ProtocolEvent(
+                "token",
+                "success",
+                client_id=client.client_id,
+                account_uuid=account.account_uuid,
+                detail={"grant_type": grant.grant_type, "scope": scope},
+            ),
+        ),
+        now,
+    )
+    response: dict[str, Any] = {
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": settings.access_token_ttl_seconds,
+        "scope": scope,
+        "id_token": id_token,
+    }
+    if refresh_token is not None:
+        response["refresh_token"] = refresh_token
+    return response

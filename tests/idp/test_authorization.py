@@ -1,0 +1,142 @@
+"""The authorization endpoint: checks in order, HTML before redirect, redirects with iss."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.idp.flows import (
+    ISSUER,
+    REDIRECT_URI,
+    auth_params,
+    authorize,
+    login,
+    pkce_pair,
+    query,
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"client_id": "onbekend"}, "niet geregistreerd"),
+        ({"client_id": "<omit>"}, "client_id ontbreekt"),
+        ({"redirect_uri": "http://localhost:8001/callback/"}, "redirect_uri"),
+        ({"redirect_uri": "http://evil.example/callback"}, "redirect_uri"),
+        ({"redirect_uri": "<omit>"}, "redirect_uri ontbreekt"),
+    ],
+)
+def test_unverified_client_or_redirect_is_an_html_page(
+    op: TestClient, change: dict[str, str], reason: str
+) -> None:
+    response = authorize(op, **change, scope="bogus")
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert response.headers["content-type"].startswith("text/html")
+    assert reason in response.text
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+def _error_redirect(op: TestClient, **params: str) -> dict[str, str]:
+    sent = auth_params(**params)
+    response = op.get("/op/v1/auth", params=sent)
+    assert response.status_code in (302, 303), response.text
+    location = response.headers["location"]
+    assert location.startswith(REDIRECT_URI + "?")
+    answer = query(location)
+    assert answer["iss"] == ISSUER
+    assert answer["state"] == sent["state"]
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"scope": "account"}, "invalid_scope"),
+        ({"scope": "openid klas"}, "invalid_scope"),
+        ({"scope": "openid email"}, "invalid_scope"),
+        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"response_type": "<omit>"}, "invalid_request"),
+        ({"code_challenge": pkce_pair()[1], "code_challenge_method": "plain"}, "invalid_request"),
+        ({"code_challenge": pkce_pair()[1]}, "invalid_request"),
+        ({"prompt": "none login"}, "invalid_request"),
+        ({"max_age": "-1"}, "invalid_request"),
+        ({"request": "eyJ.x.y"}, "request_not_supported"),
+        ({"request_uri": "https://x.example/r"}, "request_uri_not_supported"),
+        ({"response_mode": "fragment"}, "invalid_request"),
+        ({"prompt": "none"}, "login_required"),
+    ],
+)
+def test_errors_after_verification_redirect_with_iss(
+    op: TestClient, params: dict[str, str], error: str
+) -> None:
+    assert _error_redirect(op, **params)["error"] == error
+
+
+def test_public_client_needs_pkce(op: TestClient) -> None:
+    assert _error_redirect(op, client_id="spa-demo")["error"] == "invalid_request"
+
+
+def test_ended_protocol_is_unauthorized_client_before_login(op: TestClient) -> None:
+    assert _error_redirect(op, client_id="stopgezet")["error"] == "unauthorized_client"
+
+
+def test_offline_access_is_accepted(op: TestClient) -> None:
+    response = authorize(op, scope="openid account offline_access")
+    assert response.status_code == 200
+    assert 'data-testid="login-username"' in response.text
+
+
+def test_post_authorization_request_is_accepted(op: TestClient) -> None:
+    response = op.post("/op/v1/auth", data=auth_params())
+    assert response.status_code == 200
+    assert 'data-testid="login-submit"' in response.text
+
+
+def test_repeated_parameter_is_invalid_request(op: TestClient) -> None:
+    params = [*list(auth_params().items()), ("scope", "openid")]
+    response = op.get("/op/v1/auth", params=params)
+    assert query(response.headers["location"])["error"] == "invalid_request"
+
+
+def test_sso_gives_a_code_without_the_login_page(op: TestClient) -> None:
+    login(op)
+    response = authorize(op, client_id="i-learn", scope="openid profile")
+    assert response.status_code == 303
+    answer = query(response.headers["location"])
+    assert answer["code"]
+    assert answer["iss"] == ISSUER
+
+
+def test_prompt_none_with_session_gives_a_code(op: TestClient) -> None:
+    login(op)
+    answer = query(authorize(op, prompt="none").headers["location"])
+    assert "code" in answer
+
+
+@pytest.mark.parametrize("params", [{"prompt": "login"}, {"max_age": "0"}])
+def test_prompt_login_and_max_age_force_the_login_page(
+    op: TestClient, params: dict[str, str]
+) -> None:
+    login(op)
+    op.app.state.store.clock.advance(2)  # type: ignore[attr-defined]
+    response = authorize(op, **params)
+    assert response.status_code == 200
+    assert 'data-testid="login-password"' in response.text
+
+
+def test_max_age_with_prompt_none_after_expiry_is_login_required(op: TestClient) -> None:
+    login(op)
+    op.app.state.store.clock.advance(5)  # type: ignore[attr-defined]
+    answer = query(authorize(op, prompt="none", max_age="1").headers["location"])
+    assert answer["error"] == "login_required"
+
+
+def test_form_post_response_mode(op: TestClient) -> None:
+    login(op)
+    response = authorize(op, response_mode="form_post")
+    assert response.status_code == 200
+    assert f'action="{REDIRECT_URI}"' in response.text
+    assert 'name="code"' in response.text
+    assert 'name="iss" value="http://localhost:8000/op"' in response.text
+    assert "form-action http://localhost:8001" in response.headers["content-security-policy"]

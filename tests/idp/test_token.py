@@ -1,0 +1,267 @@
+"""The token endpoint: code redemption, PKCE, client authentication, refresh rotation."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+from jose import jwt as jose_jwt
+from joserfc import jwt as joserfc_jwt
+from joserfc.jwk import RSAKey
+
+from tests.idp.flows import (
+    ISSUER,
+    REDIRECT_URI,
+    SECRETS,
+    admin,
+    basic,
+    login,
+    pkce_pair,
+    redeem,
+    tokens_for,
+    verify_id_token,
+)
+
+
+def _refresh(op: TestClient, token: str, client_id: str = "ididdit", **extra: str):  # type: ignore[no-untyped-def]
+    return op.post(
+        "/op/v1/token",
+        data={"grant_type": "refresh_token", "refresh_token": token, **extra},
+        auth=basic(client_id),
+    )
+
+
+def test_code_flow_gives_verifiable_tokens(op: TestClient) -> None:
+    sent, answer = login(op)
+    response = redeem(op, answer["code"])
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["pragma"] == "no-cache"
+    body = response.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] > 0
+    assert body["refresh_token"]
+    claims = verify_id_token(
+        op, body["id_token"], "ididdit", access_token=body["access_token"], nonce=sent["nonce"]
+    )
+    assert claims["account_uuid"] == "a6f98ebd-1280-4294-a90f-a5858c1f6f47"
+    assert claims["leer_id_uuid"] == "814f2e42-3f55-43e0-bc62-bba3ef1d008a"
+    assert "naam" not in claims
+    assert "historiek_account_uuid" not in claims
+    assert claims["sub"] not in (claims["account_uuid"], claims["leer_id_uuid"])
+    assert jose_jwt.get_unverified_header(body["id_token"])["alg"] == "RS256"
+
+
+def test_access_token_is_an_rfc9068_jwt_without_personal_attributes(op: TestClient) -> None:
+    body = tokens_for(op, "i-learn", scope="openid account profile inschrijving")
+    header = jose_jwt.get_unverified_header(body["access_token"])
+    assert header["typ"] == "at+jwt"
+    assert header["kid"]
+    claims = jose_jwt.get_unverified_claims(body["access_token"])
+    assert {"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"} <= set(claims)
+    assert claims["iss"] == ISSUER
+    for attribute in ("naam", "voornaam", "account_uuid", "leer_id_uuid", "instellingsnummer"):
+        assert attribute not in claims
+
+
+def test_sub_is_pairwise_and_stable(op: TestClient) -> None:
+    first = tokens_for(op, "ididdit")
+    again = tokens_for(op, "ididdit")
+    other = tokens_for(op, "i-learn")
+    sub = jose_jwt.get_unverified_claims(first["id_token"])["sub"]
+    assert sub == jose_jwt.get_unverified_claims(again["id_token"])["sub"]
+    assert sub != jose_jwt.get_unverified_claims(other["id_token"])["sub"]
+
+
+def test_es256_client_gets_es256_id_tokens(op: TestClient) -> None:
+    changed = admin(op, "PATCH", "/clients/klasapp", {"id_token_signed_response_alg": "ES256"})
+    assert changed.status_code == 200, changed.text
+    body = tokens_for(op, "klasapp")
+    assert jose_jwt.get_unverified_header(body["id_token"])["alg"] == "ES256"
+    verify_id_token(op, body["id_token"], "klasapp", access_token=body["access_token"])
+
+
+def test_code_reuse_is_invalid_grant_and_revokes_its_tokens(op: TestClient) -> None:
+    _, answer = login(op)
+    first = redeem(op, answer["code"]).json()
+    second = redeem(op, answer["code"])
+    assert second.status_code == 400
+    assert second.json()["error"] == "invalid_grant"
+    assert _refresh(op, first["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_code_expires_after_30_seconds(op: TestClient) -> None:
+    _, answer = login(op)
+    op.app.state.store.clock.advance(31)  # type: ignore[attr-defined]
+    response = redeem(op, answer["code"])
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_code_of_another_client_is_invalid_grant(op: TestClient) -> None:
+    _, answer = login(op, client_id="ididdit")
+    assert redeem(op, answer["code"], "i-learn").json()["error"] == "invalid_grant"
+
+
+def test_redirect_uri_must_match_the_authorization_request(op: TestClient) -> None:
+    _, answer = login(op)
+    response = redeem(op, answer["code"], redirect_uri="http://127.0.0.1:8001/callback")
+    assert response.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize("verifier", ["wrong", None])
+def test_pkce_verifier_must_match(op: TestClient, verifier: str | None) -> None:
+    _good, challenge = pkce_pair()
+    _, answer = login(op, code_challenge=challenge, code_challenge_method="S256")
+    sent = "x" * 43 if verifier == "wrong" else None
+    assert redeem(op, answer["code"], code_verifier=sent).json()["error"] == "invalid_grant"
+
+
+def test_public_client_with_pkce(op: TestClient) -> None:
+    verifier, challenge = pkce_pair()
+    _, answer = login(
+        op, client_id="spa-demo", code_challenge=challenge, code_challenge_method="S256"
+    )
+    response = redeem(op, answer["code"], "spa-demo", code_verifier=verifier)
+    assert response.status_code == 200, response.text
+    assert "refresh_token" not in response.json()
+
+
+def test_wrong_secret_is_invalid_client_with_challenge(op: TestClient) -> None:
+    _, answer = login(op)
+    response = op.post(
+        "/op/v1/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": answer["code"],
+            "redirect_uri": REDIRECT_URI,
+        },
+        auth=("ididdit", "fout"),
+    )
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+    assert response.headers["www-authenticate"].startswith("Basic")
+
+
+def test_client_secret_post(op: TestClient) -> None:
+    _, answer = login(op)
+    response = op.post(
+        "/op/v1/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": answer["code"],
+            "redirect_uri": REDIRECT_URI,
+            "client_id": "ididdit",
+            "client_secret": SECRETS["ididdit"],
+        },
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"client_id": "ididdit"},
+        {"client_id": "onbekend", "client_secret": "x"},
+        {"client_id": "spa-demo", "client_secret": "x"},
+    ],
+)
+def test_client_authentication_failures(op: TestClient, data: dict[str, str]) -> None:
+    response = op.post("/op/v1/token", data={"grant_type": "authorization_code", **data})
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_grant_type_errors(op: TestClient) -> None:
+    missing = op.post("/op/v1/token", data={}, auth=basic("ididdit"))
+    assert missing.json()["error"] == "invalid_request"
+    password = op.post("/op/v1/token", data={"grant_type": "password"}, auth=basic("ididdit"))
+    assert password.json()["error"] == "unsupported_grant_type"
+
+
+def test_refresh_rotates_and_reuse_revokes_the_family(op: TestClient) -> None:
+    body = tokens_for(op)
+    rotated = _refresh(op, body["refresh_token"])
+    assert rotated.status_code == 200, rotated.text
+    new = rotated.json()
+    assert new["refresh_token"] != body["refresh_token"]
+    claims = verify_id_token(op, new["id_token"], "ididdit", access_token=new["access_token"])
+    assert "nonce" not in claims
+    reused = _refresh(op, body["refresh_token"])
+    assert reused.json()["error"] == "invalid_grant"
+    assert _refresh(op, new["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_refresh_by_another_client_is_invalid_grant(op: TestClient) -> None:
+    body = tokens_for(op)
+    stolen = _refresh(op, body["refresh_token"], "i-learn")
+    assert stolen.status_code == 400
+    assert stolen.json()["error"] == "invalid_grant"
+    assert _refresh(op, body["refresh_token"]).status_code == 200
+
+
+def test_refresh_scope_cannot_grow(op: TestClient) -> None:
+    body = tokens_for(op, "i-learn", scope="openid account")
+    wider = _refresh(op, body["refresh_token"], "i-learn", scope="openid account profile")
+    assert wider.json()["error"] == "invalid_scope"
+    narrower = _refresh(op, body["refresh_token"], "i-learn", scope="openid")
+    assert narrower.status_code == 200
+    assert narrower.json()["scope"] == "openid"
+
+
+def test_ended_protocol_stops_refresh(op: TestClient) -> None:
+    body = tokens_for(op)
+    assert admin(op, "PATCH", "/protocols/ididdit", {"status": "suspended"}).status_code == 200
+    assert _refresh(op, body["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_private_key_jwt_with_replay_protection(op: TestClient) -> None:
+    key = RSAKey.generate_key(2048, auto_kid=True)
+    created = admin(
+        op,
+        "POST",
+        "/clients",
+        {
+            "client_id": "jwt-client",
+            "application": "ididdit",
+            "redirect_uris": [REDIRECT_URI],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "jwks": {"keys": [key.as_dict(private=False)]},
+        },
+    )
+    assert created.status_code == 201, created.text
+    _, answer = login(op, client_id="jwt-client")
+    now = int(time.time())
+    assertion = joserfc_jwt.encode(
+        {"alg": "RS256", "kid": key.kid},
+        {
+            "iss": "jwt-client",
+            "sub": "jwt-client",
+            "aud": f"{ISSUER}/v1/token",
+            "iat": now,
+            "exp": now + 60,
+            "jti": str(uuid.uuid4()),
+        },
+        key,
+    )
+    data = {
+        "grant_type": "authorization_code",
+        "code": answer["code"],
+        "redirect_uri": REDIRECT_URI,
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+    }
+    first = op.post("/op/v1/token", data=data)
+    assert first.status_code == 200, first.text
+    replay = op.post(
+        "/op/v1/token",
+        data={
+            **data,
+            "grant_type": "refresh_token",
+            "refresh_token": first.json()["refresh_token"],
+        },
+    )
+    assert replay.status_code == 401
+    assert replay.json()["error"] == "invalid_client"
