@@ -8,11 +8,11 @@ Entries that belong to a token are written in the token's own transaction with
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from datastore.models import Event, PrivacyLogEntry
@@ -202,6 +202,24 @@ def _event_record(row: Event) -> EventRecord:
     )
 
 
+def _privacy_conditions(
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    client_id: str | None,
+    account_uuid: str | None,
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if since is not None:
+        conditions.append(PrivacyLogEntry.at >= since)
+    if until is not None:
+        conditions.append(PrivacyLogEntry.at < until)
+    if client_id is not None:
+        conditions.append(PrivacyLogEntry.client_id == client_id)
+    if account_uuid is not None:
+        conditions.append(PrivacyLogEntry.account_uuid == account_uuid)
+    return conditions
+
+
 class LogRepository:
     """Writing and reading the privacy log and the protocol events."""
 
@@ -251,15 +269,7 @@ class LogRepository:
         limit: int = 100,
     ) -> Page[PrivacyLogRecord]:
         """Privacy-log entries matching every filter given, newest first."""
-        conditions = []
-        if since is not None:
-            conditions.append(PrivacyLogEntry.at >= since)
-        if until is not None:
-            conditions.append(PrivacyLogEntry.at < until)
-        if client_id is not None:
-            conditions.append(PrivacyLogEntry.client_id == client_id)
-        if account_uuid is not None:
-            conditions.append(PrivacyLogEntry.account_uuid == account_uuid)
+        conditions = _privacy_conditions(since, until, client_id, account_uuid)
         with self._store.read() as session:
             total = session.scalar(
                 select(func.count()).select_from(PrivacyLogEntry).where(*conditions)
@@ -273,6 +283,45 @@ class LogRepository:
             ).all()
             # Inside the transaction: the read's rollback expires the rows.
             return Page(tuple(_privacy_record(r) for r in rows), total or 0, offset, limit)
+
+    def iter_privacy_entries(
+        self,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        client_id: str | None = None,
+        account_uuid: str | None = None,
+        batch_size: int = 1000,
+    ) -> Iterator[PrivacyLogRecord]:
+        """Every matching entry, newest first, read in batches for an export.
+
+        Keyset paging on (at, id) rather than offsets: each batch starts where the last one
+        ended through the ``at`` index, so a long log costs linear time, and an entry written
+        during the export does not shift the pages under it.
+        """
+        conditions = _privacy_conditions(since, until, client_id, account_uuid)
+        after: tuple[dt.datetime, int] | None = None
+        while True:
+            page_conditions = list(conditions)
+            if after is not None:
+                page_conditions.append(
+                    or_(
+                        PrivacyLogEntry.at < after[0],
+                        and_(PrivacyLogEntry.at == after[0], PrivacyLogEntry.id < after[1]),
+                    )
+                )
+            with self._store.read() as session:
+                rows = session.scalars(
+                    select(PrivacyLogEntry)
+                    .where(*page_conditions)
+                    .order_by(PrivacyLogEntry.at.desc(), PrivacyLogEntry.id.desc())
+                    .limit(batch_size)
+                ).all()
+                records = [_privacy_record(r) for r in rows]
+            yield from records
+            if len(records) < batch_size:
+                return
+            after = (records[-1].at, records[-1].id)
 
     def events(
         self,

@@ -52,29 +52,18 @@ def iter_privacy_entries(
     client_id: str | None = None,
     account_uuid: str | None = None,
 ) -> Iterator[PrivacyLogRecord]:
-    """Every matching privacy-log entry, newest first, one page of the datastore at a time.
+    """Every matching privacy-log entry, newest first, read from the datastore in batches.
 
-    The log is newest first, so an entry written during the export pushes older ones down a
-    page: skipping ids already written keeps each entry exactly once.
+    Batches follow each other by keyset (``LogRepository.iter_privacy_entries``), so each
+    entry is written once even while new entries arrive, and a long log costs linear time.
     """
-    seen: set[int] = set()
-    offset = 0
-    while True:
-        page = store.logs.privacy_entries(
-            since=since,
-            until=until,
-            client_id=client_id,
-            account_uuid=account_uuid,
-            offset=offset,
-            limit=_PAGE_SIZE,
-        )
-        for entry in page.items:
-            if entry.id not in seen:
-                seen.add(entry.id)
-                yield entry
-        offset += len(page.items)
-        if len(page.items) < _PAGE_SIZE:
-            return
+    return store.logs.iter_privacy_entries(
+        since=since,
+        until=until,
+        client_id=client_id,
+        account_uuid=account_uuid,
+        batch_size=_PAGE_SIZE,
+    )
 
 
 def write_privacy_log(entries: Iterable[PrivacyLogRecord], out: TextIO, export_format: str) -> int:

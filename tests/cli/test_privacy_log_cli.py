@@ -125,6 +125,22 @@ def test_export_pages_through_every_entry_once(
     assert len(ids) == len(set(ids)) == 4
 
 
+def test_entries_of_the_same_instant_across_batches_are_each_exported_once(
+    db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Datastore.from_url(db_url)
+    try:
+        store.clock.set(T0, frozen=True)
+        store.logs.write_privacy([release("klasapp", JAN, "userinfo")] * 5)
+    finally:
+        store.dispose()
+    monkeypatch.setattr(privacy_export, "_PAGE_SIZE", 2)
+    _, out, _ = export(capsys, db_url, "--format", "json", "--client", "klasapp")
+    ids = [e["id"] for e in json.loads(out)]
+    assert len(ids) == len(set(ids)) == 5
+    assert ids == sorted(ids, reverse=True)
+
+
 def test_an_empty_log_is_a_valid_file(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = export(capsys, sqlite_url, "--format", "json")
     assert json.loads(out) == []
