@@ -8,8 +8,10 @@ With ``LEERID_RP_ADMIN_TOKEN`` the page also shows why each missing attribute wa
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -53,6 +55,7 @@ class Cell:
     value: Any = None
     reason: str | None = None
     in_protocol: bool = False
+    why: str | None = None
 
 
 @dataclass
@@ -62,6 +65,8 @@ class Column:
     app: Application
     outcome: Outcome | None
     cells: list[Cell] = field(default_factory=list)
+    # The provider's view of the protocol (admin preview), when the admin token is set.
+    protocol: dict[str, Any] | None = None
 
     @property
     def received_count(self) -> int:
@@ -125,41 +130,82 @@ def _pupil(columns: list[Column]) -> dict[str, Any]:
 async def _admin_panel(
     provider: ProviderHTTP, columns: list[Column], account_uuid: str
 ) -> dict[str, Any]:
-    """Withheld reasons from the provider's preview and this pupil's privacy-log entries."""
+    """Withheld reasons from the provider's preview and the privacy-log entries of these logins.
+
+    The admin API knows accounts by username; the account_uuid every column received finds it.
+    """
     panel: dict[str, Any] = {"error": None, "entries": []}
     try:
+        account = await provider.admin(f"/accounts/{quote(account_uuid, safe='')}", {})
+        username = account.get("username") if isinstance(account, dict) else None
+        if not isinstance(username, str):
+            raise ProviderError("de admin-API kent dit account niet")
         for column in columns:
-            if column.outcome is None or column.outcome.login is None:
+            if column.outcome is None:
                 continue
+            login = column.outcome.login
             preview = await provider.admin(
                 "/preview",
                 {
                     "client_id": column.app.client_id,
-                    "account_uuid": account_uuid,
-                    "scope": column.outcome.login.scope or "openid ov_leerling",
+                    "username": username,
+                    "scope": (login.scope if login else None) or "openid ov_leerling",
                 },
             )
-            _apply_reasons(column, preview)
-        log = await provider.admin("/privacy-log", {"account_uuid": account_uuid})
-        entries = log.get("entries") or log.get("items") or [] if isinstance(log, dict) else log
-        entries = entries if isinstance(entries, list) else []
-        clients = {c.app.client_id for c in columns}
-        panel["entries"] = [
-            e for e in entries if isinstance(e, dict) and e.get("client_id") in clients
-        ]
+            _apply_preview(column, preview)
+        log = await provider.admin("/privacy-log", {"account_uuid": account_uuid, "limit": "100"})
+        panel["entries"] = _entries_of_these_logins(columns, log)
     except ProviderError as exc:
         panel["error"] = str(exc)
     return panel
 
 
-def _apply_reasons(column: Column, preview: Any) -> None:
-    """Fill in the reason of each withheld attribute from a preview answer."""
-    withheld = preview.get("withheld", []) if isinstance(preview, dict) else []
+def _entries_of_these_logins(columns: list[Column], log: Any) -> list[dict[str, Any]]:
+    """The entries of the DOV clients written since the first of these logins.
+
+    The tokens' ``iat`` is on the provider's (possibly simulated) clock, like the log's ``at``.
+    """
+    items = log.get("items") if isinstance(log, dict) else log
+    if not isinstance(items, list):
+        return []
+    clients = {c.app.client_id for c in columns}
+    issued = [
+        int(c.outcome.login.claims["iat"])
+        for c in columns
+        if c.outcome is not None
+        and c.outcome.login is not None
+        and isinstance(c.outcome.login.claims.get("iat"), int)
+    ]
+    since = dt.datetime.fromtimestamp(min(issued) - 5, dt.UTC) if issued else None
+    entries = []
+    for entry in items:
+        if not isinstance(entry, dict) or entry.get("client_id") not in clients:
+            continue
+        try:
+            at = dt.datetime.fromisoformat(str(entry.get("at")))
+        except ValueError:
+            continue
+        if since is None or at >= since:
+            entries.append(entry)
+    return sorted(entries, key=lambda e: str(e.get("at")))
+
+
+def _apply_preview(column: Column, preview: Any) -> None:
+    """Fill in why each attribute was released or withheld, and the protocol's periods."""
+    if not isinstance(preview, dict):
+        return
+    if isinstance(preview.get("protocol"), dict):
+        column.protocol = preview["protocol"]
+    why = {
+        r.get("attribute"): r.get("why") for r in preview.get("released", []) if isinstance(r, dict)
+    }
     reasons = {
-        w.get("attribute"): (REASONS_NL.get(str(w.get("reason"))) or w.get("detail"))
-        for w in withheld
+        w.get("attribute"): REASONS_NL.get(str(w.get("reason"))) or w.get("detail")
+        for w in preview.get("withheld", [])
         if isinstance(w, dict)
     }
     for cell in column.cells:
-        if not cell.received and reasons.get(cell.attribute):
+        if cell.received and why.get(cell.attribute):
+            cell.why = str(why[cell.attribute])
+        elif not cell.received and reasons.get(cell.attribute):
             cell.reason = str(reasons[cell.attribute])

@@ -29,6 +29,15 @@ def _display(value: Any) -> str:
     return str(value)
 
 
+def _duration(days: Any) -> str:
+    """A protocol period in the words of the protocols: "3 jaar", "1 jaar", "45 dagen"."""
+    if not isinstance(days, int):
+        return str(days)
+    if days and days % 365 == 0:
+        return f"{days // 365} jaar"
+    return f"{days} dagen"
+
+
 def build_templates(settings: RPSettings) -> Jinja2Templates:
     """The templates, with the settings and the attribute vocabulary as globals."""
     templates = Jinja2Templates(directory=str(_TEMPLATES))
@@ -42,6 +51,7 @@ def build_templates(settings: RPSettings) -> Jinja2Templates:
     )
     env.filters["pretty"] = _pretty
     env.filters["display"] = _display
+    env.filters["duration"] = _duration
     return templates
 
 

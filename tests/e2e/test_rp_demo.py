@@ -162,3 +162,44 @@ def test_the_single_page_client_logs_in_with_browser_javascript(
     assert absent(page, "leer_id_uuid")
     page.get_by_test_id("open-inspector").click()
     assert "WebCrypto): geldig" in page.get_by_test_id("signature-check").inner_text()
+
+
+def test_the_dov_page_shows_one_pupil_as_each_application_sees_it(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    page.goto(f"{demo_servers.rp_url}/dov/start")
+    log_in(page, "jan.peeters")  # once: the other applications get their code through SSO
+    page.wait_for_url(f"{demo_servers.rp_url}/dov")
+
+    def state(client_id: str, name: str) -> str | None:
+        value: str | None = page.get_by_test_id(f"cell-{client_id}-{name}").get_attribute(
+            "data-state"
+        )
+        return value
+
+    assert state("i-learn", "naam") == "received"
+    assert state("ididdit", "naam") == "withheld"
+    assert state("klasapp", "klas") == "received"
+    assert "3B" in page.get_by_test_id("cell-klasapp-klas").inner_text()
+    # Withheld reasons come from the provider's admin API (LEERID_RP_ADMIN_TOKEN is set).
+    assert "protocol" in page.get_by_test_id("reason-ididdit-naam").inner_text()
+    assert "seed 000" in page.get_by_test_id("protocol-link-ididdit").inner_text()
+    assert "seed 001" in page.get_by_test_id("protocol-link-i-learn").inner_text()
+    assert "3 jaar" in page.get_by_test_id("periods-ididdit").inner_text()
+    entries = page.get_by_test_id("privacy-entry")
+    assert entries.count() >= 3
+    ididdit_entry = entries.filter(has_text="iDiddit").first.inner_text()
+    assert "account_uuid" in ididdit_entry
+    assert "naam" not in ididdit_entry  # names of attributes released, never more
+
+
+def test_the_dov_page_shows_the_refusal_of_a_pupil_without_enrolment(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    page.goto(f"{demo_servers.rp_url}/dov/start")
+    log_in(page, "ex.leerling")
+    page.wait_for_url(f"{demo_servers.rp_url}/dov")
+    assert page.get_by_test_id("dov-refused-i-learn").is_visible()
+    assert page.get_by_test_id("dov-refused-klasapp").is_visible()
+    reason = page.get_by_test_id("reason-i-learn-instellingsnummer").inner_text()
+    assert "inschrijving" in reason

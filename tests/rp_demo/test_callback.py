@@ -128,3 +128,26 @@ def test_the_inspector_shows_the_verified_token(fake: FakeProvider, browser: htt
     page = browser.get("/inspector/i-learn")
     assert "geldig: RS256, sleutel fake-1" in page.text
     assert "at_hash" in page.text
+
+
+def test_the_dov_demo_logs_in_with_each_application_in_turn(
+    fake: FakeProvider, browser: httpx.Client
+) -> None:
+    fake.claims = dict(JAN)
+    page = browser.get("/dov/start")
+    assert page.url.path == "/dov"
+    for client_id in ("ididdit", "i-learn", "klasapp"):
+        assert f'data-testid="dov-column-{client_id}"' in page.text
+    assert 'data-testid="cell-ididdit-leer_id_uuid" data-state="received"' in page.text
+    # Without LEERID_RP_ADMIN_TOKEN there is no privacy-log panel (DECISIONS 21).
+    assert 'data-testid="privacy-log"' not in page.text
+    assert "LEERID_RP_ADMIN_TOKEN" in page.text
+
+
+def test_the_dov_demo_shows_an_error_of_one_application_in_its_column(
+    fake: FakeProvider, browser: httpx.Client
+) -> None:
+    fake.error = "access_denied"
+    page = browser.get("/dov/start")
+    assert page.url.path == "/dov"
+    assert 'data-testid="dov-error-i-learn"' in page.text
