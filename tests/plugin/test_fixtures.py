@@ -1,0 +1,90 @@
+"""The pytest plugin's fixtures, used directly as a service provider's test suite would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from leerid_sim.testing import LeerIDAdmin, LeerIDAdminError
+from leerid_sim.testing_login import LeerIDLoginError
+from leerid_sim.testing_server import LeerIDProvider
+
+Login = Callable[..., Any]
+
+
+def test_provider_serves_discovery_on_a_free_port(leerid_provider: LeerIDProvider) -> None:
+    metadata = httpx.get(leerid_provider.discovery_url).json()
+    assert metadata["issuer"] == leerid_provider.issuer
+    assert leerid_provider.base_url.startswith("http://127.0.0.1:")
+
+
+def test_login_returns_tokens_with_the_protocols_claims(leerid_login: Login) -> None:
+    tokens = leerid_login("i-learn", "jan.peeters", scope="openid account profile inschrijving")
+    assert tokens.access_token
+    assert tokens.claims["naam"] == "Peeters"
+    assert tokens.claims["instellingsnummer"] == "123456"
+    assert tokens.refresh_token
+
+
+def test_a_wrong_password_is_a_login_error(leerid_login: Login) -> None:
+    with pytest.raises(LeerIDLoginError) as failure:
+        leerid_login("ididdit", "jan.peeters", "verkeerd")
+    assert failure.value.error == "login_failed"
+
+
+def test_clock_past_the_enrolment_end_removes_instellingsnummer_from_the_login(
+    leerid_admin: LeerIDAdmin, leerid_login: Login
+) -> None:
+    leerid_admin.set_clock("2026-06-30T10:00:00+02:00")
+    before = leerid_login("i-learn", "ex.leerling", scope="openid inschrijving")
+    assert before.claims["instellingsnummer"] == "123456"
+    leerid_admin.advance_clock(2 * 86400)
+    after = leerid_login("i-learn", "ex.leerling", scope="openid inschrijving")
+    assert "instellingsnummer" not in after.claims
+
+
+def test_fault_makes_the_token_endpoint_temporarily_unavailable(
+    leerid_admin: LeerIDAdmin, leerid_login: Login
+) -> None:
+    leerid_admin.add_fault("token", error="temporarily_unavailable", count=1)
+    with pytest.raises(LeerIDLoginError) as failure:
+        leerid_login("ididdit", "jan.peeters")
+    assert failure.value.error == "temporarily_unavailable"
+    assert leerid_login("ididdit", "jan.peeters").access_token  # the rule fired once
+    assert leerid_admin.events(outcome="fault")[0]["error"] == "temporarily_unavailable"
+
+
+def test_ending_a_protocol_refuses_the_next_login(
+    leerid_admin: LeerIDAdmin, leerid_login: Login
+) -> None:
+    leerid_admin.end_protocol("ididdit")
+    with pytest.raises(LeerIDLoginError) as failure:
+        leerid_login("ididdit", "jan.peeters")
+    assert failure.value.error == "unauthorized_client"
+
+
+def test_each_test_starts_from_the_seeded_world(
+    leerid_admin: LeerIDAdmin, leerid_login: Login
+) -> None:
+    # The previous tests ended a protocol, added a fault and moved the clock: all undone.
+    assert leerid_admin.faults() == []
+    assert leerid_admin.clock()["simulated"] is False
+    assert leerid_login("ididdit", "jan.peeters").access_token
+
+
+def test_a_new_pupil_logs_in_at_once(leerid_admin: LeerIDAdmin, leerid_login: Login) -> None:
+    leerid_admin.create_pupil(
+        "Claes", "Mila", username="mila.claes", insz="12010112345", school="654321", klas="5A"
+    )
+    tokens = leerid_login("i-learn", "mila.claes", scope="openid profile inschrijving")
+    assert (tokens.claims["voornaam"], tokens.claims["instellingsnummer"]) == ("Mila", "654321")
+    assert leerid_admin.preview("i-learn", "mila.claes", "openid profile")["released"]
+
+
+def test_admin_errors_say_why(leerid_admin: LeerIDAdmin) -> None:
+    with pytest.raises(LeerIDAdminError) as failure:
+        leerid_admin.account("niemand")
+    assert failure.value.status == 404
