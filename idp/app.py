@@ -15,11 +15,15 @@ from idp.discovery import build_discovery_router
 from idp.errors import OAuthError
 from idp.faults import FaultInjectionMiddleware
 from idp.health import build_health_router
+from idp.introspection import build_introspection_router
 from idp.login import build_login_router
+from idp.logout import build_logout_router
 from idp.provider import Provider
 from idp.rendering import render_error, render_unexpected
+from idp.revocation import build_revocation_router
 from idp.settings import ProviderSettings
 from idp.token_endpoint import build_token_router
+from idp.userinfo import build_userinfo_router
 
 __all__ = ["create_app"]
 
@@ -56,6 +60,10 @@ def create_app(
         build_authorization_router(),
         build_login_router(),
         build_token_router(),
+        build_userinfo_router(),
+        build_introspection_router(),
+        build_revocation_router(),
+        build_logout_router(),
     ):
         oidc.include_router(router)
     app.include_router(oidc, prefix=provider.endpoints.prefix)

@@ -90,6 +90,10 @@ def test_code_reuse_is_invalid_grant_and_revokes_its_tokens(op: TestClient) -> N
     assert second.status_code == 400
     assert second.json()["error"] == "invalid_grant"
     assert _refresh(op, first["refresh_token"]).json()["error"] == "invalid_grant"
+    userinfo = op.get(
+        "/op/v1/userinfo", headers={"Authorization": f"Bearer {first['access_token']}"}
+    )
+    assert userinfo.status_code == 401
 
 
 def test_code_expires_after_30_seconds(op: TestClient) -> None:

@@ -1,0 +1,80 @@
+"""Token introspection (RFC 7662), for authenticated clients and their own tokens only.
+
+A token of another client, or one that no longer works, is simply ``{"active": false}``
+(RFC 7662 §2.2): introspection must not tell a client anything about others' tokens.
+An active access token shows the same claims as UserInfo, logged as channel ``introspection``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from idp.adapter import OAuthRequest, form_request
+from idp.bearer import live_token
+from idp.claims import to_claims
+from idp.client_auth import authenticate_client
+from idp.errors import InvalidRequest
+from idp.provider import Provider, ProviderDep
+from idp.release import privacy_release
+from idp.rendering import json_response, mark_event
+from idp.tokens import release_for, subject
+
+__all__ = ["build_introspection_router", "introspect"]
+
+
+def introspect(provider: Provider, request: Request, oauth: OAuthRequest) -> Response:
+    """RFC 7662 §2.1-2.2."""
+    oauth.no_repeats()
+    endpoints = provider.endpoints
+    client = authenticate_client(
+        provider,
+        oauth,
+        audiences=(endpoints.url("/v1/introspect"), endpoints.url("/v1/token"), endpoints.issuer),
+        allow_none=False,
+    )
+    request.state.client_id = client.client_id
+    token = oauth.get("token")
+    if token is None:
+        raise InvalidRequest("token is required")
+    live = live_token(provider, token)
+    if live is None or live.client.client_id != client.client_id:
+        return json_response({"active": False})
+    record, account = live.record, live.account
+    body: dict[str, Any] = {
+        "active": True,
+        "scope": record.scope,
+        "client_id": record.client_id,
+        "sub": subject(provider, client, account),
+        "iss": endpoints.issuer,
+        "iat": int(record.issued_at.timestamp()),
+        "exp": int(record.expires_at.timestamp()),
+        "auth_time": int(record.auth_time.timestamp()),
+        "token_type": "Bearer" if record.kind == "access" else "refresh_token",
+    }
+    if record.sid is not None:
+        body["sid"] = record.sid
+    if record.kind == "access":
+        body["aud"] = endpoints.url("/v1/userinfo")
+        release = release_for(provider, client, account, tuple(record.scope.split()))
+        logged = privacy_release(client, account.account_uuid, release, "introspection")
+        if logged is not None:
+            provider.store.oidc.record_release([logged], None, provider.store.clock.now())
+        body = {**to_claims(release, client.claim_dialect), **body}
+    return json_response(body)
+
+
+def build_introspection_router() -> APIRouter:
+    router = APIRouter(tags=["OpenID Connect"], dependencies=[Depends(mark_event("introspection"))])
+
+    @router.post("/v1/introspect", summary="Token introspection (RFC 7662)")
+    def introspection_endpoint(
+        provider: ProviderDep,
+        request: Request,
+        oauth: Annotated[OAuthRequest, Depends(form_request)],
+    ) -> Response:
+        return introspect(provider, request, oauth)
+
+    return router

@@ -1,0 +1,190 @@
+"""RP-Initiated Logout 1.0 at ``/v1/logout`` (GET and POST), with back-channel notification.
+
+With a valid ``id_token_hint`` the session ends at once and the browser goes back to the
+client's registered ``post_logout_redirect_uri`` (exact match, §2) with ``state``. Without a
+valid hint the user is asked to confirm (a Dutch page with a CSRF-protected form), since
+anyone can link to a logout URL (§2, "the OP SHOULD ask the End-User").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeSerializer
+from joserfc import jwt
+from joserfc.errors import JoseError
+
+from datastore import ClientRecord, sha256_hex
+from datastore.oidc import ProtocolEvent
+from idp.adapter import OAuthRequest, query_or_form_request
+from idp.backchannel import notify_clients
+from idp.errors import InvalidRequest
+from idp.pending import csrf_token_for
+from idp.provider import Provider, ProviderDep
+from idp.rendering import NO_STORE, html_page, mark_event, mark_html_errors
+from idp.sso import CSRF_COOKIE, SESSION_COOKIE, clear_session_cookie, current_session, set_cookie
+
+__all__ = ["build_logout_router", "logout"]
+
+_SALT = "leerid-logout-confirmation"
+
+
+def check_id_token_hint(provider: Provider, hint: str | None) -> dict[str, Any] | None:
+    """§2: the hint must be an ID token we signed; an expired one is still a good hint."""
+    if hint is None:
+        return None
+    try:
+        claims = jwt.decode(hint, provider.keys.verification_keys()).claims
+    except (JoseError, ValueError) as exc:
+        raise InvalidRequest(
+            "id_token_hint is not an ID token of this provider", reason=f"bad hint: {exc}"
+        ) from exc
+    if claims.get("iss") != provider.endpoints.issuer:
+        raise InvalidRequest("id_token_hint was issued by another provider")
+    return claims
+
+
+def check_client(
+    provider: Provider, oauth: OAuthRequest, hint: dict[str, Any] | None
+) -> ClientRecord | None:
+    """§2: the client is the hint's audience; a ``client_id`` sent too must agree with it."""
+    client_id = oauth.get("client_id")
+    if hint is not None:
+        aud = hint.get("aud")
+        audience = aud[0] if isinstance(aud, list) and aud else aud
+        if client_id is not None and client_id != audience:
+            raise InvalidRequest("client_id does not match the id_token_hint")
+        client_id = audience if isinstance(audience, str) else None
+    return provider.clients.get(client_id) if client_id else None
+
+
+def check_post_logout_redirect_uri(client: ClientRecord | None, uri: str | None) -> str | None:
+    """§3: post_logout_redirect_uri must exactly match one the client registered."""
+    if uri is None:
+        return None
+    if client is None:
+        raise InvalidRequest("post_logout_redirect_uri needs id_token_hint or client_id")
+    if uri not in client.post_logout_redirect_uris:
+        raise InvalidRequest("post_logout_redirect_uri is not registered for this client")
+    return uri
+
+
+def _serializer(provider: Provider) -> URLSafeSerializer:
+    return URLSafeSerializer(provider.secret("login_form"), salt=_SALT)
+
+
+def end_session(
+    provider: Provider, oauth: OAuthRequest, hint: dict[str, Any] | None, client_id: str | None
+) -> None:
+    """End this browser's session (or the hint's), and notify clients over the back channel."""
+    now = provider.store.clock.now()
+    cookie = oauth.cookies.get(SESSION_COOKIE)
+    event = ProtocolEvent("logout", "success", client_id=client_id)
+    ended = None
+    if cookie:
+        ended = provider.store.oidc.end_session(now=now, id_hash=sha256_hex(cookie), event=event)
+    if ended is None and hint is not None and isinstance(hint.get("sid"), str):
+        ended = provider.store.oidc.end_session(now=now, sid=hint["sid"], event=event)
+    if ended is not None:
+        notify_clients(provider, ended)
+
+
+def finish(provider: Provider, uri: str | None, state: str | None) -> Response:
+    """Back to the client (§3, with ``state``) or the Dutch "you are logged out" page."""
+    if uri is not None:
+        params = urlencode({"state": state}) if state else ""
+        separator = "&" if urlsplit(uri).query else "?"
+        target = f"{uri}{separator}{params}" if params else uri
+        response: Response = RedirectResponse(target, 303, headers=NO_STORE)
+    else:
+        response = html_page(provider, "logged_out.html", {})
+    clear_session_cookie(provider, response)
+    return response
+
+
+def confirmation_page(
+    provider: Provider, oauth: OAuthRequest, client: ClientRecord | None, uri: str | None
+) -> Response:
+    """Ask before logging out when the request does not prove where it comes from."""
+    tx_id = secrets.token_urlsafe(16)
+    expires = provider.store.clock.now() + dt.timedelta(seconds=provider.settings.login_ttl_seconds)
+    logout_tx = _serializer(provider).dumps(
+        {
+            "uri": uri,
+            "state": oauth.get("state"),
+            "client_id": client.client_id if client else None,
+            "tx_id": tx_id,
+            "expires": expires.timestamp(),
+        }
+    )
+    browser_secret = oauth.cookies.get(CSRF_COOKIE)
+    if not browser_secret or len(browser_secret) != 43:
+        browser_secret = secrets.token_urlsafe(32)
+    response = html_page(
+        provider,
+        "logout_confirm.html",
+        {
+            "action": f"{provider.endpoints.prefix}/v1/logout",
+            "logout_tx": logout_tx,
+            "csrf_token": csrf_token_for(browser_secret, tx_id),
+        },
+    )
+    set_cookie(provider, response, CSRF_COOKIE, browser_secret, None)
+    return response
+
+
+def confirmed(provider: Provider, oauth: OAuthRequest) -> Response:
+    """The user confirmed on our own page: check its signed transaction and CSRF token."""
+    try:
+        data = _serializer(provider).loads(oauth.get("logout_tx") or "")
+        tx_id, expires = str(data["tx_id"]), float(data["expires"])
+    except (BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise InvalidRequest("the logout form is invalid", reason="bad logout_tx") from exc
+    browser_secret = oauth.cookies.get(CSRF_COOKIE) or ""
+    token = oauth.get("csrf_token") or ""
+    if not browser_secret or not hmac.compare_digest(csrf_token_for(browser_secret, tx_id), token):
+        raise InvalidRequest("the logout form is not from this browser", reason="logout csrf")
+    if provider.store.clock.now().timestamp() > expires:
+        raise InvalidRequest("the logout form has expired; log out again")
+    end_session(provider, oauth, None, data.get("client_id"))
+    return finish(provider, data.get("uri"), data.get("state"))
+
+
+def logout(provider: Provider, request: Request, oauth: OAuthRequest) -> Response:
+    """RP-Initiated Logout 1.0 §2-3, as an ordered list of checks."""
+    oauth.no_repeats()
+    if oauth.method == "POST" and oauth.get("logout_tx") is not None:
+        return confirmed(provider, oauth)
+    hint = check_id_token_hint(provider, oauth.get("id_token_hint"))
+    client = check_client(provider, oauth, hint)
+    request.state.client_id = client.client_id if client else None
+    uri = check_post_logout_redirect_uri(client, oauth.get("post_logout_redirect_uri"))
+    if hint is not None:
+        end_session(provider, oauth, hint, client.client_id if client else None)
+        return finish(provider, uri, oauth.get("state"))
+    if current_session(provider, oauth.cookies) is None:
+        return finish(provider, uri, oauth.get("state"))
+    return confirmation_page(provider, oauth, client, uri)
+
+
+def build_logout_router() -> APIRouter:
+    router = APIRouter(
+        tags=["OpenID Connect"],
+        dependencies=[Depends(mark_html_errors), Depends(mark_event("logout"))],
+    )
+
+    @router.api_route("/v1/logout", methods=["GET", "POST"], summary="RP-Initiated Logout")
+    def logout_endpoint(
+        provider: ProviderDep,
+        request: Request,
+        oauth: Annotated[OAuthRequest, Depends(query_or_form_request)],
+    ) -> Response:
+        return logout(provider, request, oauth)
+
+    return router

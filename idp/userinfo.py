@@ -1,0 +1,53 @@
+"""The UserInfo endpoint (OIDC Core §5.3), GET and POST with a Bearer access token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from datastore.oidc import ProtocolEvent
+from idp.adapter import OAuthRequest, query_or_form_request
+from idp.bearer import bearer_token, require_live_access_token
+from idp.claims import to_claims
+from idp.provider import Provider, ProviderDep
+from idp.release import privacy_release
+from idp.rendering import json_response, mark_event
+from idp.tokens import release_for, subject
+
+__all__ = ["build_userinfo_router", "userinfo"]
+
+
+def userinfo(provider: Provider, request: Request, oauth: OAuthRequest) -> Response:
+    """OIDC Core §5.3.2: ``sub`` and the released claims, logged to the privacy log."""
+    live = require_live_access_token(provider, bearer_token(oauth))
+    client, account = live.client, live.account
+    request.state.client_id = client.client_id
+    request.state.account_uuid = account.account_uuid
+    release = release_for(provider, client, account, tuple(live.record.scope.split()))
+    logged = privacy_release(client, account.account_uuid, release, "userinfo")
+    provider.store.oidc.record_release(
+        [logged] if logged is not None else [],
+        ProtocolEvent(
+            "userinfo", "success", client_id=client.client_id, account_uuid=account.account_uuid
+        ),
+        provider.store.clock.now(),
+    )
+    return json_response(
+        {**to_claims(release, client.claim_dialect), "sub": subject(provider, client, account)}
+    )
+
+
+def build_userinfo_router() -> APIRouter:
+    router = APIRouter(tags=["OpenID Connect"], dependencies=[Depends(mark_event("userinfo"))])
+
+    @router.api_route("/v1/userinfo", methods=["GET", "POST"], summary="UserInfo endpoint")
+    def userinfo_endpoint(
+        provider: ProviderDep,
+        request: Request,
+        oauth: Annotated[OAuthRequest, Depends(query_or_form_request)],
+    ) -> Response:
+        return userinfo(provider, request, oauth)
+
+    return router
