@@ -8,6 +8,7 @@ Every call goes over HTTP with ``httpx2`` (the client authlib 1.9 prefers, DECIS
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from typing import Any
 
@@ -36,6 +37,8 @@ class ProviderHTTP:
         self._jwks: dict[str, Any] | None = None
         self._jwks_at = 0.0
         self._lock = asyncio.Lock()
+        self._clock_offset = 0.0
+        self._clock_read_at: float | None = None
 
     def client(self) -> httpx2.AsyncClient:
         """A fresh HTTP client (one per call keeps rp_demo free of loop-bound state)."""
@@ -88,6 +91,25 @@ class ProviderHTTP:
                 self._jwks = jwks
                 self._jwks_at = time.monotonic()
             return self._jwks
+
+    async def now(self) -> float:
+        """The time tokens are checked against, as a Unix timestamp.
+
+        Real time, unless the admin token is set: then the provider's clock, which a presenter
+        or a test may have moved (``/admin/api/clock``), so its tokens are not "expired" here.
+        """
+        if self.settings.admin_token_value is None:
+            return time.time()
+        fresh = self._clock_read_at is not None and time.monotonic() - self._clock_read_at < 2
+        if not fresh:
+            try:
+                clock = await self.admin("/clock", {})
+                provider_now = dt.datetime.fromisoformat(str(clock["now"])).timestamp()
+                self._clock_offset = provider_now - time.time()
+            except (ProviderError, KeyError, TypeError, ValueError):
+                self._clock_offset = 0.0  # no admin API there: plain real time
+            self._clock_read_at = time.monotonic()
+        return time.time() + self._clock_offset
 
     async def userinfo(self, access_token: str) -> tuple[int, Any]:
         """OIDC Core §5.3.1: GET UserInfo with the access token; (status, JSON or text)."""

@@ -36,6 +36,7 @@ def fake(rp_world: RPWorld) -> Iterator[FakeProvider]:
     rp_world.provider.wrong_audience = rp_world.provider.wrong_nonce = False
     rp_world.provider.foreign_key = rp_world.provider.omit_iss = False
     rp_world.provider.error = None
+    rp_world.provider.lifetime_seconds = 600
     rp_world.provider.claims = {}
 
 

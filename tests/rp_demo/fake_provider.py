@@ -44,6 +44,7 @@ class FakeProvider:
     wrong_nonce: bool = False
     foreign_key: bool = False
     omit_iss: bool = False
+    lifetime_seconds: int = 600
     error: str | None = None
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -116,7 +117,7 @@ class FakeProvider:
                 "sub": "pairwise-sub",
                 "aud": "someone-else" if self.wrong_audience else grant["client_id"],
                 "iat": now,
-                "exp": now + 600,
+                "exp": now + self.lifetime_seconds,
                 "auth_time": now,
                 "nonce": "not-the-nonce" if self.wrong_nonce else grant["nonce"],
                 "sid": self.sid,

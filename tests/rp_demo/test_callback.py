@@ -89,6 +89,13 @@ def test_an_id_token_signed_by_a_foreign_key_is_refused(
     assert "handtekening" in page.text
 
 
+def test_an_expired_id_token_is_refused(fake: FakeProvider, browser: httpx.Client) -> None:
+    fake.lifetime_seconds = -3600
+    page = browser.get("/login/ididdit")
+    assert page.status_code == 400
+    assert "verlopen" in page.text
+
+
 def test_a_pupil_without_enrolment_is_refused_by_i_learn(
     fake: FakeProvider, browser: httpx.Client
 ) -> None:
