@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile",
         choices=SCENARIOS,
         metavar="SCENARIO",
-        help="instead: py-spy profile of one leerid-sim worker under SCENARIO at c=8",
+        help="instead: py-spy profile of one leerid-sim worker under SCENARIO (c=8, or --levels N)",
     )
     p.add_argument("--no-leerid", action="store_true", help="only the peer")
     p.add_argument("--no-docs", action="store_true", help="do not touch docs/performance.md")
@@ -213,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         from bench.profile import profile
 
-        plan = Plan(**{**plan.__dict__, "duration_s": args.duration or 8.0})
+        level = args.levels[0] if args.levels else 8
+        plan = Plan(**{**plan.__dict__, "duration_s": args.duration or 8.0, "main_level": level})
         with open(ROOT / "bench" / "results" / "raw" / f"{stamp}-profile.log", "ab") as log:
             profile(args.profile, dbs[0], plan, ROOT / "bench" / "results" / "raw", log)
         return 0
