@@ -112,6 +112,8 @@ async def callback(request: Request) -> Response:
         session.logins.pop(params.client_id, None)
         return _render(request, "refused.html", 403, app=application(params.client_id))
     session.logins[params.client_id] = login_result
+    # A new login replaces the notice that the provider ended the previous one.
+    session.ended_by_provider = [c for c in session.ended_by_provider if c != params.client_id]
     return RedirectResponse(f"/app/{params.client_id}", status_code=303)
 
 

@@ -21,3 +21,28 @@ def test_logout_ends_the_sso_session(page: Any, demo_servers: DemoServers) -> No
     assert page.url.startswith(f"{demo_servers.rp_url}/")
     start_login(page, demo_servers.rp_url, "ididdit")
     assert page.get_by_test_id("login-username").is_visible()
+
+
+def test_logout_at_the_provider_ends_rp_demo_sessions_through_the_back_channel(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    start_login(page, demo_servers.rp_url, "ididdit")
+    log_in(page, "jan.peeters")
+    start_login(page, demo_servers.rp_url, "i-learn")  # SSO: a second login, same sid
+    page.goto(f"{demo_servers.rp_url}/")
+    assert page.get_by_test_id("status-i-learn").is_visible()
+
+    # Log out at the provider itself, not through rp_demo: only the back channel tells rp_demo.
+    page.goto(f"{demo_servers.issuer}/v1/logout")
+    page.get_by_test_id("logout-confirm").click()
+    page.wait_for_load_state()
+
+    for _ in range(50):  # delivery is best effort and may happen just after the response
+        page.goto(f"{demo_servers.rp_url}/")
+        if page.get_by_test_id("backchannel-ended").count():
+            break
+        page.wait_for_timeout(100)
+    assert "iDiddit" in page.get_by_test_id("backchannel-ended").inner_text()
+    assert "i-Learn" in page.get_by_test_id("backchannel-ended").inner_text()
+    assert page.get_by_test_id("status-ididdit").count() == 0
+    assert page.get_by_test_id("status-i-learn").count() == 0
