@@ -29,22 +29,34 @@ def _dsn(server: Server) -> str:
     return str(server.settings["database_url"]).replace("postgresql+psycopg://", "postgresql://")
 
 
-def _loaded(server: Server, plan: Plan, log: IO[bytes]) -> dict[str, Any]:
-    """Start the server, warm it up, run the scale scenarios at the main level."""
-    t0 = time.perf_counter()
-    proc = procs.start(server.cmd, cwd=server.cwd, env=server.env, log=log)
+def _side_by_side(
+    servers: dict[str, Server], plan: Plan, log: IO[bytes]
+) -> dict[str, dict[str, Any]]:
+    """Both worlds served at once and loaded in turn, run by run, so that the drift of a
+    shared machine hits both alike; the p95 ratio is then a fair one."""
+    running: dict[str, subprocess.Popen[bytes]] = {}
+    out: dict[str, dict[str, Any]] = {name: {"runs": []} for name in servers}
     try:
-        procs.wait_ready(proc, server.port, server.discovery_path, t0)
-        ready_ms = round(1000 * (time.perf_counter() - t0), 1)
-        run_coro(run_scenario(server.target(server.base_url), "flow", 4, plan.warmup_s, None))
-        runs = [
-            load_once(server, scenario, plan.main_level, plan.duration_s, proc.pid)
-            for scenario in SCALE_SCENARIOS
-            for _ in range(plan.repeats)
-        ]
-        return {"ready_ms": ready_ms, "runs": runs, "rss_after_kib": procs.rss_kib(proc.pid)}
+        for name, server in servers.items():
+            t0 = time.perf_counter()
+            running[name] = procs.start(server.cmd, cwd=server.cwd, env=server.env, log=log)
+            procs.wait_ready(running[name], server.port, server.discovery_path, t0)
+            out[name]["ready_ms"] = round(1000 * (time.perf_counter() - t0), 1)
+            target = server.target(server.base_url)
+            run_coro(run_scenario(target, "flow", 4, plan.warmup_s, None))
+        for scenario in SCALE_SCENARIOS:
+            for _ in range(plan.repeats):
+                for name, server in servers.items():
+                    pid = running[name].pid
+                    out[name]["runs"].append(
+                        load_once(server, scenario, plan.main_level, plan.duration_s, pid)
+                    )
+        for name, proc in running.items():
+            out[name]["rss_after_kib"] = procs.rss_kib(proc.pid)
     finally:
-        procs.stop(proc)
+        for proc in running.values():
+            procs.stop(proc)
+    return out
 
 
 def _sizes(server: Server) -> list[dict[str, Any]]:
@@ -90,41 +102,49 @@ def _capture_plans(server: Server, log: IO[bytes]) -> list[dict[str, Any]]:
     ]
 
 
+def _generate(server: Server, pupils: int, log: IO[bytes], out: dict[str, Any]) -> bool:
+    print(f"== scale: leerid-sim generate --pupils {pupils}", flush=True)
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [leerid_cli(), "generate", "--pupils", str(pupils), "--quiet"],
+        cwd=server.cwd,
+        env=server.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        timeout=4 * 3600,
+        check=False,
+    )
+    out["generate_s"] = round(time.perf_counter() - t0, 1)
+    if done.returncode:
+        out["generate_error"] = f"leerid-sim generate exited with {done.returncode}"
+        return False
+    t0 = time.perf_counter()
+    with psycopg.connect(_dsn(server), autocommit=True) as conn:
+        conn.execute(b"ANALYZE")
+    out["analyze_s"] = round(time.perf_counter() - t0, 1)
+    return True
+
+
 def run_scale(pupils: int, workers: int, plan: Plan, log: IO[bytes]) -> dict[str, Any]:
-    """Demo world vs demo world + ``pupils`` generated pupils, on PostgreSQL."""
-    print(f"== scale: PostgreSQL, {workers} worker(s), demo world first", flush=True)
-    server = leerid_server("postgres", workers, log)
-    out: dict[str, Any] = {"pupils": pupils, "workers": workers, "label": server.label}
+    """The demo world vs the demo world + ``pupils`` generated pupils, two PostgreSQL databases
+    served side by side."""
+    print(f"== scale: two PostgreSQL databases, {workers} worker(s) each", flush=True)
+    demo = leerid_server("postgres", workers, log)
+    out: dict[str, Any] = {"pupils": pupils, "workers": workers, "label": demo.label}
     try:
-        out["demo"] = _loaded(server, plan, log)
-        out["demo_sizes"] = _sizes(server)
-        print(f"== scale: leerid-sim generate --pupils {pupils}", flush=True)
-        t0 = time.perf_counter()
-        done = subprocess.run(
-            [leerid_cli(), "generate", "--pupils", str(pupils)],
-            cwd=server.cwd,
-            env=server.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            timeout=4 * 3600,
-            check=False,
-        )
-        out["generate_s"] = round(time.perf_counter() - t0, 1)
-        if done.returncode:
-            out["generate_error"] = f"leerid-sim generate exited with {done.returncode}"
-            return out
-        t0 = time.perf_counter()
-        with psycopg.connect(_dsn(server), autocommit=True) as conn:
-            conn.execute(b"ANALYZE")
-        out["analyze_s"] = round(time.perf_counter() - t0, 1)
-        out["sizes"] = _sizes(server)
-        print("== scale: the same load on the large world", flush=True)
-        out["large"] = _loaded(server, plan, log)
-        out["pool"] = _pool(server)
-        print("== scale: query plans of the hot path (auto_explain)", flush=True)
-        out["plans"] = _capture_plans(server, log)
+        large = leerid_server("postgres", workers, log)
+        try:
+            if _generate(large, pupils, log, out):
+                out["sizes"] = _sizes(large)
+                print("== scale: both worlds under the same load, in turn", flush=True)
+                out |= _side_by_side({"demo": demo, "large": large}, plan, log)
+                out["pool"] = _pool(large)
+                print("== scale: query plans of the hot path (auto_explain)", flush=True)
+                out["plans"] = _capture_plans(large, log)
+        finally:
+            large.cleanup()
     finally:
-        server.cleanup()
+        demo.cleanup()
     return out
 
 
