@@ -1,9 +1,9 @@
-"""The persona × client matrix through HTTP: what each ID token really carries (CONTRACT claims).
+"""The persona × client matrix through HTTP: what each response really carries (CONTRACT claims).
 
-Every demo pupil logs in at every pupil client with ``openid ov_leerling``; the ID token,
-verified with python-jose against the JWKS, must carry exactly the attributes of the matrix
-in ``test_release_demo`` under the client's claim names, nothing more. Each release is in the
-privacy log with names only.
+Every demo pupil logs in at every pupil client with ``openid ov_leerling``; the ID token
+(verified with python-jose against the JWKS), the UserInfo response and introspection must
+carry exactly the attributes of the matrix in ``test_release_demo`` under the client's claim
+names, nothing more. Each release is in the privacy log, once per channel, with names only.
 """
 
 from __future__ import annotations
@@ -17,11 +17,16 @@ from jose import jwt as jose_jwt
 
 from datastore import Datastore
 from idp.claims import ACM_CLAIM_NAMES
-from tests.idp.flows import login, pkce_pair, query, redeem
+from tests.idp.flows import SECRETS, basic, login, pkce_pair, query, redeem
 from tests.idp.test_release_demo import EXPECTED, PUPILS
 
 # Claims of the protocol itself (OIDC Core §2, §3.1.3.6): anything else must be an attribute.
 PROTOCOL_CLAIMS = {"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid", "at_hash"}
+# RFC 7662 §2.2 members of an introspection response.
+INTROSPECTION_FIELDS = {
+    "active", "scope", "client_id", "username", "token_type", "exp", "iat", "nbf", "sub", "aud",
+    "iss", "jti", "auth_time", "sid",
+}  # fmt: skip
 # DECISIONS.md 10: the date is set; the clock runs on so that tokens stay valid while tested.
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
@@ -72,14 +77,32 @@ def test_each_pupil_gets_exactly_the_matrix_in_the_id_token(
         assert response.status_code == 200, response.text
         claims = id_token_claims(op, response.json()["id_token"], client_id)
         attributes = {k: v for k, v in claims.items() if k not in PROTOCOL_CLAIMS}
-        assert attributes == expected_claims(username, client_id), username
+        expected = expected_claims(username, client_id)
+        assert attributes == expected, username
         assert claims["sub"] not in str(attributes)
+        access_token = response.json()["access_token"]
+        info = op.get("/op/v1/userinfo", headers={"Authorization": f"Bearer {access_token}"})
+        assert info.status_code == 200, info.text
+        assert info.json() == {**expected, "sub": claims["sub"]}, username
+        if client_id in SECRETS:
+            introspection = op.post(
+                "/op/v1/introspect", data={"token": access_token}, auth=basic(client_id)
+            )
+            shown = introspection.json()
+            assert shown["active"] is True
+            assert {k: v for k, v in shown.items() if k not in INTROSPECTION_FIELDS} == expected
     entries = demo_store.logs.privacy_entries(client_id=client_id, limit=100).items
     assert {e.account_uuid for e in entries} == {
         EXPECTED[(u, client_id)][0]["account_uuid"] for u in PUPILS
     }
+    channels = (
+        {"id_token", "userinfo", "introspection"}
+        if client_id in SECRETS
+        else {"id_token", "userinfo"}
+    )
+    assert {e.channel for e in entries} == channels
+    assert len(entries) == len(PUPILS) * len(channels)
     for entry in entries:
-        assert entry.channel == "id_token"
         assert set(entry.attributes) <= set(ACM_CLAIM_NAMES)
         assert entry.protocol_reference
         assert entry.legal_basis.startswith("AVG art. 6.1.c")
