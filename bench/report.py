@@ -114,6 +114,7 @@ def _targets(data: dict[str, Any], level: int) -> list[str]:
             f"| {s['label']} | {ratio(s, 'sso')} | {ratio(s, 'refresh')} "
             f"| {gate(logins, (logins or 0) >= 25)} | {gate(disc, (disc or 0) >= 1500)} "
             f"| {gate(jwks, (jwks or 0) >= 1500)} | {gate(cold, (cold or 1e9) < 1500)} "
+            f"(CPU {_fmt(_med(s.get('cold_start_cpu_ms', [])))}) "
             f"| {gate(rss, (rss or 1e9) < 150)} |"
         )
     return rows
@@ -123,8 +124,8 @@ def _summary(data: dict[str, Any], level: int) -> list[str]:
     rows = [
         "| server | flows/s | flow p50 / p95 / p99 ms | flows per srv CPU-s | SSO/s "
         "| SSO p95 ms | refresh/s | refresh p95 ms | discovery/s | JWKS/s | errors "
-        "| cold start ms (median) | RSS idle MiB | RSS after MiB (processes) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| cold start ms (median) | cold start CPU ms | RSS idle MiB | RSS after MiB (processes) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in data["servers"]:
         f, sso, ref = (_main(s, sc, level) for sc in ("flow", "sso", "refresh"))
@@ -137,6 +138,7 @@ def _summary(data: dict[str, Any], level: int) -> list[str]:
             f"| {_fmt(f['per_server_cpu_s'])} | {_fmt(sso['rate_per_s'])} | {_fmt(sso['p95_ms'])} "
             f"| {_fmt(ref['rate_per_s'])} | {_fmt(ref['p95_ms'])} | {_fmt(disc['rate_per_s'])} "
             f"| {_fmt(jwks['rate_per_s'])} | {errors} | {_fmt(_med(s['cold_start_ms']))} "
+            f"| {_fmt(_med(s.get('cold_start_cpu_ms', [])))} "
             f"| {_fmt(_mib(idle.get('rss')))} "
             f"| {_fmt(_mib(after.get('rss')))} ({after.get('processes', '–')}) |"
         )
