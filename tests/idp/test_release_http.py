@@ -17,6 +17,7 @@ from jose import jwt as jose_jwt
 
 from datastore import Datastore
 from idp.claims import ACM_CLAIM_NAMES
+from idp.preview import preview
 from tests.idp.flows import SECRETS, basic, login, pkce_pair, query, redeem
 from tests.idp.test_release_demo import EXPECTED, PUPILS
 
@@ -121,3 +122,30 @@ def test_the_ended_protocol_never_reaches_the_login_page(op: TestClient) -> None
     )
     assert page.status_code in (302, 303)
     assert query(page.headers["location"])["error"] == "unauthorized_client"
+
+
+SCOPE_CASES = [
+    ("klasapp", "jan.peeters", "openid account"),
+    ("klasapp", "jan.peeters", "openid klas"),
+    ("klasapp", "noah.tijdelijk", "openid inschrijving klas"),
+    ("i-learn-acm", "noah.tijdelijk", "openid account"),
+    ("i-learn-acm", "jan.peeters", "openid profile inschrijving"),
+    ("i-learn", "ex.leerling", "openid profile inschrijving offline_access"),
+]
+
+
+@pytest.mark.parametrize(("client_id", "username", "scope"), SCOPE_CASES)
+def test_a_login_releases_what_the_preview_promised(
+    op: TestClient, demo_store: Datastore, client_id: str, username: str, scope: str
+) -> None:
+    demo_store.clock.set(NOW)
+    promised = preview(demo_store, client_id, username, scope).as_dict()
+    _, answer = login(op, username=username, client_id=client_id, scope=scope)
+    response = redeem(op, answer["code"], client_id)
+    assert response.status_code == 200, response.text
+    claims = id_token_claims(op, response.json()["id_token"], client_id)
+    attributes = {k: v for k, v in claims.items() if k not in PROTOCOL_CLAIMS}
+    assert attributes == promised["claims"][promised["claims"]["dialect"]]
+    requested = set(scope.split())
+    for released in promised["released"]:
+        assert released["scope"] in requested
