@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from datastore import Argon2Parameters, Datastore, PasswordHashing
 from datastore.fixtures import load_demo
 from idp import ProviderSettings, create_app
+from tests.databases import TemplateDatabases
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -17,6 +18,7 @@ ISSUER = "http://localhost:8000/op"
 REDIRECT_URI = "http://localhost:8001/callback"
 # The hash cost is not under test here: the cheapest argon2id keeps the suite fast.
 CHEAP = Argon2Parameters(memory_cost=8, time_cost=1, parallelism=1)
+BASELINE = "admin-tests-baseline"
 
 
 def admin_settings(db_url: str, **overrides: object) -> ProviderSettings:
@@ -40,10 +42,34 @@ def demo_store(store: Datastore) -> Datastore:
     return store
 
 
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def _admin_world(
+    request: pytest.FixtureRequest, templates: TemplateDatabases
+) -> Iterator[tuple[TestClient, Datastore]]:
+    """One provider per module and database, on the demo world saved as a snapshot."""
+    with templates.fresh(request.param) as url:
+        store = Datastore.from_url(url)
+        load_demo(store, issuer=ISSUER, hashing=PasswordHashing(CHEAP))
+        store.control.save_snapshot(BASELINE)
+        app = create_app(admin_settings(url), store=store)
+        try:
+            with TestClient(
+                app, base_url="http://localhost:8000", follow_redirects=False
+            ) as client:
+                client.headers.update(AUTH)
+                yield client, store
+        finally:
+            store.dispose()
+
+
 @pytest.fixture
-def admin(demo_store: Datastore, db_url: str) -> Iterator[TestClient]:
-    """The provider over HTTP (in-process) on the demo world, sending the admin token."""
-    app = create_app(admin_settings(db_url), store=demo_store)
-    with TestClient(app, base_url="http://localhost:8000", follow_redirects=False) as client:
-        client.headers.update(AUTH)
-        yield client
+def admin(_admin_world: tuple[TestClient, Datastore]) -> TestClient:
+    """The provider over HTTP (in-process) on the demo world, sending the admin token.
+
+    Each test starts from the seeded world: a snapshot restore, the feature QA suites use.
+    """
+    client, store = _admin_world
+    store.control.restore_snapshot(BASELINE)
+    return client

@@ -42,7 +42,7 @@ def test_snapshot_restore_brings_the_world_back_quickly(admin: TestClient) -> No
     # Ids stay free: a new pupil after a restore does not collide with restored rows.
     created = admin.post(f"{API}/pupils", json={"naam": "Na", "voornaam": "Restore"})
     assert created.status_code == 201
-    assert [s["name"] for s in admin.get(f"{API}/snapshots").json()] == ["baseline"]
+    assert "baseline" in [s["name"] for s in admin.get(f"{API}/snapshots").json()]
     assert admin.post(f"{API}/snapshots/nergens/restore").status_code == 404
     assert admin.delete(f"{API}/snapshots/baseline").status_code == 204
     assert admin.post(f"{API}/snapshots", json={"name": "no spaces"}).status_code == 422
