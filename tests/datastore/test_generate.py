@@ -115,3 +115,11 @@ def test_generate_adds_to_the_demo_world(store: Datastore, cheap_hashing: Passwo
 def test_bad_sizes(store: Datastore, pupils: int, schools: int, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         generate_population(store, pupils=pupils, schools=schools)
+
+
+def test_name_lists_need_no_copy_escaping() -> None:
+    from datastore import generate_names
+
+    for name in generate_names.__all__:
+        for value in getattr(generate_names, name):
+            assert not set(value) & {"\t", "\n", "\r", "\\"}, value
