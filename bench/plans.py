@@ -45,7 +45,14 @@ class Plan:
 
     @property
     def seq_scans(self) -> list[str]:
+        """Tables that grow with the world or traffic and are read by a sequential scan."""
         return [t for t in re.findall(r"Seq Scan on (\w+)", self.plan) if t in LARGE_TABLES]
+
+    @property
+    def is_driver_chatter(self) -> bool:
+        """Catalogue lookups of the driver and SQLAlchemy, not queries of the provider."""
+        q = self.query.lower()
+        return any(k in q for k in ("pg_catalog", "pg_type", "current_schema", "pg_advisory"))
 
 
 def log_file() -> Path | None:
@@ -103,6 +110,6 @@ def read_plans(path: Path, offset: int, database: str) -> list[Plan]:
         # The query text may span lines; the plan starts at the first node ("... (cost=").
         start = next((n for n, line in enumerate(body) if "(cost=" in line), len(body))
         query = " ".join(" ".join(body[:start]).removeprefix("Query Text:").split())
-        if query and query not in plans:
+        if query and query not in plans and not Plan(query, "").is_driver_chatter:
             plans[query] = Plan(query, "\n".join(body[start:]))
     return list(plans.values())
