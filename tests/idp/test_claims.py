@@ -116,7 +116,7 @@ def test_the_claim_tables() -> None:
     assert len(set(CLAIMS_SUPPORTED)) == len(CLAIMS_SUPPORTED) == 15
 
 
-@settings(max_examples=200)
+@settings(max_examples=120)
 @given(client=clients(), scopes=scope_lists, facts=release_facts(), today=days)
 def test_the_acm_dialect_maps_the_release_exactly(
     client: ClientRecord, scopes: tuple[str, ...], facts: ReleaseFacts, today: dt.date

@@ -173,7 +173,7 @@ def all_values(value: Any) -> list[Any]:
     return [value]
 
 
-@settings(max_examples=500)
+@settings(max_examples=300)
 @given(client=clients(), scopes=scope_lists, facts=release_facts(), today=days)
 def test_release_invariants_hold_in_every_generated_world(
     client: ClientRecord, scopes: tuple[str, ...], facts: ReleaseFacts, today: dt.date
@@ -291,7 +291,7 @@ def check_the_privacy_log_entry_names_exactly_the_released_attributes(
     assert entry.account_uuid == facts.account.account_uuid
 
 
-@settings(max_examples=200)
+@settings(max_examples=150)
 @given(client=clients(), scope=st.text(alphabet="abcdefghijklmnopqrstuvwxyz_ ", max_size=40))
 def test_check_scopes_accepts_only_scopes_that_can_release_something(
     client: ClientRecord, scope: str
