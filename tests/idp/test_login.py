@@ -6,7 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from datastore import Argon2Parameters, Datastore, PasswordHashing
+from idp import create_app
 from idp.login import LOGIN_FAILED
+from tests.idp.conftest import provider_settings
 from tests.idp.flows import (
     ISSUER,
     PUPIL_PASSWORD,
@@ -155,3 +157,14 @@ def test_password_is_rehashed_when_parameters_change(op: TestClient, demo_store:
     assert after is not None
     assert after.password_hash != before.password_hash
     assert "m=16" in after.password_hash
+
+
+def test_cookies_are_secure_under_https(demo_store: Datastore, demo_url: str) -> None:
+    settings = provider_settings(demo_url, issuer="https://localhost:8443/op")
+    app = create_app(settings, store=demo_store)
+    with TestClient(app, base_url="https://localhost:8443", follow_redirects=False) as client:
+        login(client)
+        cookie = next(c for c in client.cookies.jar if c.name == "leerid_op_session")
+        assert cookie.secure
+        events = demo_store.logs.events(type_="login", outcome="success").items
+        assert events[0].account_uuid == "a6f98ebd-1280-4294-a90f-a5858c1f6f47"
