@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,13 @@ def _duration(days: Any) -> str:
     return f"{days} dagen"
 
 
+def _moment(timestamp: Any) -> str:
+    """A JWT NumericDate (RFC 7519 §2) as a readable UTC time."""
+    if not isinstance(timestamp, int | float):
+        return "—"
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%d/%m/%Y %H:%M:%S UTC")
+
+
 def build_templates(settings: RPSettings) -> Jinja2Templates:
     """The templates, with the settings and the attribute vocabulary as globals."""
     templates = Jinja2Templates(directory=str(_TEMPLATES))
@@ -52,6 +60,7 @@ def build_templates(settings: RPSettings) -> Jinja2Templates:
     env.filters["pretty"] = _pretty
     env.filters["display"] = _display
     env.filters["duration"] = _duration
+    env.filters["moment"] = _moment
     return templates
 
 
