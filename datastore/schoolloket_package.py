@@ -216,15 +216,15 @@ def _check_lines(
     for line in lines:
         pupil_ids = _identify(session, line)
         if not pupil_ids:
-            bad[line.line] = "onbekende leerling (leer_id_uuid, account_uuid of INSZ)"
+            bad[line.line] = "unknown pupil (leer_id_uuid, account_uuid or insz)"
         elif len(pupil_ids) > 1:
-            bad[line.line] = "de identificatoren wijzen naar verschillende leerlingen"
+            bad[line.line] = "the identifiers point at different pupils"
         elif (pupil_id := next(iter(pupil_ids))) not in enrolments:
-            bad[line.line] = f"leerling is niet ingeschreven in {school.instellingsnummer}"
+            bad[line.line] = f"pupil is not enrolled at {school.instellingsnummer}"
         elif line.klas not in classes:
-            bad[line.line] = f"klas {line.klas!r} bestaat niet in {school.instellingsnummer}"
+            bad[line.line] = f"school {school.instellingsnummer} has no class {line.klas!r}"
         elif pupil_id in seen:
-            bad[line.line] = f"leerling staat al op regel {seen[pupil_id]}"
+            bad[line.line] = f"pupil already placed on line {seen[pupil_id]}"
         else:
             seen[pupil_id] = line.line
             placements.append((enrolments[pupil_id], classes[line.klas]))

@@ -143,11 +143,11 @@ async def _body(request: Request) -> bytes:
     """The CSV: the raw body, or the ``file`` field of a multipart form."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
-        form = await request.form(max_files=1)
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise ApiError(400, "invalid_file", "send the CSV as the form field 'file'")
-        content = await upload.read(MAX_BYTES + 1)
+        async with request.form(max_files=1) as form:
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise ApiError(400, "invalid_file", "send the CSV as the form field 'file'")
+            content = await upload.read(MAX_BYTES + 1)
     else:
         content = b""
         async for chunk in request.stream():

@@ -1,0 +1,153 @@
+"""The administration-package link: per-school API keys, pupil list, INSZ look-up, drop server."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from datastore import Datastore
+
+API = "/schoolloket/api/v1/scholen"
+KEY = {"Authorization": "Bearer informat-123456-demo-key"}
+JAN_INSZ = "11031401738"
+JAN_LEER_ID = "814f2e42-3f55-43e0-bc62-bba3ef1d008a"
+NOAH_ACCOUNT = "4532ebe1-1814-422a-b28e-ce05ede78b10"
+SARA_LEER_ID = "8241a73e-cc45-44ce-9062-a8a0ebb4f07a"
+LOTTE_LEER_ID = "5cb1c28c-502d-4f84-bc38-d3a7e4c12948"
+
+
+def _klas(store: Datastore, username: str) -> str | None:
+    account = store.world.account_by_username(username)
+    assert account is not None
+    klasapp = store.world.client("klasapp")
+    assert klasapp is not None
+    facts = store.world.release_facts(account.id, klasapp.application_id)
+    current = [e for e in facts.enrolments if e.current_on(store.clock.today())]
+    return current[0].klas if current else None
+
+
+def test_the_api_key_is_per_school(client: TestClient) -> None:
+    missing = client.get(f"{API}/123456/leerlingen")
+    assert missing.status_code == 401
+    assert missing.json()["error"] == "invalid_token"
+    assert "Bearer" in missing.headers["www-authenticate"]
+    wrong = client.get(f"{API}/123456/leerlingen", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    other_school = client.get(
+        f"{API}/123456/leerlingen", headers={"Authorization": "Bearer broekx-654321-demo-key"}
+    )
+    assert other_school.status_code == 401
+    assert client.get(f"{API}/999999/leerlingen", headers=KEY).status_code == 401
+
+
+def test_pupils_are_listed_with_leer_id_uuid_or_else_account_uuid(
+    client: TestClient, demo: Datastore
+) -> None:
+    response = client.get(f"{API}/123456/leerlingen", headers=KEY)
+    assert response.status_code == 200
+    pupils = response.json()["leerlingen"]
+    assert {"leer_id_uuid": JAN_LEER_ID, "naam": "Peeters", "voornaam": "Jan"} in pupils
+    assert {"account_uuid": NOAH_ACCOUNT, "naam": "Tijdelijk", "voornaam": "Noah"} in pupils
+    assert all("insz" not in p for p in pupils)
+    assert LOTTE_LEER_ID not in response.text  # another school
+    assert "Leerling" not in {p["naam"] for p in pupils}  # ex.leerling's enrolment ended
+    entry = demo.schoolloket.access_log(actor_kind="package").items[0]
+    assert (entry.actor, entry.action, entry.school) == (
+        "informat@123456",
+        "leerlingen_opvragen",
+        "123456",
+    )
+
+
+def test_look_up_identified_pupils_by_insz(client: TestClient, demo: Datastore) -> None:
+    response = client.post(
+        f"{API}/123456/leerlingen/opzoeken", headers=KEY, json={"insz": [JAN_INSZ, "00000000097"]}
+    )
+    assert response.status_code == 200
+    found, unknown = response.json()["resultaten"]
+    assert found == {
+        "insz": JAN_INSZ,
+        "gevonden": True,
+        "leer_id_uuid": JAN_LEER_ID,
+        "naam": "Peeters",
+        "voornaam": "Jan",
+    }
+    assert unknown == {"insz": "00000000097", "gevonden": False}
+    assert JAN_INSZ not in (demo.schoolloket.access_log().items[0].subject or "")
+    bad = client.post(f"{API}/123456/leerlingen/opzoeken", headers=KEY, json={"insz": ["12"]})
+    assert bad.status_code == 400
+    assert bad.json()["error"] == "invalid_request"
+
+
+def test_the_drop_server_applies_good_lines_and_reports_the_others(
+    client: TestClient, demo: Datastore
+) -> None:
+    content = (
+        "leer_id_uuid;account_uuid;insz;klas\n"
+        f"{JAN_LEER_ID};;;3A\n"  # 2: good (moves Jan from 3B to 3A)
+        f";{NOAH_ACCOUNT};;3B\n"  # 3: good, a pupil without LeerID
+        f";;{JAN_INSZ};3B\n"  # 4: Jan again
+        f"{SARA_LEER_ID};;;9Z\n"  # 5: no such class
+        f"{LOTTE_LEER_ID};;;3A\n"  # 6: not enrolled here
+        "00000000-0000-4000-8000-000000000000;;;3A\n"  # 7: unknown
+        "not-a-uuid;;;3A\n"  # 8: malformed
+        f"{SARA_LEER_ID};{NOAH_ACCOUNT};;3A\n"  # 9: two different pupils
+        ";;;3A\n"  # 10: no identifier
+    ).encode()
+    generation = demo.clock.generation()
+    response = client.post(
+        f"{API}/123456/klasinformatie",
+        headers={**KEY, "Content-Type": "text/csv"},
+        content=content,
+    )
+    assert response.status_code == 200
+    report = response.json()
+    assert report["applied"] == 2
+    assert report["lines"] == 9
+    assert report["already_received"] is False
+    assert [r["line"] for r in report["rejected"]] == [4, 5, 6, 7, 8, 9, 10]
+    reasons = {r["line"]: r["reason"] for r in report["rejected"]}
+    assert "line 2" in reasons[4]
+    assert "9Z" in reasons[5]
+    assert "not enrolled" in reasons[6]
+    assert _klas(demo, "jan.peeters") == "3A"
+    assert _klas(demo, "noah.tijdelijk") == "3B"
+    assert demo.clock.generation() > generation
+
+    # The same file again changes nothing and answers the first report.
+    again = client.post(f"{API}/123456/klasinformatie", headers=KEY, content=content)
+    assert again.json() == {**report, "already_received": True}
+    assert _klas(demo, "jan.peeters") == "3A"
+
+
+def test_a_drop_file_is_applied_all_or_nothing(client: TestClient, demo: Datastore) -> None:
+    empty = client.post(f"{API}/123456/klasinformatie", headers=KEY, content=b"")
+    assert empty.status_code == 400
+    assert empty.json()["error"] == "invalid_file"
+    header = client.post(f"{API}/123456/klasinformatie", headers=KEY, content=b"naam;klas\nx;3A\n")
+    assert header.status_code == 400
+    assert _klas(demo, "jan.peeters") == "3B"
+
+
+def test_multipart_upload_and_comma_separated(client: TestClient, demo: Datastore) -> None:
+    content = f"leer_id_uuid,klas\n{SARA_LEER_ID},3B\n".encode()
+    response = client.post(
+        f"{API}/123456/klasinformatie",
+        headers=KEY,
+        files={"file": ("klassen.csv", content, "text/csv")},
+    )
+    assert response.status_code == 200
+    assert response.json()["applied"] == 1
+    assert _klas(demo, "sara.wouters") == "3B"
+
+
+def test_nothing_while_the_school_does_not_share_class_information(client: TestClient) -> None:
+    broekx = {"Authorization": "Bearer broekx-654321-demo-key"}
+    listed = client.get(f"{API}/654321/leerlingen", headers=broekx)
+    assert listed.status_code == 409
+    assert listed.json()["error"] == "class_sharing_inactive"
+    dropped = client.post(
+        f"{API}/654321/klasinformatie",
+        headers=broekx,
+        content=f"leer_id_uuid;klas\n{LOTTE_LEER_ID};5A\n".encode(),
+    )
+    assert dropped.status_code == 409
