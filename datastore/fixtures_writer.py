@@ -177,6 +177,12 @@ class _Writer:
             name=spec.name,
             admin_package=spec.admin_package,
             class_sharing_active=spec.class_sharing.active,
+            # A key issued later (leerid-sim staff package-key) survives a reload without one.
+            **(
+                {"package_api_key_hash": sha256_hex(spec.package_api_key)}
+                if spec.package_api_key
+                else {}
+            ),
         )
         self.schools[spec.instellingsnummer] = school
         # Classes first, subclasses after: a subclass needs its parent's id.
