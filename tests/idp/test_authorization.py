@@ -15,6 +15,11 @@ from tests.idp.flows import (
     query,
 )
 
+# Request validation and pages do not depend on the database; the protocol state that does
+# (codes, tokens, sessions) is tested on SQLite and PostgreSQL in test_token, test_resource,
+# test_logout and test_keys. This keeps the suite within its time budget on 2 cores.
+pytestmark = pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)
+
 
 @pytest.mark.parametrize(
     ("change", "reason"),

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import pytest
 from fastapi.testclient import TestClient
 
-from datastore import Datastore
-from idp import create_app
-from tests.idp.conftest import provider_settings
 from tests.idp.flows import ISSUER
+
+# Request validation and pages do not depend on the database; the protocol state that does
+# (codes, tokens, sessions) is tested on SQLite and PostgreSQL in test_token, test_resource,
+# test_logout and test_keys. This keeps the suite within its time budget on 2 cores.
+pytestmark = pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)
 
 
 def test_metadata_lists_exactly_what_works(op: TestClient) -> None:
@@ -79,13 +80,3 @@ def test_cors_only_for_public_client_origins(op: TestClient) -> None:
     assert preflight.headers["access-control-allow-origin"] == "http://localhost:8001"
     login_page = op.get("/op/v1/auth", headers={"Origin": "http://localhost:8001"})
     assert "access-control-allow-origin" not in login_page.headers
-
-
-def test_health_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
-    store = Datastore.from_url(f"sqlite:///{tmp_path}/missing/dir/leerid.db")
-    app = create_app(provider_settings(f"sqlite:///{tmp_path}/x.db"), store=store)
-    client = TestClient(app)  # no lifespan: the keys cannot be made without a database
-    response = client.get("/health")
-    assert response.status_code == 503
-    assert response.json()["database"] == "unreachable"
-    store.dispose()

@@ -23,6 +23,11 @@ from tests.idp.flows import (
     submit_login,
 )
 
+# Request validation and pages do not depend on the database; the protocol state that does
+# (codes, tokens, sessions) is tested on SQLite and PostgreSQL in test_token, test_resource,
+# test_logout and test_keys. This keeps the suite within its time budget on 2 cores.
+pytestmark = pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)
+
 
 def test_login_page_is_accessible_dutch_and_protected(op: TestClient) -> None:
     page = authorize(op)
