@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from datastore.errors import FixtureError
+from datastore.errors import DatastoreError, FixtureError
 from datastore.fixtures_refs import check_references
 from datastore.fixtures_schema import WorldSpec
 from datastore.fixtures_writer import WorldSummary, write_world
@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_ISSUER",
     "DEMO_WORLD",
     "WorldSummary",
+    "database_unusable",
     "dump_tables",
     "load_demo",
     "load_world",
@@ -62,9 +63,23 @@ def load_world(
             # Processes cache clients and protocols: tell them the world changed.
             store.clock.bump_generation(session)
     except IntegrityError as exc:
-        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
-        raise FixtureError(file, "$", f"conflicts with the database: {reason}") from None
+        raise FixtureError(file, "$", f"conflicts with the database: {_first_line(exc)}") from None
+    except DBAPIError as exc:
+        raise database_unusable(exc) from None
     return summary
+
+
+def database_unusable(exc: DBAPIError) -> DatastoreError:
+    """A one-line error for a database that cannot be reached or has no schema yet."""
+    return DatastoreError(
+        f"the database cannot be used ({_first_line(exc)}); is it reachable, and did "
+        "'leerid-sim db upgrade' run?"
+    )
+
+
+def _first_line(exc: DBAPIError) -> str:
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    return (text.strip().splitlines() or [type(exc).__name__])[0]
 
 
 def load_demo(

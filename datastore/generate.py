@@ -23,6 +23,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from datastore.errors import Conflict
+from datastore.fixtures import database_unusable
 from datastore.generate_model import COLUMNS, Chunk, Population, generated_username
 from datastore.hashing import PasswordHashing
 
@@ -102,6 +103,24 @@ def generate_population(
         raise ValueError("at most 500,000 schools: an instellingsnummer has 6 digits")
     started = time.perf_counter()
     password_hash = (hashing or PasswordHashing()).hash(GENERATED_PASSWORD)
+    try:
+        return _generate(
+            store, pupils, schools, seed, progress, password_hash, chunk_pupils, started
+        )
+    except DBAPIError as exc:
+        raise database_unusable(exc) from None
+
+
+def _generate(
+    store: Datastore,
+    pupils: int,
+    schools: int,
+    seed: int,
+    progress: Progress | None,
+    password_hash: str,
+    chunk_pupils: int,
+    started: float,
+) -> PopulationSummary:
     postgres = store.dialect == "postgresql"
     with store.engine.connect().execution_options(sqlite_immediate=True) as connection:
         with connection.begin():

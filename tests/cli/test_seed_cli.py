@@ -70,3 +70,9 @@ def test_seed_bad_flags(sqlite_url: str, args: tuple[str, ...]) -> None:
 def test_seed_bad_issuer(sqlite_url: str) -> None:
     result = run("seed", "demo", database_url=sqlite_url, env={"LEERID_ISSUER": "localhost"})
     assert_one_line_error(result, "LEERID_ISSUER")
+
+
+@pytest.mark.parametrize("command", [("seed", "demo"), ("generate", "--pupils", "3")])
+def test_database_without_schema(tmp_path: Path, command: tuple[str, ...]) -> None:
+    result = run(*command, database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    assert_one_line_error(result, "leerid-sim db upgrade")
