@@ -119,7 +119,12 @@ def _column(app: Application, outcome: Outcome | None) -> Column:
 
 def _pupil(columns: list[Column]) -> dict[str, Any]:
     """What the applications together know of the pupil, for the page's heading."""
-    pupil: dict[str, Any] = {}
+    pupil: dict[str, Any] = {"without_leer_id": False}
+    for column in columns:
+        if column.outcome is not None and column.outcome.login is not None:
+            cell = next(c for c in column.cells if c.attribute == "leer_id_uuid")
+            # A protocol that lists leer_id_uuid got none: the pupil has no INSZ (seed 000 art. 3).
+            pupil["without_leer_id"] |= cell.in_protocol and not cell.received
     for column in columns:
         for cell in column.cells:
             if cell.received and cell.attribute not in pupil:
