@@ -272,7 +272,7 @@ def test_public_clients(demo: Datastore) -> None:
     assert loket.is_public
     assert loket.staff_only
     assert loket.protocol is None
-    assert loket.organisation == "Departement Onderwijs en Vorming"
+    assert loket.organisation == "DOV"
     assert loket.grant_types == ("authorization_code",)
     assert loket.redirect_uris == (
         "http://localhost:8000/schoolloket/callback",
