@@ -14,6 +14,7 @@ import base64
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -62,6 +63,7 @@ class OidcClient:
         internal_url: str = "",
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.issuer = issuer.rstrip("/")
         self.client_id = client_id
@@ -71,6 +73,8 @@ class OidcClient:
         self._timeout = timeout
         # Tests may hand in an ASGI transport of the same app; production uses the network.
         self.transport = transport
+        # The simulator's tokens carry times of the simulated clock; so does this check.
+        self._now = now
         self._jwks: KeySet | None = None
         self._jwks_at = 0.0
 
@@ -155,7 +159,7 @@ class OidcClient:
         claims = await self._verified(client, id_token)
         audience = claims.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
-        now = time.time()
+        now = self._now()
         problems = [
             (claims.get("iss") != self.issuer, "iss is not the issuer"),
             (self.client_id not in audiences, "aud does not hold the Schoolloket"),

@@ -76,6 +76,7 @@ class Schoolloket:
             own.client_id,
             internal_url=own.provider_internal_url,
             timeout=own.http_timeout_seconds,
+            now=lambda: store.clock.now().timestamp(),
         )
         self.hashing = PasswordHashing(
             Argon2Parameters(

@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -18,8 +21,10 @@ from fastapi.testclient import TestClient
 from datastore import Argon2Parameters, Datastore, PasswordHashing
 from datastore.fixtures import load_demo
 from idp import create_app
+from idp.keys import SIGNING_ALGS, make_signing_key
 from idp.settings import ProviderSettings
 from schoolloket import create_schoolloket
+from tests.databases import TemplateDatabases
 
 ISSUER = "http://testserver/op"
 CHEAP = Argon2Parameters(memory_cost=8, time_cost=1, parallelism=1)
@@ -27,18 +32,36 @@ CHEAP = Argon2Parameters(memory_cost=8, time_cost=1, parallelism=1)
 SCHOOL_DAY = dt.datetime(2026, 8, 24, 10, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture(scope="session")
+def demo_template(templates: TemplateDatabases) -> Path:
+    """A migrated SQLite file with the demo world and signing keys, made once per session."""
+    path = templates.workdir / "schoolloket-demo.db"
+    shutil.copyfile(templates.sqlite_template(), path)
+    store = Datastore.from_url(f"sqlite:///{path}")
+    try:
+        load_demo(store, issuer=ISSUER, hashing=PasswordHashing(CHEAP))
+        store.oidc.ensure_signing_keys(SIGNING_ALGS, make_signing_key, store.clock.now())
+    finally:
+        store.dispose()
+    return path
+
+
 @pytest.fixture
-def db_url(sqlite_url: str) -> str:
-    """SQLite for the page and API tests: they test HTTP behaviour, and the SQL under them
-    runs on both databases in ``test_datastore.py`` and ``test_roles.py`` (which override this).
+def db_url(demo_template: Path, tmp_path: Path) -> str:
+    """A copy of the demo template (SQLite) for the page and API tests: they test HTTP
+    behaviour; the SQL under them runs on both databases in ``test_datastore.py`` and
+    ``test_roles.py``, which override this fixture.
     """
-    return sqlite_url
+    path = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
 def demo(store: Datastore) -> Datastore:
     """The demo world of CONTRACT.md, with the clock on a school day (DECISIONS 10)."""
-    load_demo(store, issuer=ISSUER, hashing=PasswordHashing(CHEAP))
+    if store.world.account_by_username("jan.peeters") is None:
+        load_demo(store, issuer=ISSUER, hashing=PasswordHashing(CHEAP))
     store.clock.set(SCHOOL_DAY, frozen=True)
     return store
 
@@ -56,9 +79,15 @@ def settings(demo: Datastore) -> ProviderSettings:
 
 @pytest.fixture
 def server(settings: ProviderSettings, demo: Datastore) -> FastAPI:
-    """The provider with the Schoolloket mounted, as ``leerid_sim.server`` composes them."""
+    """The provider with the Schoolloket mounted, as ``leerid_sim.server`` composes them.
+
+    The Schoolloket reaches the provider's token endpoint and JWKS over HTTP; here that HTTP
+    goes through an in-process ASGI transport to the same app (async, as in one process).
+    """
     app = create_app(settings, store=demo)
-    app.mount("/schoolloket", create_schoolloket(settings, demo))
+    schoolloket = create_schoolloket(settings, demo)
+    schoolloket.state.schoolloket.oidc.transport = httpx.ASGITransport(app=app)
+    app.mount("/schoolloket", schoolloket)
     return app
 
 
