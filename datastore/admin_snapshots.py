@@ -143,7 +143,13 @@ def _dump(session: Session) -> dict[str, Any]:
 
 
 def _wipe(session: Session) -> None:
-    for table in reversed(world_tables()):
+    tables = world_tables()
+    if session.get_bind().dialect.name == "postgresql":
+        # Every DELETE in one round trip (TRUNCATE is slower for small tables: new files).
+        script = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(tables))  # noqa: S608
+        session.connection().exec_driver_sql(script)
+        return
+    for table in reversed(tables):
         session.execute(delete(table))
 
 
@@ -199,19 +205,12 @@ def _parents_first(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, A
 
 
 def _advance_sequences(session: Session) -> None:
-    # Restored rows keep their ids; make sure no sequence hands one of them out again.
-    for table in world_tables():
-        if "id" not in table.columns:
-            continue
-        sequence = session.scalar(
-            text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table.name}
-        )
-        if sequence is None:
-            continue
-        session.execute(
-            text(
-                f'SELECT setval(:seq, GREATEST((SELECT COALESCE(MAX(id), 0) FROM "{table.name}"),'  # noqa: S608 - names from our own metadata
-                f" (SELECT last_value FROM {sequence})), true)"
-            ),
-            {"seq": sequence},
-        )
+    # Restored rows keep their ids; each sequence goes on after the highest one (as SQLite
+    # does by itself), in one statement. A table without a sequence gets setval(NULL): NULL.
+    calls = [
+        f"setval(pg_get_serial_sequence('{t.name}', 'id'),"  # noqa: S608 - our own names
+        f' COALESCE((SELECT MAX(id) FROM "{t.name}"), 0) + 1, false)'
+        for t in world_tables()
+        if "id" in t.columns
+    ]
+    session.execute(text("SELECT " + ", ".join(calls)))
