@@ -22,6 +22,7 @@ from rp_demo.oidc import build_oauth
 from rp_demo.pages import render_flow_error
 from rp_demo.pages import router as pages_router
 from rp_demo.provider import ProviderHTTP
+from rp_demo.refresh import router as refresh_router
 from rp_demo.sessions import SessionRegistry
 from rp_demo.settings import RPSettings
 from rp_demo.spa import router as spa_router
@@ -62,6 +63,7 @@ def create_app(
     app.include_router(dov_router)
     app.include_router(spa_router)
     app.include_router(backchannel_router)
+    app.include_router(refresh_router)
 
     @app.exception_handler(FlowError)
     async def _flow_error(request: Request, exc: FlowError) -> HTMLResponse:

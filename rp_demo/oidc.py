@@ -24,7 +24,15 @@ from rp_demo.sessions import Login
 from rp_demo.settings import RPSettings
 from rp_demo.verify import TokenVerificationError, verify_id_token
 
-__all__ = ["CallbackParams", "build_oauth", "complete_login", "read_callback", "start_login"]
+__all__ = [
+    "CallbackParams",
+    "build_oauth",
+    "complete_login",
+    "decode_unverified",
+    "read_callback",
+    "start_login",
+    "verified_login",
+]
 
 
 def build_oauth(settings: RPSettings, transport: httpx2.AsyncBaseTransport | None) -> OAuth:
@@ -174,7 +182,7 @@ async def verified_login(
         raise FlowError("rp_id_token_invalid", str(exc), client_id=client_id) from exc
     except ProviderError as exc:
         raise FlowError("rp_provider_unreachable", str(exc), client_id=client_id) from exc
-    at_header, at_claims = _decode_unverified(access_token)
+    at_header, at_claims = decode_unverified(access_token)
     expires_in = token.get("expires_in")
     return Login(
         client_id=client_id,
@@ -194,7 +202,7 @@ async def verified_login(
     )
 
 
-def _decode_unverified(token: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def decode_unverified(token: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """Header and claims of a JWT access token (RFC 9068), for display only."""
     try:
         return jwt.get_unverified_header(token), jwt.get_unverified_claims(token)

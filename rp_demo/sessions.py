@@ -35,6 +35,8 @@ class Login:
     signature_check: str
     userinfo_status: int | None = None
     userinfo: Any = None
+    refreshes: int = 0
+    refresh_rotated: bool = False
     at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property

@@ -203,3 +203,16 @@ def test_the_dov_page_shows_the_refusal_of_a_pupil_without_enrolment(
     assert page.get_by_test_id("dov-refused-klasapp").is_visible()
     reason = page.get_by_test_id("reason-i-learn-instellingsnummer").inner_text()
     assert "inschrijving" in reason
+
+
+def test_the_inspector_refreshes_the_tokens_and_shows_the_rotation(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    login_as(page, demo_servers, "klasapp", "jan.peeters")
+    page.get_by_test_id("open-inspector").click()
+    before = page.get_by_test_id("access-token-claims").inner_text()
+    page.get_by_test_id("refresh").click()
+    page.wait_for_load_state()
+    assert "geroteerd (een nieuw token" in page.get_by_test_id("refresh-result").inner_text()
+    assert page.get_by_test_id("access-token-claims").inner_text() != before
+    assert "geldig" in page.get_by_test_id("signature-check").inner_text()
