@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import queue
 import threading
 import time
@@ -301,8 +302,9 @@ _COPY_TEXT: dict[type, Callable[[Any], str]] = {
     type(None): lambda _: "\\N",
     bool: lambda value: "t" if value else "f",
     str: lambda value: value,
-    dt.date: lambda value: value.isoformat(),
-    dt.datetime: lambda value: value.isoformat(),
+    # The same few dates and times repeat a million times: format each once.
+    dt.date: functools.lru_cache(maxsize=1024)(dt.date.isoformat),
+    dt.datetime: functools.lru_cache(maxsize=1024)(dt.datetime.isoformat),
 }
 
 
