@@ -8,7 +8,8 @@ Every browser test (rp_demo's and the Schoolloket's) uses these:
   demo clients' redirect URIs are those of the demo world with port 8001 replaced by
   rp_demo's port. Do not change the world through it; use ``fresh_demo_servers`` for that.
 - ``fresh_demo_servers`` (function): the same, but a world of its own, for a test that
-  changes it (class sharing, the clock, protocols).
+  changes it (class sharing, the clock, protocols); ``postgres_demo_servers`` likewise on a
+  fresh PostgreSQL database (mark the test ``postgres``).
 - ``chromium`` (session) and ``page`` (function): Debian's Chromium through Playwright; the
   tests skip with a reason without /usr/bin/chromium, and fail under ``CI=true``.
 """
@@ -28,6 +29,7 @@ from pydantic import SecretStr
 from datastore import Argon2Parameters, Datastore, PasswordHashing
 from datastore.fixtures import DEMO_WORLD, load_world
 from datastore.migrations import upgrade
+from tests.databases import TemplateDatabases
 from tests.e2e.servers import bound_socket, serve
 
 CHROMIUM = "/usr/bin/chromium"
@@ -64,13 +66,14 @@ class DemoServers:
 
 
 @contextmanager
-def running_demo(workdir: Path) -> Iterator[DemoServers]:
-    """Migrate a fresh database, load the demo world and serve the provider and rp_demo."""
+def running_demo(workdir: Path, database_url: str | None = None) -> Iterator[DemoServers]:
+    """Migrate a fresh database (SQLite in ``workdir`` unless ``database_url`` names an empty
+    one), load the demo world and serve the provider and rp_demo."""
     from idp.settings import ProviderSettings
     from leerid_sim.server import create_server_app
     from rp_demo import RPSettings, create_app
 
-    database_url = f"sqlite:///{workdir / 'e2e.db'}"
+    database_url = database_url or f"sqlite:///{workdir / 'e2e.db'}"
     upgrade(database_url)
     provider_sock, rp_sock = bound_socket(), bound_socket()
     provider_url = f"http://127.0.0.1:{provider_sock.getsockname()[1]}"
@@ -111,6 +114,13 @@ def demo_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServe
 def fresh_demo_servers(tmp_path: Path) -> Iterator[DemoServers]:
     """The provider and rp_demo on a demo world of this test's own, free to change."""
     with running_demo(tmp_path) as servers:
+        yield servers
+
+
+@pytest.fixture
+def postgres_demo_servers(tmp_path: Path, templates: TemplateDatabases) -> Iterator[DemoServers]:
+    """Like ``fresh_demo_servers``, on a fresh PostgreSQL database (skips without one)."""
+    with templates.fresh("postgresql") as url, running_demo(tmp_path, url) as servers:
         yield servers
 
 
