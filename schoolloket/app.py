@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from datastore import Datastore
+from datastore import Datastore, DatastoreError
 from idp.settings import ProviderSettings
 from schoolloket import applicaties, auth, beheer, instellingen, package_api
 from schoolloket.access import Forbidden
 from schoolloket.package_api import ApiError
 from schoolloket.settings import SchoolloketSettings
-from schoolloket.web import NotLoggedIn, PageError, Schoolloket, get_schoolloket
+from schoolloket.web import (
+    NotLoggedIn,
+    PageError,
+    Schoolloket,
+    get_context,
+    get_schoolloket,
+    get_staff,
+)
 
 __all__ = ["create_schoolloket"]
 
@@ -35,17 +44,28 @@ def create_schoolloket(settings: ProviderSettings, store: Datastore) -> FastAPI:
     return app
 
 
+def _who(request: Request) -> dict[str, Any]:
+    """The logged-in staff member for the page header of an error page, if any."""
+    try:
+        staff = get_staff(get_context(request))
+    except (NotLoggedIn, DatastoreError):
+        return {}
+    return {"staff": staff.roles, "csrf_token": staff.session.csrf_token}
+
+
 def _page_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
     return get_schoolloket(request).render(
-        "fout.html", status=exc.status, title=exc.title, message=exc.message
+        "fout.html", status=exc.status, title=exc.title, message=exc.message, **_who(request)
     )
 
 
 def _forbidden(request: Request, exc: Exception) -> Response:
     """A forbidden action: a 403 page that names the role it needs; nothing was changed."""
     assert isinstance(exc, Forbidden)
-    return get_schoolloket(request).render("geen_toegang.html", status=403, refusal=exc)
+    return get_schoolloket(request).render(
+        "geen_toegang.html", status=403, refusal=exc, **_who(request)
+    )
 
 
 def _not_logged_in(request: Request, exc: Exception) -> Response:

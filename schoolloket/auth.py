@@ -11,12 +11,13 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from schoolloket.oidc import LoginError
+from schoolloket.oidc import LoginError, origin
 from schoolloket.subject import staff_account_for_token
 from schoolloket.web import ContextDep, PageError, StaffDep, check_csrf, new_session_id
 
@@ -51,7 +52,16 @@ def start(ctx: ContextDep) -> Response:
 
 @router.get("/login")
 def login(ctx: ContextDep) -> Response:
-    """Send the browser to the provider's authorization endpoint (OIDC Core §3.1.2.1)."""
+    """Send the browser to the provider's authorization endpoint (OIDC Core §3.1.2.1).
+
+    Opened as 127.0.0.1 while the issuer says localhost (or the other way round), first move
+    to the issuer's host: the callback comes back there, and the cookie must be there too.
+    Only loopback names are swapped, so a proxy that rewrites Host never loops.
+    """
+    here, issuer = urlsplit(str(ctx.request.base_url)), urlsplit(ctx.app.oidc.issuer)
+    loopback = {"localhost", "127.0.0.1", "::1"}
+    if here.hostname != issuer.hostname and {here.hostname, issuer.hostname} <= loopback:
+        return RedirectResponse(f"{origin(ctx.app.oidc.issuer)}/schoolloket/login", 303)
     request = ctx.app.oidc.login_request()
     session_id = new_session_id()
     ctx.app.store.schoolloket.start_session(
