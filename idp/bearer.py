@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from datastore import AccountRecord, ClientRecord, NotFound, sha256_hex
+from datastore import AccountRecord, ClientRecord, NotFound, ReleaseFacts, sha256_hex
 from datastore.oidc import TokenRecord
 from idp.adapter import OAuthRequest
 from idp.errors import InvalidRequest, InvalidToken
@@ -25,7 +25,11 @@ class LiveToken:
 
     record: TokenRecord
     client: ClientRecord
-    account: AccountRecord
+    facts: ReleaseFacts  # the account and its release facts, read once
+
+    @property
+    def account(self) -> AccountRecord:
+        return self.facts.account
 
 
 def bearer_token(oauth: OAuthRequest) -> str:
@@ -54,12 +58,12 @@ def live_token(provider: Provider, token: str, *, kind: str | None = None) -> Li
     if not client.staff_only and (client.protocol is None or not client.protocol.is_active):
         return None
     try:
-        account = provider.store.world.account_by_id(record.account_id)
+        facts = provider.store.world.release_facts(record.account_id, client.application_id)
     except NotFound:
         return None
-    if not account.is_active:
+    if not facts.account.is_active:
         return None
-    return LiveToken(record, client, account)
+    return LiveToken(record, client, facts)
 
 
 def require_live_access_token(provider: Provider, token: str) -> LiveToken:

@@ -58,7 +58,7 @@ def introspect(provider: Provider, request: Request, oauth: OAuthRequest) -> Res
         body["sid"] = record.sid
     if record.kind == "access":
         body["aud"] = endpoints.url("/v1/userinfo")
-        release = release_for(provider, client, account, tuple(record.scope.split()))
+        release = release_for(provider, client, live.facts, tuple(record.scope.split()))
         logged = privacy_release(client, account.account_uuid, release, "introspection")
         if logged is not None:
             provider.store.oidc.record_release([logged], None, provider.store.clock.now())

@@ -12,7 +12,7 @@ from typing import Any
 from authlib.oidc.core.util import create_half_hash
 from joserfc import jwt
 
-from datastore import AccountRecord, ClientRecord, sha256_hex
+from datastore import AccountRecord, ClientRecord, ReleaseFacts, sha256_hex
 from datastore.oidc import ProtocolEvent, TokenIssue
 from idp.claims import to_claims
 from idp.provider import Provider
@@ -26,7 +26,7 @@ class Grant:
     """What a token response is issued for (a redeemed code or a rotated refresh token)."""
 
     client: ClientRecord
-    account: AccountRecord
+    facts: ReleaseFacts  # the account and what release needs to know about it, read once
     scopes: tuple[str, ...]
     auth_time: dt.datetime
     nonce: str | None
@@ -36,6 +36,10 @@ class Grant:
     family_id: str
     grant_type: str
 
+    @property
+    def account(self) -> AccountRecord:
+        return self.facts.account
+
 
 def subject(provider: Provider, client: ClientRecord, account: AccountRecord) -> str:
     """The pairwise ``sub`` of this account at this client (OIDC Core §8.1, DECISIONS 14)."""
@@ -43,10 +47,9 @@ def subject(provider: Provider, client: ClientRecord, account: AccountRecord) ->
 
 
 def release_for(
-    provider: Provider, client: ClientRecord, account: AccountRecord, scopes: tuple[str, ...]
+    provider: Provider, client: ClientRecord, facts: ReleaseFacts, scopes: tuple[str, ...]
 ) -> Release:
     """What this login releases now, decided by ``idp.release`` (the one place that decides)."""
-    facts = provider.store.world.release_facts(account.id, client.application_id)
     return decide(client, scopes, facts, provider.store.clock.today())
 
 
@@ -63,7 +66,7 @@ def mint_tokens(provider: Provider, grant: Grant) -> dict[str, Any]:
     now = provider.store.clock.now()
     iat = int(now.timestamp())
     sub = subject(provider, client, account)
-    release = release_for(provider, client, account, grant.scopes)
+    release = release_for(provider, client, grant.facts, grant.scopes)
     scope = " ".join(grant.scopes)
     access_token = _sign(
         provider,

@@ -25,7 +25,7 @@ def userinfo(provider: Provider, request: Request, oauth: OAuthRequest) -> Respo
     client, account = live.client, live.account
     request.state.client_id = client.client_id
     request.state.account_uuid = account.account_uuid
-    release = release_for(provider, client, account, tuple(live.record.scope.split()))
+    release = release_for(provider, client, live.facts, tuple(live.record.scope.split()))
     logged = privacy_release(client, account.account_uuid, release, "userinfo")
     provider.store.oidc.record_release(
         [logged] if logged is not None else [],

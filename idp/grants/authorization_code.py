@@ -13,14 +13,14 @@ from typing import Any
 
 from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
 
-from datastore import AccountRecord, ClientRecord, NotFound, sha256_hex
+from datastore import ClientRecord, NotFound, ReleaseFacts, sha256_hex
 from datastore.oidc import CodeRecord, CodeRejected
 from idp.adapter import OAuthRequest
 from idp.errors import InvalidGrant, InvalidRequest
 from idp.provider import Provider
 from idp.tokens import Grant, mint_tokens
 
-__all__ = ["check_protocol_still_active", "load_account", "redeem_code"]
+__all__ = ["check_protocol_still_active", "load_facts", "redeem_code"]
 
 # RFC 7636 §4.1: code_verifier = 43*128 unreserved characters.
 _VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
@@ -84,15 +84,15 @@ def check_protocol_still_active(client: ClientRecord) -> None:
         )
 
 
-def load_account(provider: Provider, account_id: int) -> AccountRecord:
-    """The account of the grant, still existing and active."""
+def load_facts(provider: Provider, client: ClientRecord, account_id: int) -> ReleaseFacts:
+    """The account of the grant (still existing and active) with its release facts, one read."""
     try:
-        account = provider.store.world.account_by_id(account_id)
+        facts = provider.store.world.release_facts(account_id, client.application_id)
     except NotFound:
         raise InvalidGrant("the account no longer exists") from None
-    if not account.is_active:
+    if not facts.account.is_active:
         raise InvalidGrant("the account is disabled", reason="account disabled")
-    return account
+    return facts
 
 
 def redeem_code(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> dict[str, Any]:
@@ -102,12 +102,12 @@ def redeem_code(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -
     check_redirect_uri(record, redirect_uri)
     check_code_verifier(record, verifier)
     check_protocol_still_active(client)
-    account = load_account(provider, record.account_id)
+    facts = load_facts(provider, client, record.account_id)
     return mint_tokens(
         provider,
         Grant(
             client=client,
-            account=account,
+            facts=facts,
             scopes=tuple(record.scope.split()),
             auth_time=record.auth_time,
             nonce=record.nonce,

@@ -10,7 +10,7 @@ from datastore import ClientRecord, sha256_hex
 from datastore.oidc import RefreshRejected, TokenRecord
 from idp.adapter import OAuthRequest
 from idp.errors import InvalidGrant, InvalidRequest, InvalidScope
-from idp.grants.authorization_code import check_protocol_still_active, load_account
+from idp.grants.authorization_code import check_protocol_still_active, load_facts
 from idp.provider import Provider
 from idp.tokens import Grant, mint_tokens
 
@@ -63,12 +63,12 @@ def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> di
     scopes = check_scope_narrowing(provider, token_hash, oauth.get("scope"))
     record = claim(provider, client, token_hash)
     check_protocol_still_active(client)
-    account = load_account(provider, record.account_id)
+    facts = load_facts(provider, client, record.account_id)
     return mint_tokens(
         provider,
         Grant(
             client=client,
-            account=account,
+            facts=facts,
             scopes=scopes or tuple(record.scope.split()),
             auth_time=record.auth_time,
             nonce=None,  # OIDC Core §12.2: no nonce in a refreshed ID token
