@@ -25,6 +25,9 @@ __all__ = ["PERSONAS", "STAFF", "banner", "register"]
 PUPIL_PASSWORD = "Leerling123!"  # noqa: S105 - the documented demo password (CONTRACT.md)
 STAFF_PASSWORD = "Personeel123!"  # noqa: S105 - the documented demo password (CONTRACT.md)
 
+# The demo world registers rp_demo's redirect URIs on this port (CONTRACT.md "Relying parties").
+DEMO_RP_PORT = 8001
+
 # CONTRACT.md "The demo world": who to log in as, and what each one shows.
 PERSONAS: tuple[tuple[str, str], ...] = (
     ("jan.peeters", "identified pupil with 2 old accounts; 123456, class 3B"),
@@ -80,6 +83,11 @@ def banner(provider_url: str, issuer: str, rp_url: str, admin_token: str | None)
     return "\n".join(lines)
 
 
+def _browser_host(host: str) -> str:
+    """The host a browser uses: a wildcard listen address means this machine."""
+    return "localhost" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a comparison
+
+
 def _bind(host: str, port: int, what: str) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -115,7 +123,7 @@ def _demo(args: argparse.Namespace) -> int:
     if args.rp_port:
         rp_updates["port"] = args.rp_port
     if "base_url" not in rp_settings.model_fields_set:
-        rp_host = rp_settings.host
+        rp_host = _browser_host(rp_settings.host)
         rp_updates["base_url"] = f"http://{rp_host}:{rp_updates.get('port', rp_settings.port)}"
     # rp_demo follows the provider unless LEERID_RP_* says otherwise.
     if "issuer" not in rp_settings.model_fields_set:
@@ -129,8 +137,14 @@ def _demo(args: argparse.Namespace) -> int:
     rp_sock = _bind(rp_settings.host, rp_settings.port, "rp_demo")
     provider_app = create_server_app(provider_settings)
     rp_app = create_app(rp_settings)
-    provider_url = f"http://{provider_settings.host}:{provider_settings.port}"
+    provider_url = f"http://{_browser_host(provider_settings.host)}:{provider_settings.port}"
     print(banner(provider_url, provider_settings.issuer, rp_settings.base_url, admin_token))
+    if rp_settings.port != DEMO_RP_PORT:
+        print(
+            f"\nnote: the demo world registers rp_demo's redirect URIs on port {DEMO_RP_PORT}; "
+            f"on port {rp_settings.port}, add them to the clients first "
+            "(PATCH /admin/api/clients/{client_id})."
+        )
     print(f"\ndatabase: {redact_url(provider_settings.database_url)}", flush=True)
 
     servers = [
