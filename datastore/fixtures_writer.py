@@ -14,15 +14,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
-from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from datastore.errors import FixtureError
+from datastore.fixtures_apps import write_application
 from datastore.fixtures_schema import (
-    ApplicationSpec,
-    ClientSpec,
     PupilSpec,
     SchoolSpec,
     StaffSpec,
@@ -32,23 +30,19 @@ from datastore.hashing import PasswordHashing, sha256_hex
 from datastore.models import (
     Account,
     AccountHistory,
-    Application,
     Base,
     BeheerderGrant,
     ClassSharingAcceptance,
-    Client,
     DirectorAssignment,
     Enrolment,
     Organisation,
-    Protocol,
     Pupil,
     School,
     SchoolClass,
     Staff,
-    Visibility,
 )
 
-__all__ = ["STAFF_NAMESPACE", "WorldSummary", "expand_issuer_origin", "write_world"]
+__all__ = ["STAFF_NAMESPACE", "WorldSummary", "Writer", "write_world"]
 
 # Staff account_uuids not given in a fixture are uuid5(STAFF_NAMESPACE, username): stable.
 STAFF_NAMESPACE = uuid.UUID("6f1c3b7e-2f43-5a0e-9d1e-4c0f3a5b7d21")
@@ -72,39 +66,16 @@ class WorldSummary:
     clients: int
 
 
-def expand_issuer_origin(uris: Sequence[str], issuer: str) -> list[str]:
-    """Replace ``{issuer_origin}`` by the issuer's scheme://host:port, adding the loopback twin.
-
-    A browser may reach a local provider as ``localhost`` or as ``127.0.0.1``; redirect URIs
-    match exactly (RFC 6749 §3.1.2), so a URI under the provider's own origin is registered
-    under both names.
-    """
-    parts = urlsplit(issuer)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    twins = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
-    twin = None
-    if parts.hostname in twins:
-        netloc = twins[parts.hostname] + (f":{parts.port}" if parts.port else "")
-        twin = f"{parts.scheme}://{netloc}"
-    expanded: list[str] = []
-    for uri in uris:
-        candidates = [uri]
-        if "{issuer_origin}" in uri:
-            candidates = [uri.replace("{issuer_origin}", origin)]
-            if twin is not None:
-                candidates.append(uri.replace("{issuer_origin}", twin))
-        expanded.extend(c for c in candidates if c not in expanded)
-    return expanded
-
-
 def write_world(
     session: Session, world: WorldSpec, *, file: str, issuer: str, hashing: PasswordHashing
 ) -> WorldSummary:
     """Upsert everything ``world`` describes within ``session``'s transaction."""
-    return _Writer(session, world, file, issuer, hashing).write()
+    return Writer(session, world, file, issuer, hashing).write()
 
 
-class _Writer:
+class Writer:
+    """Upserts one checked world within one session; fails with the path of a conflict."""
+
     def __init__(
         self,
         session: Session,
@@ -122,6 +93,7 @@ class _Writer:
         self.classes: dict[tuple[str, str], SchoolClass] = {}
         self.staff: dict[str, Staff] = {}
         self.pupil_ids: dict[str, int] = {}
+        self.epoch = WORLD_EPOCH
 
     def fail(self, path: str, reason: str) -> NoReturn:
         raise FixtureError(self.file, path, reason)
@@ -155,7 +127,7 @@ class _Writer:
                 Organisation, [Organisation.name == organisation.name], name=organisation.name
             )
             for j, application in enumerate(organisation.applications):
-                self.write_application(org, application, f"organisations[{i}].applications[{j}]")
+                write_application(self, org, application, f"organisations[{i}].applications[{j}]")
         return WorldSummary(
             schools=len(world.schools),
             classes=sum(len(s.classes) for s in world.schools),
@@ -385,79 +357,3 @@ class _Writer:
                     dt.datetime.combine(enrolment.start, dt.time(), dt.UTC) if klass else None
                 ),
             )
-
-    # ------------------------------------------------------------------ applications
-
-    def write_application(
-        self, organisation: Organisation, spec: ApplicationSpec, path: str
-    ) -> None:
-        holder = self.session.scalar(
-            select(Application.organisation_id).where(Application.key == spec.key)
-        )
-        if holder is not None and holder != organisation.id:
-            self.fail(f"{path}.key", "an application of another organisation in the database")
-        application = self.upsert(
-            Application,
-            [Application.key == spec.key],
-            key=spec.key,
-            name=spec.name,
-            organisation_id=organisation.id,
-        )
-        if spec.protocol is not None:
-            values = spec.protocol.model_dump()
-            self.upsert(
-                Protocol,
-                [Protocol.application_id == application.id],
-                application_id=application.id,
-                **values,
-            )
-        for k, client in enumerate(spec.clients):
-            self.write_client(application, client, f"{path}.clients[{k}]")
-        targets: list[dict[str, int]] = [
-            {"school_id": self.schools[n].id} for n in spec.visibility.schools
-        ]
-        targets += [
-            {"class_id": self.classes[(t.school, t.klas)].id} for t in spec.visibility.classes
-        ]
-        targets += [{"pupil_id": self.pupil_ids[u]} for u in spec.visibility.pupils]
-        for target in targets:
-            (column, value), *_ = target.items()
-            where = [Visibility.application_id == application.id]
-            where += [
-                getattr(Visibility, c) == value if c == column else getattr(Visibility, c).is_(None)
-                for c in ("school_id", "class_id", "pupil_id")
-            ]
-            if self.session.scalar(select(Visibility.id).where(*where)) is None:
-                self.session.add(
-                    Visibility(application_id=application.id, created_at=WORLD_EPOCH, **target)
-                )
-
-    def write_client(self, application: Application, spec: ClientSpec, path: str) -> None:
-        holder = self.session.scalar(
-            select(Client.application_id).where(Client.client_id == spec.client_id)
-        )
-        if holder is not None and holder != application.id:
-            self.fail(f"{path}.client_id", "a client of another application in the database")
-        secret_hash = sha256_hex(spec.secret) if spec.secret is not None else spec.secret_sha256
-        self.upsert(
-            Client,
-            [Client.client_id == spec.client_id],
-            client_id=spec.client_id,
-            application_id=application.id,
-            name=spec.name or application.name,
-            redirect_uris=expand_issuer_origin(spec.redirect_uris, self.issuer),
-            post_logout_redirect_uris=expand_issuer_origin(
-                spec.post_logout_redirect_uris, self.issuer
-            ),
-            token_endpoint_auth_method=spec.token_endpoint_auth_method,
-            extra_auth_methods=list(spec.extra_auth_methods),
-            secret_hash=secret_hash,
-            jwks=spec.jwks,
-            grant_types=list(spec.grant_types),
-            id_token_signed_response_alg=spec.id_token_signed_response_alg,
-            claim_dialect=spec.claim_dialect,
-            class_sharing_integrated=spec.class_sharing_integrated,
-            backchannel_logout_uri=spec.backchannel_logout_uri,
-            sector_identifier=spec.sector_identifier,
-            staff_only=spec.staff_only,
-        )

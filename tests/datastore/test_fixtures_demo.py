@@ -6,7 +6,7 @@ import pytest
 
 from datastore import Datastore, PasswordHashing, sha256_hex
 from datastore.fixtures import dump_tables, load_demo
-from datastore.fixtures_writer import expand_issuer_origin
+from datastore.fixtures_apps import expand_issuer_origin
 
 RP_REDIRECTS = ("http://localhost:8001/callback", "http://127.0.0.1:8001/callback")
 RP_LOGOUTS = ("http://localhost:8001/", "http://127.0.0.1:8001/")

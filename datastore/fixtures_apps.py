@@ -1,0 +1,121 @@
+"""Write the applications of a world fixture: protocols, OIDC clients and visibility."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from datastore.fixtures_schema import ApplicationSpec, ClientSpec
+from datastore.hashing import sha256_hex
+from datastore.models import Application, Client, Organisation, Protocol, Visibility
+
+if TYPE_CHECKING:
+    from datastore.fixtures_writer import Writer
+
+__all__ = ["expand_issuer_origin", "write_application", "write_client"]
+
+
+def expand_issuer_origin(uris: Sequence[str], issuer: str) -> list[str]:
+    """Replace ``{issuer_origin}`` by the issuer's scheme://host:port, adding the loopback twin.
+
+    A browser may reach a local provider as ``localhost`` or as ``127.0.0.1``; redirect URIs
+    match exactly (RFC 6749 §3.1.2), so a URI under the provider's own origin is registered
+    under both names.
+    """
+    parts = urlsplit(issuer)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    twins = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
+    twin = None
+    if parts.hostname in twins:
+        netloc = twins[parts.hostname] + (f":{parts.port}" if parts.port else "")
+        twin = f"{parts.scheme}://{netloc}"
+    expanded: list[str] = []
+    for uri in uris:
+        candidates = [uri]
+        if "{issuer_origin}" in uri:
+            candidates = [uri.replace("{issuer_origin}", origin)]
+            if twin is not None:
+                candidates.append(uri.replace("{issuer_origin}", twin))
+        expanded.extend(c for c in candidates if c not in expanded)
+    return expanded
+
+
+def write_application(
+    writer: Writer, organisation: Organisation, spec: ApplicationSpec, path: str
+) -> None:
+    """Upsert an application with its protocol, clients and visibility."""
+    holder = writer.session.scalar(
+        select(Application.organisation_id).where(Application.key == spec.key)
+    )
+    if holder is not None and holder != organisation.id:
+        writer.fail(f"{path}.key", "an application of another organisation in the database")
+    application = writer.upsert(
+        Application,
+        [Application.key == spec.key],
+        key=spec.key,
+        name=spec.name,
+        organisation_id=organisation.id,
+    )
+    if spec.protocol is not None:
+        values = spec.protocol.model_dump()
+        writer.upsert(
+            Protocol,
+            [Protocol.application_id == application.id],
+            application_id=application.id,
+            **values,
+        )
+    for k, client in enumerate(spec.clients):
+        write_client(writer, application, client, f"{path}.clients[{k}]")
+    targets: list[dict[str, int]] = [
+        {"school_id": writer.schools[n].id} for n in spec.visibility.schools
+    ]
+    targets += [
+        {"class_id": writer.classes[(t.school, t.klas)].id} for t in spec.visibility.classes
+    ]
+    targets += [{"pupil_id": writer.pupil_ids[u]} for u in spec.visibility.pupils]
+    for target in targets:
+        (column, value), *_ = target.items()
+        where = [Visibility.application_id == application.id]
+        where += [
+            getattr(Visibility, c) == value if c == column else getattr(Visibility, c).is_(None)
+            for c in ("school_id", "class_id", "pupil_id")
+        ]
+        if writer.session.scalar(select(Visibility.id).where(*where)) is None:
+            writer.session.add(
+                Visibility(application_id=application.id, created_at=writer.epoch, **target)
+            )
+
+
+def write_client(writer: Writer, application: Application, spec: ClientSpec, path: str) -> None:
+    """Upsert an OIDC client; the secret is stored as SHA-256 only (DECISIONS.md 1)."""
+    holder = writer.session.scalar(
+        select(Client.application_id).where(Client.client_id == spec.client_id)
+    )
+    if holder is not None and holder != application.id:
+        writer.fail(f"{path}.client_id", "a client of another application in the database")
+    secret_hash = sha256_hex(spec.secret) if spec.secret is not None else spec.secret_sha256
+    writer.upsert(
+        Client,
+        [Client.client_id == spec.client_id],
+        client_id=spec.client_id,
+        application_id=application.id,
+        name=spec.name or application.name,
+        redirect_uris=expand_issuer_origin(spec.redirect_uris, writer.issuer),
+        post_logout_redirect_uris=expand_issuer_origin(
+            spec.post_logout_redirect_uris, writer.issuer
+        ),
+        token_endpoint_auth_method=spec.token_endpoint_auth_method,
+        extra_auth_methods=list(spec.extra_auth_methods),
+        secret_hash=secret_hash,
+        jwks=spec.jwks,
+        grant_types=list(spec.grant_types),
+        id_token_signed_response_alg=spec.id_token_signed_response_alg,
+        claim_dialect=spec.claim_dialect,
+        class_sharing_integrated=spec.class_sharing_integrated,
+        backchannel_logout_uri=spec.backchannel_logout_uri,
+        sector_identifier=spec.sector_identifier,
+        staff_only=spec.staff_only,
+    )
