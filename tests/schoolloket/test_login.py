@@ -127,3 +127,17 @@ def test_the_beheerder_makes_klasapp_visible_and_the_next_login_gets_klas(
     )
     assert made.status_code == 303
     assert _klas_at_klasapp(client, "sara.wouters") == "3A"
+
+
+def test_the_director_stops_class_sharing_and_the_next_login_has_no_klas(
+    client: TestClient, demo: Datastore
+) -> None:
+    assert _klas_at_klasapp(client, "jan.peeters") == "3B"
+    assert _login(client, "dirk.directeur", STAFF_PASSWORD).status_code == 303
+    page = client.get("/schoolloket/scholen/123456/instellingen/stopzetten")
+    stopped = client.post(
+        "/schoolloket/scholen/123456/instellingen/stopzetten",
+        data={"csrf_token": csrf(page.text)},
+    )
+    assert stopped.status_code == 303
+    assert _klas_at_klasapp(client, "jan.peeters") is None
