@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from datastore import Datastore, DatastoreError
 from idp.settings import ProviderSettings
@@ -41,7 +42,25 @@ def create_schoolloket(settings: ProviderSettings, store: Datastore) -> FastAPI:
     app.add_exception_handler(NotLoggedIn, _not_logged_in)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     return app
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods: a Dutch page, or JSON under the package API."""
+    assert isinstance(exc, StarletteHTTPException)
+    if "/api/" in request.url.path:
+        error = "not_found" if exc.status_code == 404 else "invalid_request"
+        return ApiError(exc.status_code, error, str(exc.detail)).response()
+    title = "Pagina niet gevonden" if exc.status_code == 404 else "Dat kan hier niet"
+    message = (
+        "Deze pagina bestaat niet in het LeerID Schoolloket."
+        if exc.status_code == 404
+        else str(exc.detail)
+    )
+    return get_schoolloket(request).render(
+        "fout.html", status=exc.status_code, title=title, message=message, **_who(request)
+    )
 
 
 def _who(request: Request) -> dict[str, Any]:
