@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CursorResult, Select, exists, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -482,18 +484,13 @@ class OidcRepository:
                     )
                 )
             if issue.session_id is not None:
-                known = session.scalar(
-                    select(
-                        exists().where(
-                            SessionClient.session_id == issue.session_id,
-                            SessionClient.client_id == issue.client_id,
-                        )
-                    )
+                # One statement, whoever was first: the pair is unique (session_client).
+                insert = pg_insert if self._store.dialect == "postgresql" else sqlite_insert
+                session.execute(
+                    insert(SessionClient)
+                    .values(session_id=issue.session_id, client_id=issue.client_id)
+                    .on_conflict_do_nothing(index_elements=["session_id", "client_id"])
                 )
-                if not known:
-                    session.add(
-                        SessionClient(session_id=issue.session_id, client_id=issue.client_id)
-                    )
             add_privacy_entries(session, now, issue.releases)
             _add_events(session, now, [issue.event])
 

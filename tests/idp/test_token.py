@@ -90,6 +90,9 @@ def test_code_reuse_is_invalid_grant_and_revokes_its_tokens(op: TestClient) -> N
     assert second.status_code == 400
     assert second.json()["error"] == "invalid_grant"
     assert _refresh(op, first["refresh_token"]).json()["error"] == "invalid_grant"
+    store = op.app.state.store  # type: ignore[attr-defined]
+    failures = store.logs.events(type_="token", outcome="failure").items
+    assert {e.reason for e in failures} == {"code reused", "refresh revoked"}
     userinfo = op.get(
         "/op/v1/userinfo", headers={"Authorization": f"Bearer {first['access_token']}"}
     )
