@@ -64,9 +64,11 @@ def leerid_provider(
     request: pytest.FixtureRequest, _leerid_provider_session: LeerIDProvider
 ) -> LeerIDProvider:
     """The running provider, its world back at the seeded state (or the marker's fixture)."""
-    from leerid_sim.testing_server import BASELINE_SNAPSHOT
+    from leerid_sim.testing_server import BASELINE_SNAPSHOT, DEMO_SECRETS
 
     provider = _leerid_provider_session
+    provider.client_secrets.clear()
+    provider.client_secrets.update(DEMO_SECRETS)
     marker = request.node.get_closest_marker("leerid_fixture")
     if marker is not None:
         path = Path(marker.args[0])
@@ -83,13 +85,21 @@ def leerid_admin(leerid_provider: LeerIDProvider) -> Iterator[LeerIDAdmin]:
     """A typed admin client of ``leerid_provider``."""
     from leerid_sim.testing import LeerIDAdmin
 
-    with LeerIDAdmin(leerid_provider.base_url, leerid_provider.admin_token) as admin:
+    with LeerIDAdmin(
+        leerid_provider.base_url,
+        leerid_provider.admin_token,
+        client_secrets=leerid_provider.client_secrets,
+    ) as admin:
         yield admin
 
 
 @pytest.fixture
 def leerid_login(leerid_provider: LeerIDProvider) -> Callable[..., LeerIDTokens]:
-    """``leerid_login(client_id, username, password=..., scope=..., client_secret=...)``."""
+    """``leerid_login(client_id, username, password=..., scope=..., client_secret=...)``.
+
+    Without ``client_secret``, a confidential client uses its demo secret, or the secret
+    ``leerid_admin.create_client`` received for it in this test.
+    """
     from leerid_sim.testing import LeerIDAdmin
     from leerid_sim.testing_login import PUPIL_PASSWORD, login
 

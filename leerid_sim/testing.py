@@ -28,7 +28,16 @@ class LeerIDAdminError(Exception):
 class LeerIDAdmin:
     """The admin and test-control API of a LeerID simulator (Bearer ``LEERID_ADMIN_TOKEN``)."""
 
-    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 30.0,
+        client_secrets: dict[str, str] | None = None,
+    ) -> None:
+        # Secrets of clients created through this client (shared with ``leerid_login``).
+        self.client_secrets = client_secrets if client_secrets is not None else {}
         self.http = httpx.Client(
             base_url=base_url.rstrip("/") + "/admin/api",
             headers={"Authorization": f"Bearer {token}"},
@@ -236,6 +245,8 @@ class LeerIDAdmin:
         """Register a client; the answer's ``client_secret`` is the only time it is shown."""
         body = {"client_id": client_id, "application": application, **fields}
         result: Json = self.call("POST", "/clients", json=body)
+        if result.get("client_secret"):
+            self.client_secrets[client_id] = result["client_secret"]
         return result
 
     def client(self, client_id: str) -> Json:

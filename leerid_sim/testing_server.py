@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BASELINE_SNAPSHOT", "LeerIDProvider", "running_provider"]
+__all__ = ["BASELINE_SNAPSHOT", "DEMO_SECRETS", "LeerIDProvider", "running_provider"]
 
 # The snapshot saved right after seeding; each test starts from it.
 BASELINE_SNAPSHOT = "leerid-pytest-baseline"
