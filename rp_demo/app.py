@@ -23,7 +23,7 @@ from rp_demo.pages import render_flow_error
 from rp_demo.pages import router as pages_router
 from rp_demo.provider import ProviderHTTP
 from rp_demo.refresh import router as refresh_router
-from rp_demo.sessions import SessionRegistry
+from rp_demo.sessions import SESSION_MAX_AGE_SECONDS, SessionRegistry
 from rp_demo.settings import RPSettings
 from rp_demo.spa import router as spa_router
 from rp_demo.templates import build_templates
@@ -56,7 +56,7 @@ def create_app(
         session_cookie=settings.session_cookie,
         same_site="lax",
         https_only=settings.secure_cookies,
-        max_age=8 * 3600,
+        max_age=SESSION_MAX_AGE_SECONDS,
     )
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.include_router(pages_router)

@@ -18,11 +18,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from rp_demo.catalogue import ATTRIBUTES, Application, application, attributes_from_claims
 from rp_demo.oidc import start_login
-from rp_demo.pages import DOV_QUEUE, _render
+from rp_demo.pages import DOV_QUEUE
 from rp_demo.provider import ProviderError, ProviderHTTP
 from rp_demo.sessions import Outcome
 from rp_demo.settings import RPSettings
-from rp_demo.templates import browser_session, current_session
+from rp_demo.templates import browser_session, current_session, render
 
 __all__ = ["REASONS_NL", "router"]
 
@@ -81,7 +81,7 @@ async def dov_start(request: Request) -> Response:
     session = browser_session(request)
     session.dov.clear()
     if not queue:
-        return _render(request, "dov.html", columns=[], admin=None)
+        return render(request, "dov.html", columns=[], admin=None)
     request.session[DOV_QUEUE] = queue
     return await start_login(request, request.app.state.oauth, settings, queue[0])
 
@@ -93,13 +93,13 @@ async def dov_page(request: Request) -> Response:
     session = current_session(request)
     outcomes = session.dov if session is not None else {}
     if not outcomes:
-        return _render(request, "dov.html", columns=[], admin=None, pupil=None)
+        return render(request, "dov.html", columns=[], admin=None, pupil=None)
     columns = [_column(application(c), outcomes.get(c)) for c in settings.dov_clients]
     pupil = _pupil(columns)
     admin = None
     if settings.admin_token_value is not None and pupil.get("account_uuid"):
         admin = await _admin_panel(request.app.state.provider, columns, pupil["account_uuid"])
-    return _render(request, "dov.html", columns=columns, admin=admin, pupil=pupil)
+    return render(request, "dov.html", columns=columns, admin=admin, pupil=pupil)
 
 
 def _column(app: Application, outcome: Outcome | None) -> Column:

@@ -6,8 +6,6 @@ receives instellingsnummer (seed 001 art. 3, DECISIONS 21).
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx2
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.starlette_client import OAuth
@@ -20,7 +18,8 @@ from rp_demo.oidc import complete_login, read_callback, start_login
 from rp_demo.provider import ProviderError, ProviderHTTP
 from rp_demo.sessions import Login, Outcome
 from rp_demo.settings import RPSettings
-from rp_demo.templates import browser_session, current_session
+from rp_demo.spa import SPA_STATE_PREFIX, spa_page
+from rp_demo.templates import browser_session, current_session, render
 from rp_demo.verify import TokenVerificationError, verify_access_token
 
 __all__ = ["render_flow_error", "router"]
@@ -28,20 +27,12 @@ __all__ = ["render_flow_error", "router"]
 router = APIRouter()
 
 DOV_QUEUE = "dov_queue"
-_NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, name, context, status_code=status, headers=_NO_STORE
-    )
-    return response
 
 
 def render_flow_error(request: Request, exc: FlowError) -> HTMLResponse:
     """A clear page for an error response of the provider or a failed check of rp_demo."""
     app = application(exc.client_id) if exc.client_id else None
-    return _render(request, "error.html", 400, error=exc, app=app)
+    return render(request, "error.html", 400, error=exc, app=app)
 
 
 def is_refused(login: Login) -> bool:
@@ -65,7 +56,7 @@ async def start_page(request: Request, state: str | None = None) -> HTMLResponse
         except OAuthError:
             logged_out = False
     session = current_session(request)
-    return _render(request, "index.html", session=session, logged_out=logged_out)
+    return render(request, "index.html", session=session, logged_out=logged_out)
 
 
 @router.get("/login/{client_id}")
@@ -85,9 +76,7 @@ async def callback(request: Request) -> Response:
     settings: RPSettings = request.app.state.settings
     provider: ProviderHTTP = request.app.state.provider
     state = request.query_params.get("state", "")
-    if state.startswith("spa."):  # the single-page client finishes its own flow (rp_demo.spa)
-        from rp_demo.spa import spa_page
-
+    if state.startswith(SPA_STATE_PREFIX):  # the single-page client finishes its own flow
         return spa_page(request, finishing=True)
     params = await read_callback(request, oauth, settings)
     queue: list[str] = request.session.get(DOV_QUEUE) or []
@@ -110,7 +99,7 @@ async def callback(request: Request) -> Response:
         return await _next_in_dov(request, queue)
     if refused:
         session.logins.pop(params.client_id, None)
-        return _render(request, "refused.html", 403, app=application(params.client_id))
+        return render(request, "refused.html", 403, app=application(params.client_id))
     session.logins[params.client_id] = login_result
     # A new login replaces the notice that the provider ended the previous one.
     session.ended_by_provider = [c for c in session.ended_by_provider if c != params.client_id]
@@ -134,9 +123,9 @@ async def application_page(request: Request, client_id: str) -> Response:
     login_result = session.logins.get(client_id) if session else None
     app = application(client_id)
     if login_result is None:
-        return _render(request, "app.html", app=app, login=None, attributes={})
+        return render(request, "app.html", app=app, login=None, attributes={})
     attributes = attributes_from_claims(app, login_result.released_claims())
-    return _render(request, "app.html", app=app, login=login_result, attributes=attributes)
+    return render(request, "app.html", app=app, login=login_result, attributes=attributes)
 
 
 @router.get("/inspector/{client_id}", response_class=HTMLResponse)
@@ -153,7 +142,7 @@ async def inspector(request: Request, client_id: str) -> Response:
             access_check = "geldig (handtekening tegen de JWKS van de provider)"
         except (TokenVerificationError, ProviderError) as exc:
             access_check = f"ongeldig: {exc}"
-    return _render(
+    return render(
         request,
         "inspector.html",
         app=application(client_id),
@@ -165,7 +154,7 @@ async def inspector(request: Request, client_id: str) -> Response:
 @router.get("/protocol/{client_id}", response_class=HTMLResponse)
 async def protocol_page(request: Request, client_id: str) -> Response:
     """The protocol an application signed with DOV: its article 3 attributes and retention."""
-    return _render(request, "protocol.html", app=application(client_id))
+    return render(request, "protocol.html", app=application(client_id))
 
 
 @router.post("/logout")

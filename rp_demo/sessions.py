@@ -11,10 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Login", "Outcome", "RPSession", "SessionRegistry"]
+__all__ = ["SESSION_MAX_AGE_SECONDS", "Login", "Outcome", "RPSession", "SessionRegistry"]
+
+# How long rp_demo's session cookie (and the session it points to) lives.
+SESSION_MAX_AGE_SECONDS = 8 * 3600
 
 
 @dataclass
@@ -71,6 +75,7 @@ class RPSession:
     """The logins of one browser, per client, and the DOV demo's results."""
 
     key: str
+    created: float = field(default_factory=time.monotonic)
     logins: dict[str, Login] = field(default_factory=dict)
     dov: dict[str, Outcome] = field(default_factory=dict)
     ended_by_provider: list[str] = field(default_factory=list)
@@ -93,6 +98,10 @@ class SessionRegistry:
     def create(self) -> RPSession:
         session = RPSession(key=secrets.token_urlsafe(24))
         with self._lock:
+            # Forget sessions older than the cookie that points to them (bounded memory).
+            cutoff = time.monotonic() - SESSION_MAX_AGE_SECONDS
+            for key in [k for k, s in self._sessions.items() if s.created < cutoff]:
+                del self._sessions[key]
             self._sessions[session.key] = session
         return session
 

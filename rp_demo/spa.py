@@ -18,8 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rp_demo.catalogue import application
 from rp_demo.errors import FlowError
 from rp_demo.oidc import verified_login
-from rp_demo.pages import _render
-from rp_demo.templates import browser_session
+from rp_demo.templates import browser_session, render
 
 __all__ = ["SPA_CLIENT_ID", "SPA_STATE_PREFIX", "router", "spa_page"]
 
@@ -48,7 +47,7 @@ def spa_page(request: Request, *, finishing: bool) -> HTMLResponse:
         "statePrefix": SPA_STATE_PREFIX,
         "finishing": finishing,
     }
-    return _render(
+    return render(
         request,
         "spa.html",
         app=application(SPA_CLIENT_ID),

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from rp_demo.catalogue import ATTRIBUTE_LABELS, ATTRIBUTES, application
 from rp_demo.sessions import RPSession, SessionRegistry
 from rp_demo.settings import RPSettings
 
-__all__ = ["browser_session", "build_templates", "current_session"]
+__all__ = ["browser_session", "build_templates", "current_session", "render"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 _SESSION_KEY = "rp"
@@ -62,6 +63,14 @@ def build_templates(settings: RPSettings) -> Jinja2Templates:
     env.filters["duration"] = _duration
     env.filters["moment"] = _moment
     return templates
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page of rp_demo; never cached, since most pages show tokens or personal data."""
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, name, context, status_code=status, headers={"Cache-Control": "no-store"}
+    )
+    return response
 
 
 def current_session(request: Request) -> RPSession | None:

@@ -150,7 +150,7 @@ def chromium() -> Iterator[Any]:
 def page(chromium: Any) -> Iterator[Any]:
     """A fresh browser context (no cookies) and page, 1280x900, Dutch."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="nl-BE")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # generous: a busy CI machine is slow, not broken
     page = context.new_page()
     yield page
     context.close()
