@@ -316,6 +316,93 @@ def test_check_scopes_accepts_only_scopes_that_can_release_something(
         assert protocol & set(SCOPE_ATTRIBUTES[token])
 
 
+def mostly(value: bool) -> st.SearchStrategy[bool]:
+    """``value`` three times out of four: the other conditions then get their turn to fail."""
+    return st.sampled_from([value, value, value, not value])
+
+
+@st.composite
+def klas_worlds(draw: st.DrawFn) -> tuple[ClientRecord, tuple[str, ...], ReleaseFacts, dt.date]:
+    """Worlds where only the three class-sharing conditions of seed 002 vary.
+
+    The protocol is active and lists ``klas``, the scope asks for it, the pupil is active and
+    has a current enrolment in a (sub)class; a former enrolment in another class and school
+    may exist, so visibility through a class or school the pupil has left is tried too.
+    """
+    today = draw(days)
+    protocol = draw(protocols())
+    attributes = {*protocol.attributes, "klas"}
+    protocol = dataclasses.replace(protocol, status="active", attributes=tuple(attributes))
+    client = dataclasses.replace(
+        draw(clients()),
+        staff_only=False,
+        protocol=protocol,
+        class_sharing_integrated=draw(mostly(True)),
+    )
+    facts = draw(release_facts())
+    account = dataclasses.replace(facts.account, status="active", pupil_id=7, staff_id=None)
+    subclass, parent = draw(st.sampled_from([((5,), ()), ((5,), (2,))]))
+    current = EnrolmentFacts(
+        instellingsnummer="123456",
+        school_name="Huidige School",
+        start_date=today - dt.timedelta(days=draw(st.integers(0, 400))),
+        end_date=draw(st.none() | st.just(today) | st.just(today + dt.timedelta(days=30))),
+        class_sharing_active=draw(mostly(True)),
+        klas=draw(st.sampled_from(["3B", "3B1"])),
+        class_ids=subclass + parent,
+    )
+    former = EnrolmentFacts(
+        instellingsnummer="654321",
+        school_name="Vorige School",
+        start_date=today - dt.timedelta(days=900),
+        end_date=today - dt.timedelta(days=draw(st.integers(1, 300))),
+        class_sharing_active=True,
+        klas="5A",
+        class_ids=(9,),
+    )
+    enrolments = (former, current) if draw(st.booleans()) else (current,)
+    facts = dataclasses.replace(
+        facts,
+        account=account,
+        enrolments=enrolments,
+        visible_to_pupil=draw(mostly(False)),
+        visible_class_ids=frozenset(draw(st.sets(st.sampled_from([2, 5, 9, 11]), max_size=3))),
+        visible_instellingsnummers=frozenset(
+            draw(st.sets(st.sampled_from(["123456", "654321", "000001"]), max_size=2))
+        ),
+    )
+    scopes = ("openid", draw(st.sampled_from(["klas", "ov_leerling"])))
+    return client, scopes, facts, today
+
+
+@settings(max_examples=300)
+@given(world=klas_worlds())
+def test_klas_is_released_if_and_only_if_all_three_conditions_hold(
+    world: tuple[ClientRecord, tuple[str, ...], ReleaseFacts, dt.date],
+) -> None:
+    client, scopes, facts, today = world
+    current = facts.enrolments[-1]
+    sharing = current.class_sharing_active
+    visible = (
+        facts.visible_to_pupil
+        or bool(facts.visible_class_ids & set(current.class_ids))
+        or "123456" in facts.visible_instellingsnummers
+    )
+    integrated = client.class_sharing_integrated
+    release = decide(client, scopes, facts, today)
+    if sharing and visible and integrated:
+        assert release.attributes["klas"] == current.klas
+        return
+    assert "klas" not in release.attributes
+    reason = next(w.reason for w in release.withheld if w.attribute == "klas")
+    if not sharing:
+        assert reason == "class_sharing_off"
+    elif not visible:
+        assert reason == "application_not_visible"
+    else:
+        assert reason == "class_sharing_not_integrated"
+
+
 def test_release_is_frozen() -> None:
     release = Release("c", None, ("openid",), {}, (), ())
     with pytest.raises(dataclasses.FrozenInstanceError):
