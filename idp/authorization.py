@@ -252,7 +252,10 @@ def build_authorization_router() -> APIRouter:
         dependencies=[Depends(mark_html_errors), Depends(mark_event("authorization"))],
     )
 
-    @router.api_route("/v1/auth", methods=["GET", "POST"], summary="Authorization endpoint")
+    # One route per method: a route with two methods gets one operation id for both, and
+    # FastAPI warns about the duplicate each time /openapi.json is built.
+    @router.get("/v1/auth", summary="Authorization endpoint")
+    @router.post("/v1/auth", summary="Authorization endpoint (form)")
     def authorization_endpoint(
         provider: ProviderDep, oauth: Annotated[OAuthRequest, Depends(query_or_form_request)]
     ) -> Response:

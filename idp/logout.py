@@ -179,7 +179,9 @@ def build_logout_router() -> APIRouter:
         dependencies=[Depends(mark_html_errors), Depends(mark_event("logout"))],
     )
 
-    @router.api_route("/v1/logout", methods=["GET", "POST"], summary="RP-Initiated Logout")
+    # One route per method (see the authorization endpoint): unique OpenAPI operation ids.
+    @router.get("/v1/logout", summary="RP-Initiated Logout")
+    @router.post("/v1/logout", summary="RP-Initiated Logout (form)")
     def logout_endpoint(
         provider: ProviderDep,
         request: Request,

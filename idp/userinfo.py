@@ -42,7 +42,9 @@ def userinfo(provider: Provider, request: Request, oauth: OAuthRequest) -> Respo
 def build_userinfo_router() -> APIRouter:
     router = APIRouter(tags=["OpenID Connect"], dependencies=[Depends(mark_event("userinfo"))])
 
-    @router.api_route("/v1/userinfo", methods=["GET", "POST"], summary="UserInfo endpoint")
+    # One route per method (see the authorization endpoint): unique OpenAPI operation ids.
+    @router.get("/v1/userinfo", summary="UserInfo endpoint")
+    @router.post("/v1/userinfo", summary="UserInfo endpoint (form)")
     def userinfo_endpoint(
         provider: ProviderDep,
         request: Request,
