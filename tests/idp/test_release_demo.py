@@ -9,6 +9,7 @@ same facts from the real demo fixture.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from datastore.records import (
     ProtocolRecord,
     ReleaseFacts,
 )
-from idp.release import Release, ScopeError, check_scopes, decide, privacy_release
+from idp.release import REASONS, Release, ScopeError, check_scopes, decide, privacy_release
 
 TODAY = dt.date(2026, 11, 23)
 OV_LEERLING = ("openid", "ov_leerling")
@@ -461,3 +462,9 @@ def test_the_seeded_demo_world_gives_the_same_matrix(store: Datastore) -> None:
                 assert reasons <= {"staff_account", "protocol_not_active"}, (username, client_id)
             # The INSZ never even reaches release, so no claim can carry it.
             assert not any(insz in repr(facts) for insz in DEMO_INSZ)
+
+
+def test_every_reason_code_is_documented_for_service_providers() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "claims.md").read_text(encoding="utf-8")
+    for code in REASONS:
+        assert f"| `{code}` |" in docs, code
