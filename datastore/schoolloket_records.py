@@ -129,6 +129,8 @@ class ApplicationChoice:
     name: str
     organisation: str
     class_sharing_integrated: bool
+    # The application's protocol with DOV: active, suspended or ended (None: there is none).
+    protocol_status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

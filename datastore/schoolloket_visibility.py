@@ -18,6 +18,7 @@ from datastore.models import (
     Application,
     Client,
     Organisation,
+    Protocol,
     Pupil,
     School,
     SchoolClass,
@@ -51,12 +52,16 @@ class VisibilityMixin:
         )
         with reading(self._store) as session:
             rows = session.execute(
-                select(Application, Organisation.name, integrated)
+                select(Application, Organisation.name, integrated, Protocol.status)
                 .join(Organisation, Organisation.id == Application.organisation_id)
+                .outerjoin(Protocol, Protocol.application_id == Application.id)
                 .where(pupil_client)
                 .order_by(Application.name)
             ).all()
-        return [ApplicationChoice(a.id, a.key, a.name, org, bool(i)) for a, org, i in rows]
+        return [
+            ApplicationChoice(a.id, a.key, a.name, org, bool(i), status)
+            for a, org, i, status in rows
+        ]
 
     def visibility(self, instellingsnummer: str) -> list[VisibilityRecord]:
         """The visibility rows that concern the school, by application and target."""

@@ -116,3 +116,14 @@ def test_per_class_needs_class_sharing(
         },
     )
     assert refused.status_code == 409
+
+
+def test_an_application_whose_protocol_ended_says_so(
+    logged_in: Callable[[str], TestClient],
+) -> None:
+    page = logged_in("bert.beheerder").get(BASE).text
+    assert 'data-testid="protocol-inactive-stopgezet"' not in page
+    oude_app = page.split('data-testid="app-')
+    ended = next(part for part in oude_app if "OudeApp" in part)
+    assert "beëindigd" in ended
+    assert 'data-testid="protocol-inactive-klasapp"' not in page
