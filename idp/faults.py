@@ -72,18 +72,23 @@ class FaultInjectionMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        app_state = scope["app"].state
-        endpoint = self._endpoint(scope["path"], app_state.settings)
+        app_state = getattr(scope.get("app"), "state", None)
+        store: Datastore | None = getattr(app_state, "store", None)
+        settings: ProviderSettings | None = getattr(app_state, "settings", None)
+        if store is None or settings is None:
+            await self.app(scope, receive, send)  # not inside the provider app: nothing to do
+            return
+        endpoint = self._endpoint(scope["path"], settings)
         if endpoint is None:
             await self.app(scope, receive, send)
             return
-        rules = await self._rules_for(app_state.store, endpoint)
+        rules = await self._rules_for(store, endpoint)
         if not rules:
             await self.app(scope, receive, send)
             return
         params, receive = await _request_params(scope, receive)
         facts = RequestFacts(endpoint, _client_id(scope, params), params)
-        rule = await self._firing_rule(app_state.store, rules, facts.client_id)
+        rule = await self._firing_rule(store, rules, facts.client_id)
         if rule is None:
             await self.app(scope, receive, send)
             return
@@ -92,10 +97,8 @@ class FaultInjectionMiddleware:
         if rule.error is None and rule.status_code is None:
             await self.app(scope, receive, send)  # a delay only
             return
-        await anyio.to_thread.run_sync(_record, app_state.store, rule, facts)
-        response = await anyio.to_thread.run_sync(
-            render_fault, rule, facts, app_state.store, app_state.settings.issuer
-        )
+        await anyio.to_thread.run_sync(_record, store, rule, facts)
+        response = await anyio.to_thread.run_sync(render_fault, rule, facts, store, settings.issuer)
         await response(scope, receive, send)
 
     def _endpoint(self, path: str, settings: ProviderSettings) -> str | None:
