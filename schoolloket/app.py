@@ -75,7 +75,12 @@ def _who(request: Request) -> dict[str, Any]:
 def _page_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
     return get_schoolloket(request).render(
-        "fout.html", status=exc.status, title=exc.title, message=exc.message, **_who(request)
+        "fout.html",
+        status=exc.status,
+        title=exc.title,
+        message=exc.message,
+        login_again=exc.login_again,
+        **_who(request),
     )
 
 

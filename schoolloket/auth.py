@@ -51,7 +51,7 @@ def start(ctx: ContextDep) -> Response:
 
 
 @router.get("/login")
-def login(ctx: ContextDep) -> Response:
+def login(ctx: ContextDep, opnieuw: Annotated[str, Query(max_length=5)] = "") -> Response:
     """Send the browser to the provider's authorization endpoint (OIDC Core §3.1.2.1).
 
     Opened as 127.0.0.1 while the issuer says localhost (or the other way round), first move
@@ -61,8 +61,9 @@ def login(ctx: ContextDep) -> Response:
     here, issuer = urlsplit(str(ctx.request.base_url)), urlsplit(ctx.app.oidc.issuer)
     loopback = {"localhost", "127.0.0.1", "::1"}
     if here.hostname != issuer.hostname and {here.hostname, issuer.hostname} <= loopback:
-        return RedirectResponse(f"{origin(ctx.app.oidc.issuer)}/schoolloket/login", 303)
-    request = ctx.app.oidc.login_request()
+        again = "?opnieuw=1" if opnieuw else ""
+        return RedirectResponse(f"{origin(ctx.app.oidc.issuer)}/schoolloket/login{again}", 303)
+    request = ctx.app.oidc.login_request(fresh=bool(opnieuw))
     session_id = new_session_id()
     ctx.app.store.schoolloket.start_session(
         session_id,
@@ -96,7 +97,8 @@ async def callback(
         raise PageError(400, "Aanmelden mislukt", "Het antwoord komt van een andere uitgever.")
     if error is not None:
         title, message = LOGIN_ERRORS.get(error, ("Aanmelden mislukt", error_description or error))
-        raise PageError(403 if error == "access_denied" else 400, title, message)
+        status = 403 if error == "access_denied" else 400
+        raise PageError(status, title, message, login_again=True)
     if code is None or pending.code_verifier is None or pending.login_nonce is None:
         raise PageError(400, "Aanmelden mislukt", "Het antwoord bevat geen code.")
     try:
@@ -110,7 +112,7 @@ async def callback(
     )
     if account_id is None:
         title, message = LOGIN_ERRORS["access_denied"]
-        raise PageError(403, title, message)
+        raise PageError(403, title, message, login_again=True)
     session_id = new_session_id()
     completed = await run_in_threadpool(
         ctx.app.store.schoolloket.complete_login, ctx.session_id, session_id, account_id, id_token

@@ -78,12 +78,18 @@ class OidcClient:
         self._jwks: KeySet | None = None
         self._jwks_at = 0.0
 
-    def login_request(self) -> LoginRequest:
-        """A fresh authorization request (OIDC Core §3.1.2.1) with state, nonce and PKCE."""
+    def login_request(self, *, fresh: bool = False) -> LoginRequest:
+        """A fresh authorization request (OIDC Core §3.1.2.1) with state, nonce and PKCE.
+
+        ``fresh`` adds ``prompt=login``: the provider asks for credentials even when its SSO
+        session belongs to someone else (a pupil logged in earlier in the same browser).
+        """
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         verifier = secrets.token_urlsafe(48)
+        extra = {"prompt": "login"} if fresh else {}
         query = urlencode(
             {
+                **extra,
                 "response_type": "code",
                 "client_id": self.client_id,
                 "redirect_uri": self.redirect_uri,

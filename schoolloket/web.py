@@ -55,10 +55,12 @@ CSP = (
 class PageError(Exception):
     """A page-level error shown to the user as an HTML page with this status."""
 
-    def __init__(self, status: int, title: str, message: str) -> None:
+    def __init__(self, status: int, title: str, message: str, *, login_again: bool = False) -> None:
         self.status = status
         self.title = title
         self.message = message
+        # Offer to log in with another account (after a refused login).
+        self.login_again = login_again
         super().__init__(message)
 
 

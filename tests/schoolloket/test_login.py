@@ -69,7 +69,18 @@ def test_a_pupil_is_refused_with_a_clear_page(client: TestClient) -> None:
     done = _login(client, "jan.peeters", PUPIL_PASSWORD)
     assert done.status_code == 403
     assert "enkel voor schoolpersoneel" in done.text
+    assert 'data-testid="login-again"' in done.text
     assert client.get("/schoolloket/").text.count('data-testid="login-start"') == 1
+
+    # The provider's SSO session is the pupil's; "another account" forces a new login.
+    again = client.get("/schoolloket/login", params={"opnieuw": "1"})
+    authorize = again.headers["location"]
+    assert _query(authorize)["prompt"] == "login"
+    page = client.get(authorize, follow_redirects=True)
+    assert 'data-testid="login-username"' in page.text
+    back = submit_login(client, page, "dirk.directeur", STAFF_PASSWORD)
+    assert client.get(back.headers["location"]).status_code == 303
+    assert "Dirk Directeur" in client.get("/schoolloket/", follow_redirects=True).text
 
 
 def test_a_callback_with_another_state_is_refused(client: TestClient) -> None:
