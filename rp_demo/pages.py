@@ -6,6 +6,9 @@ receives instellingsnummer (seed 001 art. 3, DECISIONS 21).
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import quote
+
 import httpx2
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.starlette_client import OAuth
@@ -153,8 +156,29 @@ async def inspector(request: Request, client_id: str) -> Response:
 
 @router.get("/protocol/{client_id}", response_class=HTMLResponse)
 async def protocol_page(request: Request, client_id: str) -> Response:
-    """The protocol an application signed with DOV: its article 3 attributes and retention."""
-    return render(request, "protocol.html", app=application(client_id))
+    """The protocol an application signed with DOV: its article 3 attributes and retention.
+
+    With the admin token, also the protocol as the provider holds it (reference, status,
+    purpose, legal bases, both periods; DECISIONS 12-13).
+    """
+    provider: ProviderHTTP = request.app.state.provider
+    registered: dict[str, Any] | None = None
+    registered_error = None
+    if request.app.state.settings.admin_token_value is not None:
+        try:
+            client = await provider.admin(f"/clients/{quote(client_id, safe='')}", {})
+            key = client.get("application") if isinstance(client, dict) else None
+            answer = await provider.admin(f"/protocols/{quote(str(key), safe='')}", {})
+            registered = answer if isinstance(answer, dict) else None
+        except ProviderError as exc:
+            registered_error = str(exc)
+    return render(
+        request,
+        "protocol.html",
+        app=application(client_id),
+        registered=registered,
+        registered_error=registered_error,
+    )
 
 
 @router.post("/logout")

@@ -216,3 +216,14 @@ def test_the_inspector_refreshes_the_tokens_and_shows_the_rotation(
     assert "geroteerd (een nieuw token" in page.get_by_test_id("refresh-result").inner_text()
     assert page.get_by_test_id("access-token-claims").inner_text() != before
     assert "geldig" in page.get_by_test_id("signature-check").inner_text()
+
+
+def test_the_protocol_page_shows_the_protocol_as_registered(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    page.goto(f"{demo_servers.rp_url}/protocol/stopgezet")
+    registered = page.get_by_test_id("registered-protocol")
+    assert "DEMO-OudeApp-2022" in registered.inner_text()
+    assert "beëindigd door DOV" in page.get_by_test_id("protocol-status").inner_text()
+    page.goto(f"{demo_servers.rp_url}/protocol/i-learn")
+    assert "seeds/001" in page.get_by_test_id("registered-protocol").inner_text()
