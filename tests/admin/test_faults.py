@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.testclient import TestClient
@@ -115,3 +116,30 @@ def test_a_zero_probability_is_refused_and_a_rule_must_do_something(admin: TestC
     unknown = admin.post(f"{API}/faults", json={"endpoint": "nowhere", "error": "x"})
     assert unknown.status_code == 422
     assert "endpoint" in str(unknown.json()["detail"][0]["loc"])
+
+
+def test_rules_are_shared_by_every_worker(demo_store: object, db_url: str) -> None:
+    """Two apps on one database stand for two workers: a rule reaches both within a second,
+    and a counted rule fires exactly its count across them."""
+    from datastore import Datastore
+    from idp import create_app
+    from tests.admin.conftest import AUTH, admin_settings
+
+    workers = []
+    for _ in range(2):
+        store = Datastore.from_url(db_url)
+        client = TestClient(create_app(admin_settings(db_url), store=store))
+        client.headers.update(AUTH)
+        workers.append((client, store))
+    first, second = workers[0][0], workers[1][0]
+    try:
+        second.get("/op/.well-known/openid-configuration")  # caches generation and rules
+        first.post(f"{API}/faults", json={"endpoint": "token", "error": "server_error", "count": 3})
+        time.sleep(1.1)  # DECISIONS.md 3: other processes see a change within a second
+        statuses = [token_request(c).status_code for c in (second, first, second, first)]  # type: ignore[attr-defined]
+        assert statuses.count(500) == 3
+        assert first.get(f"{API}/faults").json() == []
+    finally:
+        for client, store in workers:
+            client.close()
+            store.dispose()
