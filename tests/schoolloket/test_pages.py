@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from datastore import Datastore
+from datastore.schoolloket_records import StaffImportRow
+
 
 def test_the_start_page_offers_to_log_in(client: TestClient) -> None:
     page = client.get("/schoolloket/")
@@ -45,3 +48,16 @@ def test_bad_form_input_is_a_page(logged_in: Callable[[str], TestClient]) -> Non
     )
     assert response.status_code == 400
     assert "Ongeldige invoer" in response.text
+
+
+def test_staff_at_two_schools_choose_one(
+    demo: Datastore, logged_in: Callable[[str], TestClient]
+) -> None:
+    demo.schoolloket.import_staff(
+        [StaffImportRow(2, "bert.beheerder", "654321", "beheerder")],
+        new_account_password_hash="unused",
+    )
+    page = logged_in("bert.beheerder").get("/schoolloket/")
+    assert page.status_code == 200
+    assert 'data-testid="school-123456"' in page.text
+    assert 'data-testid="school-654321"' in page.text
