@@ -74,8 +74,12 @@ class Column:
 
 
 @router.get("/dov/start")
-async def dov_start(request: Request) -> Response:
-    """Log in with every DOV demo application in turn (one login, then SSO)."""
+async def dov_start(request: Request, prompt: str | None = None) -> Response:
+    """Log in with every DOV demo application in turn (one login, then SSO).
+
+    ``prompt=login`` (OIDC Core §3.1.2.1) asks for the login page at the first application,
+    so a presenter can show another pupil without logging out first.
+    """
     settings: RPSettings = request.app.state.settings
     queue = [c for c in settings.dov_clients if settings.client(c) is not None]
     session = browser_session(request)
@@ -83,7 +87,8 @@ async def dov_start(request: Request) -> Response:
     if not queue:
         return render(request, "dov.html", columns=[], admin=None)
     request.session[DOV_QUEUE] = queue
-    return await start_login(request, request.app.state.oauth, settings, queue[0])
+    params = {"prompt": "login"} if prompt == "login" else {}
+    return await start_login(request, request.app.state.oauth, settings, queue[0], **params)
 
 
 @router.get("/dov", response_class=HTMLResponse)

@@ -227,3 +227,18 @@ def test_the_protocol_page_shows_the_protocol_as_registered(
     assert "beëindigd door DOV" in page.get_by_test_id("protocol-status").inner_text()
     page.goto(f"{demo_servers.rp_url}/protocol/i-learn")
     assert "seeds/001" in page.get_by_test_id("registered-protocol").inner_text()
+
+
+def test_the_dov_page_shows_another_pupil_without_logging_out(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    page.goto(f"{demo_servers.rp_url}/dov/start")
+    log_in(page, "jan.peeters")
+    page.wait_for_url(f"{demo_servers.rp_url}/dov")
+    page.get_by_test_id("dov-other-pupil").click()
+    log_in(page, "lotte.janssens")  # prompt=login: the login page again, then SSO
+    page.wait_for_url(f"{demo_servers.rp_url}/dov")
+    assert "Lotte" in page.get_by_test_id("dov-pupil").inner_text()
+    assert "654321" in page.get_by_test_id("cell-klasapp-instellingsnummer").inner_text()
+    assert page.get_by_test_id("cell-klasapp-klas").get_attribute("data-state") == "withheld"
+    assert "klasinformatie" in page.get_by_test_id("reason-klasapp-klas").inner_text()
