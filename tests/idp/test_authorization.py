@@ -11,8 +11,11 @@ from tests.idp.flows import (
     auth_params,
     authorize,
     login,
+    parse_login_form,
     pkce_pair,
     query,
+    redeem,
+    submit_login,
 )
 
 # Request validation and pages do not depend on the database; the protocol state that does
@@ -145,3 +148,49 @@ def test_form_post_response_mode(op: TestClient) -> None:
     assert 'name="code"' in response.text
     assert 'name="iss" value="http://localhost:8000/op"' in response.text
     assert "form-action http://localhost:8001" in response.headers["content-security-policy"]
+
+
+def test_sso_ends_with_the_session_ttl(op: TestClient) -> None:
+    login(op)
+    op.app.state.store.clock.advance(7201)  # type: ignore[attr-defined]
+    answer = query(authorize(op, prompt="none").headers["location"])
+    assert answer["error"] == "login_required"
+
+
+def test_session_cookie_attributes(op: TestClient) -> None:
+    page = authorize(op)
+    form_fields = {"username": "jan.peeters", "password": "Leerling123!"}
+    form = parse_login_form(str(page.url), page.text)
+    done = op.post(form.action, data={**form.fields, **form_fields})
+    set_cookie = [v for k, v in done.headers.multi_items() if k == "set-cookie"]
+    session = next(c for c in set_cookie if c.startswith("leerid_op_session="))
+    lowered = session.lower()
+    assert "httponly" in lowered
+    assert "samesite=lax" in lowered
+    assert "path=/op" in lowered
+    assert "secure" not in lowered  # http issuer; https is tested in test_login
+
+
+def test_access_denied_in_form_post_mode(op: TestClient) -> None:
+    page = authorize(op, response_mode="form_post")
+    response = submit_login(op, page, "dirk.directeur", "Personeel123!")
+    assert response.status_code == 200
+    assert 'name="error" value="access_denied"' in response.text
+    assert f'action="{REDIRECT_URI}"' in response.text
+
+
+def test_cors_on_userinfo_for_the_spa(op: TestClient) -> None:
+    verifier, challenge = pkce_pair()
+    _, answer = login(
+        op, client_id="spa-demo", code_challenge=challenge, code_challenge_method="S256"
+    )
+    tokens = redeem(op, answer["code"], "spa-demo", code_verifier=verifier).json()
+    response = op.get(
+        "/op/v1/userinfo",
+        headers={
+            "Authorization": f"Bearer {tokens['access_token']}",
+            "Origin": "http://127.0.0.1:8001",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "http://127.0.0.1:8001"
