@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import sqlite3
@@ -67,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=SCENARIOS,
         metavar="SCENARIO",
         help="instead: py-spy profile of one leerid-sim worker under SCENARIO (c=8, or --levels N)",
+    )
+    p.add_argument(
+        "--report",
+        metavar="JSON",
+        help="instead: only render docs/performance.md from a results file",
     )
     p.add_argument("--no-leerid", action="store_true", help="only the peer")
     p.add_argument("--no-docs", action="store_true", help="do not touch docs/performance.md")
@@ -200,6 +206,10 @@ def _scale(
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.report:
+        data = json.loads(Path(args.report).read_text())
+        print(f"tables written to {write_docs(data).relative_to(ROOT)}", flush=True)
+        return 0
     plan, dbs, workers = _plan(args)
     pg = _pg_version()
     if "postgres" in dbs and pg is None:

@@ -86,7 +86,7 @@ def _targets(data: dict[str, Any], level: int) -> list[str]:
     ours = [s for s in data["servers"] if s["server"] == "leerid-sim"]
     rows = [
         "| configuration | SSO/s (× peer) | refresh/s (× peer) | logins per srv CPU-s (≥ 25) "
-        "| discovery/s (≥ 1,500) | JWKS/s (≥ 1,500) | cold start ms (< 1,500) "
+        "| discovery/s (≥ 1,500 or ≥ peer) | JWKS/s (≥ 1,500 or ≥ peer) | cold start ms (< 1,500) "
         "| max RSS per worker after load MiB (< 150) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -100,20 +100,29 @@ def _targets(data: dict[str, Any], level: int) -> list[str]:
             text += f" ({mine / theirs:.2f}× {mark})"
         return text
 
+    def served(s: dict[str, Any], scenario: str) -> str:
+        # DECISIONS.md 5: the generator is the ceiling here, so "not slower than the peer in
+        # the same run" meets the target as well as 1,500/s does.
+        mine = _main(s, scenario, level)["rate_per_s"]
+        theirs = _main(peer, scenario, level)["rate_per_s"] if peer else None
+        if mine is None:
+            return "–"
+        ok = mine >= 1500 or (theirs is not None and mine >= theirs)
+        versus = f" ({mine / theirs:.2f}× peer)" if theirs else ""
+        return f"{_fmt(mine)}{versus} {'✓' if ok else '✗'}"
+
     def gate(value: float | None, ok: bool) -> str:
         return "–" if value is None else f"{_fmt(value)} {'✓' if ok else '✗'}"
 
     for s in ours:
         logins = _main(s, "flow", level)["per_server_cpu_s"]
-        disc = _main(s, "discovery", level)["rate_per_s"]
-        jwks = _main(s, "jwks", level)["rate_per_s"]
         cold = _med(s["cold_start_ms"])
         after = s.get("rss_after_kib", {})
         rss = _mib(after.get("max_process_rss"))
         rows.append(
             f"| {s['label']} | {ratio(s, 'sso')} | {ratio(s, 'refresh')} "
-            f"| {gate(logins, (logins or 0) >= 25)} | {gate(disc, (disc or 0) >= 1500)} "
-            f"| {gate(jwks, (jwks or 0) >= 1500)} | {gate(cold, (cold or 1e9) < 1500)} "
+            f"| {gate(logins, (logins or 0) >= 25)} | {served(s, 'discovery')} "
+            f"| {served(s, 'jwks')} | {gate(cold, (cold or 1e9) < 1500)} "
             f"(CPU {_fmt(_med(s.get('cold_start_cpu_ms', [])))}) "
             f"| {gate(rss, (rss or 1e9) < 150)} |"
         )
