@@ -31,6 +31,8 @@ from datastore.models import (
     Token,
     UsedAssertion,
 )
+from datastore.records import AccountRecord
+from datastore.world_release import account_columns, account_record
 
 if TYPE_CHECKING:
     from datastore.store import Datastore
@@ -344,6 +346,38 @@ class OidcRepository:
                 )
             )
             return None if row is None else _session_record(row)
+
+    def session_with_account(
+        self, id_hash: str, now: dt.datetime
+    ) -> tuple[SessionRecord, AccountRecord] | None:
+        """The live session behind a cookie and its account, in one query (the SSO hot path)."""
+        statement = (
+            account_columns()
+            .add_columns(
+                AuthSession.id.label("session_pk"),
+                AuthSession.sid,
+                AuthSession.auth_time,
+                AuthSession.expires_at,
+            )
+            .join(AuthSession, AuthSession.account_id == Account.id)
+            .where(
+                AuthSession.id_hash == id_hash,
+                AuthSession.ended_at.is_(None),
+                AuthSession.expires_at > now,
+            )
+        )
+        with self._store.read() as session:
+            row = session.execute(statement).one_or_none()
+        if row is None:
+            return None
+        record = SessionRecord(
+            id=row.session_pk,
+            sid=row.sid,
+            account_id=row.id,
+            auth_time=row.auth_time,
+            expires_at=row.expires_at,
+        )
+        return record, account_record(row)
 
     def end_session(
         self,

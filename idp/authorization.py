@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from datastore import ClientRecord, NotFound
+from datastore import ClientRecord
 from idp.adapter import OAuthRequest, query_or_form_request
 from idp.codes import check_account_may_use, issue_code
 from idp.errors import (
@@ -36,7 +36,7 @@ from idp.pending import PendingAuthorization
 from idp.provider import Provider, ProviderDep
 from idp.release import ScopeError, check_scopes
 from idp.rendering import mark_event, mark_html_errors
-from idp.sso import current_session
+from idp.sso import current_login
 
 __all__ = ["build_authorization_router"]
 
@@ -225,15 +225,12 @@ def needs_login(pending: PendingAuthorization, auth_time: dt.datetime, now: dt.d
 def authorize(provider: Provider, oauth: OAuthRequest) -> Response:
     """OIDC Core §3.1.2.2-3: validate, then SSO with a live session, or the login page."""
     client, pending = validate(provider, oauth)
-    session = current_session(provider, oauth.cookies)
+    live = current_login(provider, oauth.cookies)
     now = provider.store.clock.now()
     try:
-        if session is not None and not needs_login(pending, session.auth_time, now):
-            try:
-                account = provider.store.world.account_by_id(session.account_id)
-            except NotFound:
-                account = None
-            if account is not None and account.is_active:
+        if live is not None and not needs_login(pending, live[0].auth_time, now):
+            session, account = live
+            if account.is_active:
                 check_account_may_use(client, account)
                 return issue_code(provider, pending, account, session, sso=True)
         if "none" in pending.prompt:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from fastapi.responses import Response
 
-from datastore import sha256_hex
+from datastore import AccountRecord, sha256_hex
 from datastore.oidc import SessionRecord
 from idp.provider import Provider
 
@@ -19,6 +19,7 @@ __all__ = [
     "CSRF_COOKIE",
     "SESSION_COOKIE",
     "clear_session_cookie",
+    "current_login",
     "current_session",
     "new_session_id",
     "set_cookie",
@@ -34,6 +35,16 @@ def current_session(provider: Provider, cookies: Mapping[str, str]) -> SessionRe
     if not value or len(value) > 100:
         return None
     return provider.store.oidc.session(sha256_hex(value), provider.store.clock.now())
+
+
+def current_login(
+    provider: Provider, cookies: Mapping[str, str]
+) -> tuple[SessionRecord, AccountRecord] | None:
+    """The live session of this browser with its account (one query), or ``None``."""
+    value = cookies.get(SESSION_COOKIE)
+    if not value or len(value) > 100:
+        return None
+    return provider.store.oidc.session_with_account(sha256_hex(value), provider.store.clock.now())
 
 
 def new_session_id() -> str:
