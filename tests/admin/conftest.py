@@ -72,4 +72,5 @@ def admin(_admin_world: tuple[TestClient, Datastore]) -> TestClient:
     """
     client, store = _admin_world
     store.control.restore_snapshot(BASELINE)
+    client.cookies.clear()  # no SSO session carried over from the previous test
     return client

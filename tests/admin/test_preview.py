@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 from starlette.testclient import TestClient
+
+from tests.idp.flows import tokens_for
 
 API = "/admin/api"
 
@@ -63,3 +68,18 @@ def test_preview_errors(admin: TestClient) -> None:
     missing = admin.get(f"{API}/preview", params={"client_id": "i-learn"})
     assert missing.status_code == 422
     assert missing.json()["detail"][0]["loc"] == ["query", "username"]
+
+
+def id_token_claims(token_response: dict) -> dict:  # type: ignore[type-arg]
+    payload = token_response["id_token"].split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))  # type: ignore[no-any-return]
+
+
+def test_the_clock_also_removes_instellingsnummer_from_a_real_login(admin: TestClient) -> None:
+    admin.put(f"{API}/clock", json={"now": "2026-06-30T12:00:00+02:00", "frozen": True})
+    before = tokens_for(admin, "i-learn", "ex.leerling", scope="openid inschrijving")
+    assert id_token_claims(before)["instellingsnummer"] == "123456"
+    admin.put(f"{API}/clock", json={"advance_seconds": 86400})
+    admin.cookies.clear()
+    after = tokens_for(admin, "i-learn", "ex.leerling", scope="openid inschrijving")
+    assert "instellingsnummer" not in id_token_claims(after)
