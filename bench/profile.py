@@ -39,6 +39,7 @@ def _py_spy() -> str | None:
 
 def summarise(raw: Path, top: int = 25) -> dict[str, list[tuple[float, str]]]:
     """Self and inclusive shares (of non-idle samples) per function of a collapsed-stack file."""
+    packages: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
     inclusive: collections.Counter[str] = collections.Counter()
     total = 0
@@ -50,13 +51,48 @@ def summarise(raw: Path, top: int = 25) -> dict[str, list[tuple[float, str]]]:
         n = int(count)
         total += n
         own[frames[-1]] += n
+        packages[_package(frames[-1])] += n
         for frame in set(frames):
             inclusive[frame] += n
 
     def share(counter: collections.Counter[str]) -> list[tuple[float, str]]:
         return [(round(100 * v / max(total, 1), 1), k) for k, v in counter.most_common(top)]
 
-    return {"self": share(own), "inclusive": share(inclusive), "samples": [(total, "busy")]}
+    return {
+        "by package": share(packages),
+        "self": share(own),
+        "inclusive": share(inclusive),
+        "samples": [(total, "busy")],
+    }
+
+
+_PACKAGES = (
+    "sqlalchemy",
+    "argon2",
+    "joserfc",
+    "cryptography",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "anyio",
+    "pydantic",
+    "jinja2",
+    "authlib",
+    "itsdangerous",
+    "idp/",
+    "datastore/",
+    "schoolloket/",
+    "asyncio",
+    "threading",
+    "logging",
+)
+
+
+def _package(frame: str) -> str:
+    """The library a frame's file belongs to (self time by package)."""
+    match = re.search(r"\(([^()]*?)(:\d+)?\)$", frame)
+    path = match.group(1) if match else frame
+    return next((p.rstrip("/") for p in _PACKAGES if p in path), "other")
 
 
 def _worker_pid(root: int) -> int:
@@ -112,7 +148,7 @@ def profile(scenario: str, db: str, plan: Plan, out_dir: Path, log: IO[bytes]) -
         server.cleanup()
     summary = summarise(raw)
     print(f"== profile of {scenario} on {db} ({raw}): share of busy samples", flush=True)
-    for kind in ("self", "inclusive"):
+    for kind in ("by package", "self", "inclusive"):
         print(f"-- {kind}", flush=True)
         for pct, name in summary[kind]:
             print(f"{pct:5.1f}% {name}", flush=True)
