@@ -10,7 +10,7 @@ from datastore import NotFound
 from datastore.admin import InvalidField
 from datastore.admin_records import AdminAssignment, AdminGrant, AdminStaff, ClassSharingState
 from idp.admin.common import HashingDep, IdPath, SchoolPath, StoreDep
-from idp.admin.schemas_world import (
+from idp.admin.schemas_staff import (
     AssignmentCreate,
     AssignmentUpdate,
     ClassSharingUpdate,

@@ -1,4 +1,5 @@
-"""Input models of the admin API for the school world: schools, classes, pupils, staff.
+"""Input models of the admin API for the school world: schools, classes, pupils, accounts
+and enrolments.
 
 Each model forbids unknown fields, so a typo is a 422 that names the field.
 """
@@ -15,23 +16,17 @@ __all__ = [
     "AccountCreate",
     "AccountSpec",
     "AccountUpdate",
-    "AssignmentCreate",
-    "AssignmentUpdate",
     "ClassCreate",
-    "ClassSharingUpdate",
     "ClassUpdate",
     "EnrolmentCreate",
     "EnrolmentSpec",
     "EnrolmentUpdate",
-    "GrantCreate",
     "Id",
     "LongName",
     "PupilCreate",
     "PupilUpdate",
     "SchoolCreate",
     "SchoolUpdate",
-    "StaffCreate",
-    "StaffUpdate",
 ]
 
 Instellingsnummer = Annotated[str, Field(pattern=r"^\d{6}$", examples=["123456"])]
@@ -206,88 +201,3 @@ class EnrolmentUpdate(_Input):
     klas: ClassName | None = None
     start_date: dt.date | None = None
     end_date: dt.date | None = None
-
-
-class StaffCreate(_Input):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "naam": "Verhoeven",
-                    "voornaam": "Katrien",
-                    "account": {"username": "katrien.v", "password": "Personeel123!"},
-                }
-            ]
-        }
-    )
-    naam: Name
-    voornaam: Name
-    email: Annotated[str, Field(max_length=200, pattern=TEXT)] | None = None
-    account: AccountSpec | None = None
-
-
-class StaffUpdate(_Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "k@school.test"}]})
-    naam: Name | None = None
-    voornaam: Name | None = None
-    email: Annotated[str, Field(max_length=200, pattern=TEXT)] | None = None
-
-
-class AssignmentCreate(_Input):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "username": "ilse.interim",
-                    "school": "654321",
-                    "start_date": "2026-09-01",
-                    "end_date": "2027-08-31",
-                }
-            ]
-        }
-    )
-    staff_id: Id | None = None
-    username: Username | None = Field(default=None, description="the staff member's account")
-    school: Instellingsnummer
-    sent: bool = True
-    start_date: dt.date
-    end_date: dt.date | None = Field(default=None, description="none: a permanent director")
-
-    @model_validator(mode="after")
-    def _one_staff(self) -> AssignmentCreate:
-        if (self.staff_id is None) == (self.username is None):
-            raise ValueError("give exactly one of staff_id and username")
-        return self
-
-
-class AssignmentUpdate(_Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"end_date": "2026-08-31"}]})
-    school: Instellingsnummer | None = None
-    sent: bool | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-
-
-class GrantCreate(_Input):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"username": "bert.beheerder", "school": "654321"}]}
-    )
-    staff_id: Id | None = None
-    username: Username | None = None
-    school: Instellingsnummer
-
-    @model_validator(mode="after")
-    def _one_staff(self) -> GrantCreate:
-        if (self.staff_id is None) == (self.username is None):
-            raise ValueError("give exactly one of staff_id and username")
-        return self
-
-
-class ClassSharingUpdate(_Input):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"active": True, "username": "dirk.directeur"}]}
-    )
-    active: bool
-    username: Username | None = Field(
-        default=None, description="the staff member who accepts or stops (optional)"
-    )
