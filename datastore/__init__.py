@@ -3,7 +3,14 @@
 It hands out frozen records and a few named errors; ORM rows never leave it.
 """
 
-from datastore.errors import AlreadyExists, Conflict, DatastoreError, FixtureError, NotFound
+from datastore.errors import (
+    AlreadyExists,
+    Conflict,
+    DatastoreError,
+    FixtureError,
+    NotFound,
+    database_problem,
+)
 from datastore.hashing import Argon2Parameters, PasswordHashing, sha256_hex, verify_sha256
 from datastore.records import (
     ATTRIBUTES,
@@ -30,6 +37,7 @@ __all__ = [
     "PasswordHashing",
     "ProtocolRecord",
     "ReleaseFacts",
+    "database_problem",
     "sha256_hex",
     "verify_sha256",
 ]

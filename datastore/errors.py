@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["AlreadyExists", "Conflict", "DatastoreError", "FixtureError", "NotFound"]
+__all__ = [
+    "AlreadyExists",
+    "Conflict",
+    "DatastoreError",
+    "FixtureError",
+    "NotFound",
+    "database_problem",
+]
 
 
 class DatastoreError(Exception):
@@ -29,3 +36,21 @@ class FixtureError(DatastoreError):
         self.path = path
         self.reason = reason
         super().__init__(f"{file}: {path}: {reason}")
+
+
+def database_problem(exc: BaseException) -> DatastoreError | None:
+    """A one-line ``DatastoreError`` for a database that cannot be reached or has no schema.
+
+    ``None`` when ``exc`` is not a database error. Callers outside the datastore (the command
+    line) use it to say what is wrong without a traceback and without importing SQLAlchemy.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    first = (text.strip().splitlines() or [type(exc).__name__])[0]
+    return DatastoreError(
+        f"the database cannot be used ({first}); is it reachable, and did "
+        "'leerid-sim db upgrade' run?"
+    )

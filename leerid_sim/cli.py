@@ -73,8 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # never a traceback for a user; the message says what failed
-        from datastore import DatastoreError
+        from datastore import DatastoreError, database_problem
 
+        problem = database_problem(exc)
+        if problem is not None:
+            print(f"leerid-sim {args.command}: error: {problem}", file=sys.stderr)
+            return 2
         if isinstance(exc, DatastoreError | ValueError | OSError):
             print(f"leerid-sim {args.command}: error: {exc}", file=sys.stderr)
             return 2
