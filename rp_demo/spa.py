@@ -72,6 +72,12 @@ async def spa_session(request: Request) -> Response:
     if not isinstance(body, dict):
         return JSONResponse({"error": "invalid_request"}, status_code=400)
     nonce = request.session.pop(_NONCE_KEY, None)
+    if not isinstance(nonce, str):
+        # Only an ID token with the nonce this browser was given is accepted (token injection).
+        return JSONResponse(
+            {"error": "rp_state_mismatch", "error_description": "geen aanmelding in deze browser"},
+            status_code=400,
+        )
     token = {
         "id_token": body.get("id_token"),
         "access_token": body.get("access_token"),

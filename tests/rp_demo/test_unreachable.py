@@ -42,3 +42,10 @@ def test_the_dov_page_before_any_login_invites_to_start() -> None:
         page = client.get("/dov")
     assert page.status_code == 200
     assert 'data-testid="dov-start"' in page.text
+
+
+def test_the_spa_session_refuses_tokens_without_a_login_in_this_browser() -> None:
+    with _client_without_provider() as client:
+        answer = client.post("/spa/session", json={"id_token": "x", "access_token": "y"})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "rp_state_mismatch"
