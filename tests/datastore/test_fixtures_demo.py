@@ -73,9 +73,9 @@ PERSONAS = {
 
 
 @pytest.fixture
-def demo(store: Datastore, cheap_hashing: PasswordHashing) -> Datastore:
-    load_demo(store, hashing=cheap_hashing)
-    return store
+def demo(demo_store: Datastore) -> Datastore:
+    """The demo world, shared by the tests of this module that only read it."""
+    return demo_store
 
 
 def test_seeding_twice_changes_nothing(store: Datastore, cheap_hashing: PasswordHashing) -> None:

@@ -4,7 +4,7 @@ nothing (CONTRACT.md, issue 3)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,14 @@ from datastore import Datastore, FixtureError, PasswordHashing
 from datastore.fixtures import DEMO_WORLD, dump_tables, load_demo, load_world
 
 Mutation = Callable[[dict[str, Any]], None]
+
+
+@pytest.fixture
+def sqlite_store(sqlite_url: str) -> Iterator[Datastore]:
+    """The file is checked before any database work: one backend is enough for these cases."""
+    store = Datastore.from_url(sqlite_url)
+    yield store
+    store.dispose()
 
 
 def _demo() -> dict[str, Any]:
@@ -122,7 +130,7 @@ CASES = [
 
 @pytest.mark.parametrize(("mutate", "path", "reason"), CASES)
 def test_bad_fixture_names_file_path_reason_and_loads_nothing(
-    store: Datastore,
+    sqlite_store: Datastore,
     cheap_hashing: PasswordHashing,
     tmp_path: Path,
     mutate: Mutation,
@@ -133,28 +141,28 @@ def test_bad_fixture_names_file_path_reason_and_loads_nothing(
     mutate(data)
     file = tmp_path / "world.yaml"
     file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    before = dump_tables(store)
+    before = dump_tables(sqlite_store)
     with pytest.raises(FixtureError) as caught:
-        load_world(store, file, hashing=cheap_hashing)
+        load_world(sqlite_store, file, hashing=cheap_hashing)
     assert (caught.value.file, caught.value.path) == (str(file), path)
     assert reason in caught.value.reason
     assert str(caught.value).startswith(f"{file}: {path}: ")
-    assert dump_tables(store) == before
+    assert dump_tables(sqlite_store) == before
 
 
-def test_yaml_syntax_error_gives_line_and_column(store: Datastore, tmp_path: Path) -> None:
+def test_yaml_syntax_error_gives_line_and_column(sqlite_store: Datastore, tmp_path: Path) -> None:
     file = tmp_path / "broken.yaml"
     file.write_text('schools:\n  - instellingsnummer: "123456\n    name: x\n', encoding="utf-8")
     with pytest.raises(FixtureError) as caught:
-        load_world(store, file)
+        load_world(sqlite_store, file)
     assert caught.value.path.startswith("line ")
     assert ", column " in caught.value.path
     assert "invalid YAML" in caught.value.reason
 
 
-def test_missing_file(store: Datastore, tmp_path: Path) -> None:
+def test_missing_file(sqlite_store: Datastore, tmp_path: Path) -> None:
     with pytest.raises(FixtureError, match="no such file"):
-        load_world(store, tmp_path / "nope.yaml")
+        load_world(sqlite_store, tmp_path / "nope.yaml")
 
 
 def test_conflict_with_the_database_loads_nothing(

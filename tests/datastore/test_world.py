@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 import yaml
 
 from datastore import Datastore, NotFound, PasswordHashing
 from datastore.fixtures import load_world
+from tests.databases import TemplateDatabases
 
 WORLD = {
     "passwords": {"pupils": "pw", "staff": "pw"},
@@ -94,12 +95,23 @@ WORLD = {
 }
 
 
-@pytest.fixture
-def world(store: Datastore, cheap_hashing: PasswordHashing, tmp_path: Path) -> Datastore:
-    file = tmp_path / "world.yaml"
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def world(
+    request: pytest.FixtureRequest,
+    templates: TemplateDatabases,
+    cheap_hashing: PasswordHashing,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Datastore]:
+    """The world above, loaded once per backend; the tests only read it."""
+    file = tmp_path_factory.mktemp("world") / "world.yaml"
     file.write_text(yaml.safe_dump(WORLD), encoding="utf-8")
-    load_world(store, file, hashing=cheap_hashing)
-    return store
+    with templates.fresh(request.param) as url:
+        store = Datastore.from_url(url)
+        load_world(store, file, hashing=cheap_hashing)
+        yield store
+        store.dispose()
 
 
 def _application(store: Datastore, client_id: str = "app") -> int:
