@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
+from leerid_sim.commands.generate import ProgressBar
 from tests.cli.test_seed_cli import assert_one_line_error, run
 
 
@@ -33,3 +36,20 @@ def test_generate_small_population(sqlite_url: str) -> None:
 )
 def test_generate_bad_input(sqlite_url: str, args: tuple[str, ...], expected: str) -> None:
     assert_one_line_error(run("generate", *args, database_url=sqlite_url), expected)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_redraws_in_place_on_a_terminal() -> None:
+    stream = _Terminal()
+    bar = ProgressBar(stream)
+    for done in (0, 500, 1000):
+        bar(done, 1000)
+    text = stream.getvalue()
+    assert text.count("\r") == 3
+    assert text.endswith("1,000/1,000 pupils" + text.rsplit("pupils", 1)[1])
+    assert "[" + "#" * 15 + "." * 15 + "]  50%" in text
+    assert text.endswith("s\n")
