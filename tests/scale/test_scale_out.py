@@ -27,7 +27,8 @@ from joserfc.jwk import KeySet
 from bench.targets import login_form
 from tests.scale.conftest import Providers
 
-pytestmark = [pytest.mark.postgres]
+# One xdist worker runs the whole module: its two provider processes are started once.
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.xdist_group("scale")]
 
 CLIENT = ("i-learn", "i-learn-demo-secret")
 REDIRECT_URI = "http://127.0.0.1:8001/callback"
