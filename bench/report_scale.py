@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,38 @@ def _median(result: dict[str, Any], part: str, scenario: str, key: str) -> float
     return statistics.median(vals) if vals else None
 
 
+def _rows(n: int | None) -> str:
+    return "a few rows" if n is None or n < 100 else f"{n:,} rows"
+
+
 def _fmt(v: float | None) -> str:
     return "–" if v is None else f"{v:,.1f}"
+
+
+# The hot path of issue 8 item 3, recognised in the captured statements.
+HOT_PATH = (
+    ("AS historiek", "release facts"),
+    ("WHERE accounts.username", "account by username"),
+    ("WHERE accounts.id", "account by id"),
+    ("UPDATE authorization_codes", "code consumption"),
+    ("FROM authorization_codes", "code consumption (read back)"),
+    ("UPDATE tokens", "refresh rotation"),
+    ("FROM tokens", "token lookup"),
+    ("auth_sessions.id_hash", "session lookup"),
+)
+
+
+def _short(query: str) -> str:
+    """A statement's role on the hot path, or its verb and main table."""
+    role = next((name for key, name in HOT_PATH if key in query), None)
+    if role:
+        return role
+    words = query.split()
+    verb = words[0].upper() if words else "?"
+    table = re.search(r"(?:FROM|UPDATE|INTO)\s+(\w+)", query)
+    where = re.search(r"WHERE\s+([\w.]+)", query)
+    text = f"{verb} {table.group(1) if table else '?'}"
+    return text + (f" … WHERE {where.group(1)} …" if where else "")
 
 
 def render_scale(result: dict[str, Any], meta: dict[str, Any]) -> str:
@@ -92,6 +123,18 @@ def render_scale(result: dict[str, Any], meta: dict[str, Any]) -> str:
             + ".",
             "",
         ]
+        lines += [
+            "| statement | index scans (index on table) | sequential scans |",
+            "|---|---|---|",
+        ]
+        for p in found:
+            used = sorted(set(re.findall(r"Scan using (\w+) on (\w+)", p["plan"])))
+            seqs = sorted(set(re.findall(r"Seq Scan on (\w+)", p["plan"])))
+            lines.append(
+                f"| {_short(p['query'])} | {', '.join(f'{i} on {tb}' for i, tb in used) or '–'} "
+                f"| {', '.join(f'{s} ({_rows(rows.get(s))})' for s in seqs) or '–'} |"
+            )
+        lines += ["", "The plans, as PostgreSQL executed them:", ""]
         for p in found:
             lines += ["```sql", p["query"], "```", "```", p["plan"], "```"]
     elif "plans" in result:
