@@ -7,12 +7,14 @@ carries the session's CSRF token, compared in constant time.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -46,6 +48,7 @@ __all__ = [
     "refused_as_page",
 ]
 
+BRUSSELS = ZoneInfo("Europe/Brussels")
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' {issuer}; "
     "frame-ancestors 'none'; base-uri 'none'"
@@ -92,6 +95,7 @@ class Schoolloket:
             autoescape=select_autoescape(default=True),
             auto_reload=False,
         )
+        self.templates.filters["brussel"] = brussels_time
         self.csp = CSP.format(issuer=settings.issuer)
 
     def render(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -125,6 +129,11 @@ class Schoolloket:
             samesite="lax",
             secure=self.settings.secure_cookies,
         )
+
+
+def brussels_time(moment: dt.datetime) -> str:
+    """A moment as Belgian staff read it: ``15/09/2025 10:00`` in Brussels time."""
+    return moment.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M")
 
 
 def new_session_id() -> str:

@@ -65,6 +65,7 @@ def test_stop_and_activate_class_sharing_as_the_director(
     again = client.get(f"{BASE}/protocol")
     assert again.status_code == 200
     assert 'data-testid="accepted-by">Dirk Directeur<' in again.text
+    assert 'data-testid="accepted-at">24/08/2026 12:00<' in again.text  # Brussels time
     assert 'data-testid="protocol-version">2024-1<' in again.text
 
 
