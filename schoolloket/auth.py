@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from datastore import NotFound
 from schoolloket.oidc import LoginError, origin
 from schoolloket.subject import staff_account_for_token
 from schoolloket.web import ContextDep, PageError, StaffDep, check_csrf, new_session_id
@@ -41,7 +42,10 @@ def start(ctx: ContextDep) -> Response:
     session = ctx.session
     if session is None or session.account_id is None:
         return ctx.app.render("start.html")
-    roles = ctx.app.store.schoolloket.staff_roles(session.account_id)
+    try:
+        roles = ctx.app.store.schoolloket.staff_roles(session.account_id)
+    except NotFound:  # the staff account was removed meanwhile
+        return ctx.app.render("start.html")
     if len(roles.schools) == 1:
         nummer = roles.schools[0].school.instellingsnummer
         return RedirectResponse(f"/schoolloket/scholen/{nummer}", status_code=303)

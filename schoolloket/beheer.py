@@ -144,20 +144,18 @@ def verdeling_afdrukken(
     )
 
 
+def _cell(value: str) -> str:
+    """A spreadsheet never runs a name as a formula (OWASP CSV injection)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _csv(pupils: list[PupilRow], passwords: dict[str, str], nummer: str, staff: Staff) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["klas", "naam", "voornaam", "gebruikersnaam", "wachtwoord"])
     for pupil in pupils:
-        writer.writerow(
-            [
-                pupil.klas or "",
-                pupil.naam,
-                pupil.voornaam,
-                pupil.username,
-                passwords[pupil.account_uuid],
-            ]
-        )
+        cells = [pupil.klas or "", pupil.naam, pupil.voornaam, pupil.username]
+        writer.writerow([_cell(c) for c in cells] + [passwords[pupil.account_uuid]])
     headers = {
         **staff.app.page_headers(),
         "Content-Disposition": f'attachment; filename="leerid-accounts-{nummer}.csv"',
