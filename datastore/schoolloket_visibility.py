@@ -110,8 +110,8 @@ class VisibilityMixin:
             school = school_by_number(session, instellingsnummer)
             actor = require_beheerder(session, school, actor_account_id)
             application = session.get(Application, application_id)
-            if application is None:
-                raise NotFound(f"application {application_id}")
+            if application is None or application_id not in {a.id for a in self.applications()}:
+                raise NotFound(f"geen applicatie voor leerlingen met id {application_id}")
             row = Visibility(application_id=application.id, created_at=self._store.clock.now())
             if target == "school":
                 row.school_id, label = school.id, f"alle leerlingen van {school.name}"

@@ -127,3 +127,20 @@ def test_an_application_whose_protocol_ended_says_so(
     ended = next(part for part in oude_app if "OudeApp" in part)
     assert "beëindigd" in ended
     assert 'data-testid="protocol-inactive-klasapp"' not in page
+
+
+def test_the_staff_only_schoolloket_cannot_be_made_visible(
+    demo: Datastore, logged_in: Callable[[str], TestClient]
+) -> None:
+    client = logged_in("bert.beheerder")
+    schoolloket = demo.world.client("schoolloket")
+    assert schoolloket is not None
+    response = client.post(
+        f"{BASE}/zichtbaar",
+        data={
+            "csrf_token": client.csrf_token,
+            "application_id": schoolloket.application_id,
+            "doel": "school",
+        },
+    )
+    assert response.status_code == 404
