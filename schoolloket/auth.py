@@ -97,7 +97,8 @@ async def callback(
         raise PageError(400, "Aanmelden mislukt", "Deze aanmelding is verlopen. Begin opnieuw.")
     if state is None or not hmac.compare_digest(state, pending.login_state):
         raise PageError(400, "Aanmelden mislukt", "Het antwoord hoort niet bij deze aanmelding.")
-    if iss is not None and iss != ctx.app.oidc.issuer:  # RFC 9207 §2.4: mix-up defence
+    # RFC 9207 §2.4: the provider announces iss in every response, so it must be there.
+    if iss != ctx.app.oidc.issuer:
         raise PageError(400, "Aanmelden mislukt", "Het antwoord komt van een andere uitgever.")
     if error is not None:
         title, message = LOGIN_ERRORS.get(error, ("Aanmelden mislukt", error_description or error))

@@ -83,11 +83,17 @@ def test_a_pupil_is_refused_with_a_clear_page(client: TestClient) -> None:
     assert "Dirk Directeur" in client.get("/schoolloket/", follow_redirects=True).text
 
 
-def test_a_callback_with_another_state_is_refused(client: TestClient) -> None:
-    client.get("/schoolloket/login")
-    refused = client.get("/schoolloket/callback", params={"code": "x", "state": "forged"})
-    assert refused.status_code == 400
-    assert 'data-testid="error-message"' in refused.text
+def test_a_callback_with_another_state_or_issuer_is_refused(client: TestClient) -> None:
+    state = _query(client.get("/schoolloket/login").headers["location"])["state"]
+    iss = "http://testserver/op"
+    for params in (
+        {"code": "x", "state": "forged", "iss": iss},
+        {"code": "x", "state": state, "iss": "http://evil.example/op"},
+        {"code": "x", "state": state},
+    ):
+        refused = client.get("/schoolloket/callback", params=params)
+        assert refused.status_code == 400
+        assert 'data-testid="error-message"' in refused.text
 
 
 def _klas_at_klasapp(client: TestClient, username: str) -> str | None:
