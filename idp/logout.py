@@ -36,17 +36,23 @@ _SALT = "leerid-logout-confirmation"
 
 
 def check_id_token_hint(provider: Provider, hint: str | None) -> dict[str, Any] | None:
-    """§2: the hint must be an ID token we signed; an expired one is still a good hint."""
+    """§2: the hint counts only if it is an ID token we signed (an expired one still counts).
+
+    A hint that does not verify (forged, or signed by a key long rotated out) proves nothing:
+    the request is then treated as one without a hint, so the user is asked to confirm and
+    no redirect happens on the hint's word (§2: "MUST NOT perform post-logout redirection").
+    """
     if hint is None:
         return None
     try:
         claims = jwt.decode(hint, provider.keys.verification_keys()).claims
     except (JoseError, ValueError) as exc:
-        raise InvalidRequest(
-            "id_token_hint is not an ID token of this provider", reason=f"bad hint: {exc}"
-        ) from exc
+        provider.store.logs.record_event(
+            "logout", "failure", error="invalid_request", reason=f"id_token_hint ignored: {exc}"
+        )
+        return None
     if claims.get("iss") != provider.endpoints.issuer:
-        raise InvalidRequest("id_token_hint was issued by another provider")
+        return None
     return claims
 
 

@@ -93,9 +93,18 @@ def test_unregistered_post_logout_redirect_uri_is_an_html_error(op: TestClient) 
     assert "code" in query(prompt_none.headers["location"])
 
 
-def test_forged_hint_is_refused(op: TestClient) -> None:
-    response = op.get("/op/v1/logout", params={"id_token_hint": "eyJhbGciOiJub25lIn0.e30."})
-    assert response.status_code == 400
+def test_forged_hint_only_gets_the_confirmation_page(op: TestClient) -> None:
+    tokens_for(op)
+    forged = "eyJhbGciOiJub25lIn0.eyJhdWQiOiJpZGlkZGl0In0."
+    response = op.get(
+        "/op/v1/logout",
+        params={"id_token_hint": forged, "post_logout_redirect_uri": POST_LOGOUT},
+    )
+    assert response.status_code == 400  # no client to check the redirect URI against
+    page = op.get("/op/v1/logout", params={"id_token_hint": forged})
+    assert page.status_code == 200
+    assert 'data-testid="logout-confirm"' in page.text
+    assert authorize(op, prompt="none").status_code == 303  # still logged in
 
 
 def test_logout_without_hint_asks_and_then_logs_out(op: TestClient) -> None:
