@@ -6,9 +6,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from datastore import Datastore
 from tests.databases import TemplateDatabases
+
+# Property tests assert correctness, not speed: on a loaded 2-core CI machine generation can be
+# slow, and a timing health check or deadline would fail a correct run.
+settings.register_profile(
+    "leerid", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("leerid")
 
 
 @pytest.fixture(scope="session")
