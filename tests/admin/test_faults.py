@@ -143,3 +143,18 @@ def test_rules_are_shared_by_every_worker(demo_store: object, db_url: str) -> No
         for client, store in workers:
             client.close()
             store.dispose()
+
+
+def test_introspection_revocation_and_logout_faults(admin: TestClient) -> None:
+    for endpoint in ("introspection", "revocation"):
+        admin.post(f"{API}/faults", json={"endpoint": endpoint, "error": "invalid_client"})
+    admin.post(f"{API}/faults", json={"endpoint": "logout", "error": "server_error"})
+    for path in ("/op/v1/introspect", "/op/v1/revoke"):
+        response = admin.post(path, data={"token": "x"}, headers=basic("i-learn", "wrong"))
+        assert response.status_code == 401, path
+        assert response.json()["error"] == "invalid_client"
+        assert response.headers["WWW-Authenticate"].startswith("Basic")
+    logout = admin.get("/op/v1/logout")
+    assert logout.status_code == 500
+    assert logout.headers["content-type"].startswith("text/html")
+    assert "location" not in logout.headers
