@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
+
+from tests.plugin.test_docs_example import WORLD
 
 API = "/admin/api"
 
@@ -102,3 +106,14 @@ def test_register_of_processing_activities(admin: TestClient) -> None:
     assert markdown.startswith("# Register van verwerkingsactiviteiten")
     csv = admin.get(f"{API}/register/export", params={"format": "csv"}).text
     assert csv.splitlines()[0].startswith("protocol,application")
+
+
+def test_reset_reloads_the_configured_fixture(
+    admin: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = tmp_path / "world.yaml"
+    world.write_text(WORLD, encoding="utf-8")
+    monkeypatch.setattr(admin.app.state, "world_fixture", str(world), raising=False)  # type: ignore[attr-defined]
+    assert admin.post(f"{API}/reset").json()["fixture"] == str(world)
+    assert [s["instellingsnummer"] for s in admin.get(f"{API}/schools").json()] == ["777777"]
+    assert admin.get(f"{API}/accounts/jan.peeters").status_code == 404
