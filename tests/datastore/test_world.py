@@ -191,3 +191,20 @@ def test_account_lookups(world: Datastore) -> None:
     with pytest.raises(NotFound):
         world.world.account_by_uuid("00000000-0000-0000-0000-000000000000")
     assert [c.client_id for c in world.world.clients()] == ["app"]
+
+
+def test_hot_path_questions_are_one_statement_each(
+    world: Datastore, caplog: pytest.LogCaptureFixture
+) -> None:
+    account = world.world.account_by_username("klas.sub")
+    assert account is not None
+    application_id = _application(world)
+    world.engine.echo = True  # SQLAlchemy logs each statement it sends
+    try:
+        with caplog.at_level("INFO", logger="sqlalchemy.engine.Engine"):
+            world.world.account_by_username("klas.sub")
+            world.world.release_facts(account.id, application_id)
+    finally:
+        world.engine.echo = False
+    statements = [r.getMessage() for r in caplog.records if r.getMessage().startswith("SELECT")]
+    assert len(statements) == 2, statements
