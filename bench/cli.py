@@ -75,7 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead: only render docs/performance.md from a results file",
     )
     p.add_argument("--no-leerid", action="store_true", help="only the peer")
-    p.add_argument("--no-docs", action="store_true", help="do not touch docs/performance.md")
+    p.add_argument(
+        "--no-docs",
+        action="store_true",
+        help="only the raw JSON: leave docs/performance.md and bench/results/latest.json alone",
+    )
     return p
 
 
@@ -254,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         "plan": plan.__dict__,
         "servers": servers,
     }
-    raw = write_json(data, stamp)
+    raw = write_json(data, stamp, latest=not args.no_docs)
     print(f"raw results: {raw.relative_to(ROOT)}", flush=True)
     if not args.no_docs:
         print(f"tables written to {write_docs(data).relative_to(ROOT)}", flush=True)

@@ -36,13 +36,15 @@ TITLES = {
 }
 
 
-def write_json(data: dict[str, Any], stamp: str) -> Path:
-    """The raw run under bench/results/raw/ (ignored by git) and bench/results/latest.json."""
+def write_json(data: dict[str, Any], stamp: str, *, latest: bool = True) -> Path:
+    """The raw run under bench/results/raw/ (ignored by git) and, with ``latest``, the copy
+    bench/results/latest.json that docs/performance.md is rendered from."""
     results = ROOT / "bench" / "results"
     (results / "raw").mkdir(parents=True, exist_ok=True)
     raw = results / "raw" / f"{stamp}.json"
     raw.write_text(json.dumps(data, indent=1))
-    (results / "latest.json").write_text(json.dumps(data, indent=1))
+    if latest:
+        (results / "latest.json").write_text(json.dumps(data, indent=1))
     return raw
 
 
