@@ -87,6 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        # A command run in-process (tests, the pytest plugin) must not leave connections open.
+        from leerid_sim.options import close_stores
+
+        close_stores()
 
 
 if __name__ == "__main__":

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import re
+from typing import TYPE_CHECKING
 
 from leerid_sim.cli import CommandError
 
-__all__ = ["add_database_option", "database_url", "open_store", "redact_url"]
+if TYPE_CHECKING:
+    from datastore import Datastore
+
+__all__ = ["add_database_option", "close_stores", "database_url", "open_store", "redact_url"]
 
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
@@ -30,11 +34,22 @@ def database_url(args: argparse.Namespace) -> str:
     return url
 
 
-def open_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """A ``Datastore`` for the database of ``args``."""
+_opened: list[Datastore] = []
+
+
+def open_store(args: argparse.Namespace) -> Datastore:
+    """A ``Datastore`` for the database of ``args``, closed by ``close_stores`` at the end."""
     from datastore import Datastore
 
-    return Datastore.from_url(database_url(args))
+    store = Datastore.from_url(database_url(args))
+    _opened.append(store)
+    return store
+
+
+def close_stores() -> None:
+    """Close the connections of every store a command opened (``cli.main`` calls it last)."""
+    while _opened:
+        _opened.pop().dispose()
 
 
 def redact_url(url: str) -> str:
