@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +25,13 @@ class Datastore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Threads of this process queue on a lock, which wakes
+        # the next writer at once; without it they sleep in SQLite's busy handler, which backs
+        # off in steps of up to 100 ms (make bench measured refresh p95 589 ms -> 235 ms).
+        # Other processes still queue on the busy timeout; PostgreSQL needs neither.
+        self._write_lock: AbstractContextManager[object] = (
+            threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
         self.clock = Clock(self)
         self._init_repositories()
 
@@ -68,7 +76,7 @@ class Datastore:
 
         On SQLite it begins IMMEDIATE, so concurrent writers queue instead of failing.
         """
-        with self._sessions() as session:
+        with self._write_lock, self._sessions() as session:
             session.connection(execution_options={"sqlite_immediate": True})
             try:
                 yield session
