@@ -11,6 +11,7 @@ from idp.admin.routes_clock import add_clock_routes
 from idp.admin.routes_control import add_control_routes
 from idp.admin.routes_logs import add_logs_routes
 from idp.admin.routes_providers import add_providers_routes
+from idp.admin.routes_schoolloket import add_schoolloket_routes
 from idp.admin.routes_staff import add_staff_routes
 from idp.admin.routes_world import add_world_routes
 
@@ -35,6 +36,7 @@ def build_admin_router() -> APIRouter:
         add_clock_routes,
         add_control_routes,
         add_logs_routes,
+        add_schoolloket_routes,
     ):
         add_routes(router)
     return router
