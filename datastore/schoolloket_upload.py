@@ -71,6 +71,11 @@ def parse_staff_records(
         if unknown:
             rejected.append((line, f"unknown field(s) {', '.join(unknown)}"))
             continue
+        nested = sorted(str(k) for k, v in record.items() if isinstance(v, (list, dict)))
+        if nested:
+            # str() of a nested (and in YAML possibly aliased) value would be no date or name.
+            rejected.append((line, f"{', '.join(nested)}: expected one value, not a list or map"))
+            continue
         values = {k: ("" if v is None else str(v)).strip() for k, v in record.items()}
         try:
             rows.append(

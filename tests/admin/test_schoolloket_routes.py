@@ -226,6 +226,7 @@ def test_a_bad_upload_is_422_with_every_line_and_changes_nothing(admin: TestClie
         ("", "text/csv", 422),
         ("staff: [", "application/yaml", 422),
         ("staff: 3", "application/x-yaml", 422),
+        ("- {username: [a, b], rol: beheerder}", "application/yaml", 422),
         ("username;rol\n", "text/csv", 422),
         (UPLOAD, "text/plain", 415),
         ('{"rows": []}', "application/json", 422),
@@ -235,6 +236,14 @@ def test_a_bad_upload_is_422_with_every_line_and_changes_nothing(admin: TestClie
             f"{API}/staff/import", content=content, headers={"Content-Type": media}
         )
         assert response.status_code == status, (content, response.text)
+    nested = admin.post(
+        f"{API}/staff/import",
+        content="- {username: [a, b], rol: beheerder}",
+        headers={"Content-Type": "application/yaml"},
+    )
+    assert nested.json()["rejected"] == [
+        {"line": 1, "reason": "username: expected one value, not a list or map"}
+    ]
     not_utf8 = admin.post(
         f"{API}/staff/import", content=UPLOAD.encode("utf-16"), headers={"Content-Type": "text/csv"}
     )
