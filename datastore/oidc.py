@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import CursorResult, Select, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from datastore.errors import Conflict
+from datastore.errors import Conflict, NotFound
 from datastore.logs import PrivacyRelease, add_event, add_privacy_entries
 from datastore.models import (
     Account,
@@ -31,8 +31,8 @@ from datastore.models import (
     Token,
     UsedAssertion,
 )
-from datastore.records import AccountRecord
-from datastore.world_release import account_columns, account_record
+from datastore.records import AccountRecord, ReleaseFacts
+from datastore.world_release import account_columns, account_record, release_facts
 
 if TYPE_CHECKING:
     from datastore.store import Datastore
@@ -51,6 +51,8 @@ __all__ = [
     "TokenRecord",
     "ping",
 ]
+
+_R = TypeVar("_R")
 
 # One advisory lock serialises "create if missing" of keys and secrets across processes.
 _PROVIDER_LOCK = 0x1EE41D
@@ -197,6 +199,36 @@ class RefreshRejected(Conflict):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"refresh token rejected: {reason}")
+
+
+# What a claim's ``UPDATE ... RETURNING`` hands back (the record fields, ``sid`` aside).
+_CODE_COLUMNS = (
+    AuthorizationCode.id,
+    AuthorizationCode.client_id,
+    AuthorizationCode.account_id,
+    AuthorizationCode.session_id,
+    AuthorizationCode.redirect_uri,
+    AuthorizationCode.scope,
+    AuthorizationCode.nonce,
+    AuthorizationCode.code_challenge,
+    AuthorizationCode.code_challenge_method,
+    AuthorizationCode.auth_time,
+)
+_TOKEN_COLUMNS = (
+    Token.id,
+    Token.kind,
+    Token.client_id,
+    Token.account_id,
+    Token.session_id,
+    Token.code_id,
+    Token.family_id,
+    Token.scope,
+    Token.auth_time,
+    Token.issued_at,
+    Token.expires_at,
+    Token.revoked_at,
+    Token.rotated_at,
+)
 
 
 def _add_events(session: Session, at: dt.datetime, events: Iterable[ProtocolEvent | None]) -> None:
@@ -443,130 +475,140 @@ class OidcRepository:
             )
             _add_events(session, now, [event])
 
-    def consume_code(self, code_hash: str, client_id: str, now: dt.datetime) -> CodeRecord:
-        """Consume a code once, atomically; raise ``CodeRejected`` otherwise (RFC 6749 §4.1.2).
+    def redeem_code(
+        self,
+        code_hash: str,
+        client_id: str,
+        application_id: int,
+        now: dt.datetime,
+        mint: Callable[[CodeRecord, ReleaseFacts | None], tuple[TokenIssue, _R]],
+    ) -> _R:
+        """Consume a code once and store the tokens it buys, in ONE transaction (RFC 6749 §4.1.2).
 
-        The conditional UPDATE is the single-use gate: of two concurrent redemptions exactly one
-        sees a row count of 1. A second use revokes every token the code produced.
+        The conditional ``UPDATE ... RETURNING`` is the single-use gate: of two concurrent
+        redemptions exactly one gets the row. ``mint(code, facts)`` (facts ``None`` when the
+        account is gone) checks the request and signs the tokens; it must not touch the
+        database. Its tokens are stored before the claim commits, so a second use, which
+        revokes every token the code produced, always finds them: on PostgreSQL the loser's
+        ``UPDATE`` waits for the winner's row lock and its revocation runs after the winner
+        committed; on SQLite writers are serialised. When ``mint`` raises, the code stays
+        consumed and the error is raised after the commit. Raises ``CodeRejected``.
         """
-        rejected: str | None = None
+        failure: Exception | None = None
         with self._store.write() as session:
-            claimed = _rowcount(
-                session.execute(
-                    update(AuthorizationCode)
-                    .where(
-                        AuthorizationCode.code_hash == code_hash,
-                        AuthorizationCode.consumed_at.is_(None),
-                        AuthorizationCode.client_id == client_id,
-                        AuthorizationCode.expires_at > now,
-                    )
-                    .values(consumed_at=now)
-                )
-            )
             row = session.execute(
-                select(AuthorizationCode, AuthSession.sid)
-                .outerjoin(AuthSession, AuthSession.id == AuthorizationCode.session_id)
-                .where(AuthorizationCode.code_hash == code_hash)
-            ).one_or_none()
-            if claimed == 1 and row is not None:
-                return _code_record(row[0], row[1])
-            if row is None:
-                rejected = "unknown"
-            elif row[0].client_id != client_id:
-                rejected = "other_client"
-            elif row[0].consumed_at is not None:
-                rejected = "reused"
-                session.execute(
-                    update(Token)
-                    .where(Token.code_id == row[0].id, Token.revoked_at.is_(None))
-                    .values(revoked_at=now)
+                update(AuthorizationCode)
+                .where(
+                    AuthorizationCode.code_hash == code_hash,
+                    AuthorizationCode.consumed_at.is_(None),
+                    AuthorizationCode.client_id == client_id,
+                    AuthorizationCode.expires_at > now,
                 )
+                .values(consumed_at=now)
+                .returning(*_CODE_COLUMNS, _sid_of(AuthorizationCode.session_id))
+            ).one_or_none()
+            if row is None:
+                rejected = _code_rejection(session, code_hash, client_id, now)
             else:
-                rejected = "expired"
+                record = _code_record(row)
+                try:
+                    issue, result = mint(record, _facts(session, record.account_id, application_id))
+                except Exception as exc:  # the request was refused: the code stays consumed
+                    failure = exc
+                else:
+                    self._store_issue(session, issue, now)
+                    return result
+        if failure is not None:
+            raise failure
         raise CodeRejected(rejected)
 
     # ------------------------------------------------------------------ tokens
 
-    def issue_tokens(self, issue: TokenIssue, now: dt.datetime) -> None:
-        """Store an access token (and refresh token) with its privacy-log entries, atomically."""
+    def rotate_refresh(
+        self,
+        token_hash: str,
+        client_id: str,
+        application_id: int,
+        now: dt.datetime,
+        mint: Callable[[TokenRecord, ReleaseFacts | None], tuple[TokenIssue, _R]],
+    ) -> _R:
+        """Rotate a refresh token once and store its successors, in ONE transaction.
+
+        RFC 6749 §6 and OAuth 2.0 Security BCP §4.14.2: a rotated token used again means it
+        leaked, so the whole family (every token of that grant) is revoked, including the
+        tokens the rotation just issued: they are stored before the rotation commits, and a
+        replay's revocation runs after it (see ``redeem_code``). ``mint`` as there; when it
+        raises, the token stays rotated. Raises ``RefreshRejected``.
+        """
+        failure: Exception | None = None
         with self._store.write() as session:
-            common = {
-                "client_id": issue.client_id,
-                "account_id": issue.account_id,
-                "session_id": issue.session_id,
-                "code_id": issue.code_id,
-                "family_id": issue.family_id,
-                "scope": issue.scope,
-                "auth_time": issue.auth_time,
-                "issued_at": now,
-            }
+            row = session.execute(
+                update(Token)
+                .where(
+                    Token.token_hash == token_hash,
+                    Token.kind == "refresh",
+                    Token.client_id == client_id,
+                    Token.rotated_at.is_(None),
+                    Token.revoked_at.is_(None),
+                    Token.expires_at > now,
+                )
+                .values(rotated_at=now)
+                .returning(*_TOKEN_COLUMNS, _sid_of(Token.session_id))
+            ).one_or_none()
+            if row is None:
+                rejected = _refresh_rejection(session, token_hash, client_id, now)
+            else:
+                record = _token_record(row)
+                try:
+                    issue, result = mint(record, _facts(session, record.account_id, application_id))
+                except Exception as exc:  # the request was refused: the token stays rotated
+                    failure = exc
+                else:
+                    self._store_issue(session, issue, now)
+                    return result
+        if failure is not None:
+            raise failure
+        raise RefreshRejected(rejected)
+
+    def _store_issue(self, session: Session, issue: TokenIssue, now: dt.datetime) -> None:
+        """Store an access token (and refresh token) with its privacy-log entries and event."""
+        common = {
+            "client_id": issue.client_id,
+            "account_id": issue.account_id,
+            "session_id": issue.session_id,
+            "code_id": issue.code_id,
+            "family_id": issue.family_id,
+            "scope": issue.scope,
+            "auth_time": issue.auth_time,
+            "issued_at": now,
+        }
+        session.add(
+            Token(
+                token_hash=issue.access_hash,
+                kind="access",
+                expires_at=issue.access_expires_at,
+                **common,
+            )
+        )
+        if issue.refresh_hash is not None and issue.refresh_expires_at is not None:
             session.add(
                 Token(
-                    token_hash=issue.access_hash,
-                    kind="access",
-                    expires_at=issue.access_expires_at,
+                    token_hash=issue.refresh_hash,
+                    kind="refresh",
+                    expires_at=issue.refresh_expires_at,
                     **common,
                 )
             )
-            if issue.refresh_hash is not None and issue.refresh_expires_at is not None:
-                session.add(
-                    Token(
-                        token_hash=issue.refresh_hash,
-                        kind="refresh",
-                        expires_at=issue.refresh_expires_at,
-                        **common,
-                    )
-                )
-            if issue.session_id is not None:
-                # One statement, whoever was first: the pair is unique (session_client).
-                insert = pg_insert if self._store.dialect == "postgresql" else sqlite_insert
-                session.execute(
-                    insert(SessionClient)
-                    .values(session_id=issue.session_id, client_id=issue.client_id)
-                    .on_conflict_do_nothing(index_elements=["session_id", "client_id"])
-                )
-            add_privacy_entries(session, now, issue.releases)
-            _add_events(session, now, [issue.event])
-
-    def claim_refresh(self, token_hash: str, client_id: str, now: dt.datetime) -> TokenRecord:
-        """Rotate a refresh token once, atomically; raise ``RefreshRejected`` otherwise.
-
-        RFC 6749 §6 and OAuth 2.0 Security BCP §4.14.2: a rotated token used again means it
-        leaked, so the whole family (every token of that grant) is revoked.
-        """
-        rejected: str | None = None
-        with self._store.write() as session:
-            claimed = _rowcount(
-                session.execute(
-                    update(Token)
-                    .where(
-                        Token.token_hash == token_hash,
-                        Token.kind == "refresh",
-                        Token.client_id == client_id,
-                        Token.rotated_at.is_(None),
-                        Token.revoked_at.is_(None),
-                        Token.expires_at > now,
-                    )
-                    .values(rotated_at=now)
-                )
+        if issue.session_id is not None:
+            # One statement, whoever was first: the pair is unique (session_client).
+            insert = pg_insert if self._store.dialect == "postgresql" else sqlite_insert
+            session.execute(
+                insert(SessionClient)
+                .values(session_id=issue.session_id, client_id=issue.client_id)
+                .on_conflict_do_nothing(index_elements=["session_id", "client_id"])
             )
-            row = session.execute(
-                _token_query().where(Token.token_hash == token_hash, Token.kind == "refresh")
-            ).one_or_none()
-            if claimed == 1 and row is not None:
-                return _token_record(row[0], row[1])
-            if row is None:
-                rejected = "unknown"
-            elif row[0].client_id != client_id:
-                rejected = "other_client"
-            elif row[0].revoked_at is not None:
-                rejected = "revoked"
-            elif row[0].rotated_at is not None:
-                rejected = "reused"
-                _revoke_family(session, row[0].family_id, now)
-            else:
-                rejected = "expired"
-        raise RefreshRejected(rejected)
+        add_privacy_entries(session, now, issue.releases)
+        _add_events(session, now, [issue.event])
 
     def token(self, token_hash: str) -> TokenRecord | None:
         """The token stored under this hash, whatever its state."""
@@ -646,6 +688,61 @@ class OidcRepository:
             )
 
 
+def _sid_of(session_id: Any) -> Any:
+    """The ``sid`` of a row's session, as a scalar subquery a ``RETURNING`` clause can carry."""
+    return (
+        select(AuthSession.sid).where(AuthSession.id == session_id).scalar_subquery().label("sid")
+    )
+
+
+def _facts(session: Session, account_id: int, application_id: int) -> ReleaseFacts | None:
+    try:
+        return release_facts(session, account_id, application_id)
+    except NotFound:
+        return None
+
+
+def _code_rejection(session: Session, code_hash: str, client_id: str, now: dt.datetime) -> str:
+    # A new statement, so on PostgreSQL (READ COMMITTED) it sees what a concurrent winner
+    # committed while this transaction's UPDATE waited for its row lock.
+    row = session.execute(
+        select(
+            AuthorizationCode.id, AuthorizationCode.client_id, AuthorizationCode.consumed_at
+        ).where(AuthorizationCode.code_hash == code_hash)
+    ).one_or_none()
+    if row is None:
+        return "unknown"
+    if row.client_id != client_id:
+        return "other_client"
+    if row.consumed_at is not None:
+        session.execute(
+            update(Token)
+            .where(Token.code_id == row.id, Token.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return "reused"
+    return "expired"
+
+
+def _refresh_rejection(session: Session, token_hash: str, client_id: str, now: dt.datetime) -> str:
+    # As in _code_rejection: this statement sees a concurrent winner's committed rotation.
+    row = session.execute(
+        select(Token.client_id, Token.family_id, Token.revoked_at, Token.rotated_at).where(
+            Token.token_hash == token_hash, Token.kind == "refresh"
+        )
+    ).one_or_none()
+    if row is None:
+        return "unknown"
+    if row.client_id != client_id:
+        return "other_client"
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.rotated_at is not None:
+        _revoke_family(session, row.family_id, now)
+        return "reused"
+    return "expired"
+
+
 def _revoke_family(session: Session, family_id: str, now: dt.datetime) -> None:
     session.execute(
         update(Token)
@@ -679,13 +776,14 @@ def _session_record(row: AuthSession) -> SessionRecord:
     )
 
 
-def _code_record(row: AuthorizationCode, sid: str | None) -> CodeRecord:
+def _code_record(row: Any) -> CodeRecord:
+    """From a row of ``_CODE_COLUMNS`` and ``sid``."""
     return CodeRecord(
         id=row.id,
         client_id=row.client_id,
         account_id=row.account_id,
         session_id=row.session_id,
-        sid=sid,
+        sid=row.sid,
         redirect_uri=row.redirect_uri,
         scope=row.scope,
         nonce=row.nonce,
@@ -695,7 +793,10 @@ def _code_record(row: AuthorizationCode, sid: str | None) -> CodeRecord:
     )
 
 
-def _token_record(row: Token, sid: str | None) -> TokenRecord:
+def _token_record(row: Any, sid: str | None = None) -> TokenRecord:
+    """From a ``Token`` and its sid, or from a row of ``_TOKEN_COLUMNS`` and ``sid``."""
+    if sid is None and not isinstance(row, Token):
+        sid = row.sid
     return TokenRecord(
         id=row.id,
         kind=row.kind,

@@ -1,5 +1,9 @@
 """Minting tokens: the ID token (OIDC Core §2, §3.1.3.6), the RFC 9068 access token, and the
-opaque refresh token; stored with the privacy-log entry of the release in one transaction.
+opaque refresh token, with the privacy-log entry of the release.
+
+Minting runs inside the grant's one transaction (claim + mint + store, ``datastore.oidc``), so it
+touches no database: ``prepare_minting`` reads the clock, the signing keys and the pairwise
+secret beforehand.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from joserfc import jwt
 from datastore import AccountRecord, ClientRecord, ReleaseFacts, sha256_hex
 from datastore.oidc import ProtocolEvent, TokenIssue
 from idp.claims import to_claims
+from idp.keys import SigningKey
 from idp.provider import Provider
 from idp.release import Release, decide, privacy_release
 
-__all__ = ["Grant", "mint_tokens", "release_for", "subject"]
+__all__ = ["Grant", "Minting", "mint_tokens", "prepare_minting", "release_for", "subject"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,24 @@ class Grant:
         return self.facts.account
 
 
+@dataclass(frozen=True, slots=True)
+class Minting:
+    """What minting needs from outside, read before the grant's transaction opens."""
+
+    now: dt.datetime
+    today: dt.date
+    keys: dict[str, SigningKey]  # the active signing key by alg
+
+
+def prepare_minting(provider: Provider, client: ClientRecord) -> Minting:
+    """Read the clock, this client's signing keys and the pairwise secret (cached per process)."""
+    now = provider.store.clock.now()
+    algs = {"RS256", client.id_token_signed_response_alg}
+    keys: dict[str, SigningKey] = {alg: provider.keys.signing_key(alg) for alg in algs}
+    provider.secret("pairwise_sub")
+    return Minting(now=now, today=provider.store.clock.today(), keys=keys)
+
+
 def subject(provider: Provider, client: ClientRecord, account: AccountRecord) -> str:
     """The pairwise ``sub`` of this account at this client (OIDC Core §8.1, DECISIONS 14)."""
     return provider.pairwise_sub(client.sector_identifier or client.client_id, account.account_uuid)
@@ -53,23 +76,25 @@ def release_for(
     return decide(client, scopes, facts, provider.store.clock.today())
 
 
-def _sign(provider: Provider, alg: str, claims: dict[str, Any], typ: str) -> str:
-    key = provider.keys.signing_key(alg)
+def _sign(minting: Minting, alg: str, claims: dict[str, Any], typ: str) -> str:
+    key = minting.keys[alg]
     return jwt.encode({"alg": alg, "kid": key.kid, "typ": typ}, claims, key)
 
 
-def mint_tokens(provider: Provider, grant: Grant) -> dict[str, Any]:
-    """Sign the tokens of a grant, store them, and return the token response (RFC 6749 §5.1)."""
+def mint_tokens(
+    provider: Provider, minting: Minting, grant: Grant
+) -> tuple[TokenIssue, dict[str, Any]]:
+    """Sign the tokens of a grant: what to store, and the token response (RFC 6749 §5.1)."""
     settings = provider.settings
     endpoints = provider.endpoints
     client, account = grant.client, grant.account
-    now = provider.store.clock.now()
+    now = minting.now
     iat = int(now.timestamp())
     sub = subject(provider, client, account)
-    release = release_for(provider, client, grant.facts, grant.scopes)
+    release = decide(client, grant.scopes, grant.facts, minting.today)
     scope = " ".join(grant.scopes)
     access_token = _sign(
-        provider,
+        minting,
         "RS256",
         {
             # RFC 9068 §2.2: no personal attribute, only who, for whom, what and how long.
@@ -100,32 +125,29 @@ def mint_tokens(provider: Provider, grant: Grant) -> dict[str, Any]:
         id_claims["nonce"] = grant.nonce
     if grant.sid is not None:
         id_claims["sid"] = grant.sid
-    id_token = _sign(provider, alg, id_claims, "JWT")
+    id_token = _sign(minting, alg, id_claims, "JWT")
     refresh_token = secrets.token_urlsafe(48) if "refresh_token" in client.grant_types else None
     logged = privacy_release(client, account.account_uuid, release, "id_token")
-    provider.store.oidc.issue_tokens(
-        TokenIssue(
+    issue = TokenIssue(
+        client_id=client.client_id,
+        account_id=account.id,
+        session_id=grant.session_id,
+        code_id=grant.code_id,
+        family_id=grant.family_id,
+        scope=scope,
+        auth_time=grant.auth_time,
+        access_hash=sha256_hex(access_token),
+        access_expires_at=now + dt.timedelta(seconds=settings.access_token_ttl_seconds),
+        refresh_hash=sha256_hex(refresh_token) if refresh_token else None,
+        refresh_expires_at=now + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+        releases=(logged,) if logged is not None else (),
+        event=ProtocolEvent(
+            "token",
+            "success",
             client_id=client.client_id,
-            account_id=account.id,
-            session_id=grant.session_id,
-            code_id=grant.code_id,
-            family_id=grant.family_id,
-            scope=scope,
-            auth_time=grant.auth_time,
-            access_hash=sha256_hex(access_token),
-            access_expires_at=now + dt.timedelta(seconds=settings.access_token_ttl_seconds),
-            refresh_hash=sha256_hex(refresh_token) if refresh_token else None,
-            refresh_expires_at=now + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
-            releases=(logged,) if logged is not None else (),
-            event=ProtocolEvent(
-                "token",
-                "success",
-                client_id=client.client_id,
-                account_uuid=account.account_uuid,
-                detail={"grant_type": grant.grant_type, "scope": scope},
-            ),
+            account_uuid=account.account_uuid,
+            detail={"grant_type": grant.grant_type, "scope": scope},
         ),
-        now,
     )
     response: dict[str, Any] = {
         "access_token": access_token,
@@ -136,4 +158,4 @@ def mint_tokens(provider: Provider, grant: Grant) -> dict[str, Any]:
     }
     if refresh_token is not None:
         response["refresh_token"] = refresh_token
-    return response
+    return issue, response

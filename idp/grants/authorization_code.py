@@ -1,8 +1,9 @@
 """The authorization_code grant (RFC 6749 §4.1.3, OIDC Core §3.1.3.2, RFC 7636 §4.6).
 
-The code is consumed in one atomic datastore operation *before* anything is checked against
-it or minted: whatever happens next, it can never be redeemed twice (a second attempt revokes
-what the first produced).
+Claim, checks, minting and storing are ONE datastore transaction (``store.oidc.redeem_code``):
+the code is consumed first, so whatever happens next it can never be redeemed twice, and the
+tokens it buys are stored before the claim commits, so a second use always finds and revokes
+them (RFC 6749 §4.1.2, OAuth 2.0 Security BCP §4.2.4), even when it came at the same moment.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from typing import Any
 
 from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
 
-from datastore import ClientRecord, NotFound, ReleaseFacts, sha256_hex
-from datastore.oidc import CodeRecord, CodeRejected
+from datastore import ClientRecord, ReleaseFacts, sha256_hex
+from datastore.oidc import CodeRecord, CodeRejected, TokenIssue
 from idp.adapter import OAuthRequest
 from idp.errors import InvalidGrant, InvalidRequest
 from idp.provider import Provider
-from idp.tokens import Grant, mint_tokens
+from idp.tokens import Grant, mint_tokens, prepare_minting
 
-__all__ = ["check_protocol_still_active", "load_facts", "redeem_code"]
+__all__ = ["check_account", "check_protocol_still_active", "redeem_code"]
 
 # RFC 7636 §4.1: code_verifier = 43*128 unreserved characters.
 _VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
@@ -44,16 +45,6 @@ def check_parameters(oauth: OAuthRequest) -> tuple[str, str, str | None]:
     if verifier is not None and not _VERIFIER.fullmatch(verifier):
         raise InvalidRequest("code_verifier must be 43-128 unreserved characters (RFC 7636 §4.1)")
     return code, redirect_uri, verifier
-
-
-def consume(provider: Provider, client: ClientRecord, code: str) -> CodeRecord:
-    """RFC 6749 §4.1.2: single use, bound to the client, within ``code_ttl_seconds``."""
-    try:
-        return provider.store.oidc.consume_code(
-            sha256_hex(code), client.client_id, provider.store.clock.now()
-        )
-    except CodeRejected as exc:
-        raise InvalidGrant(_CODE_REJECTIONS[exc.reason], reason=f"code {exc.reason}") from None
 
 
 def check_redirect_uri(record: CodeRecord, redirect_uri: str) -> None:
@@ -84,37 +75,44 @@ def check_protocol_still_active(client: ClientRecord) -> None:
         )
 
 
-def load_facts(provider: Provider, client: ClientRecord, account_id: int) -> ReleaseFacts:
-    """The account of the grant (still existing and active) with its release facts, one read."""
-    try:
-        facts = provider.store.world.release_facts(account_id, client.application_id)
-    except NotFound:
-        raise InvalidGrant("the account no longer exists") from None
+def check_account(facts: ReleaseFacts | None) -> ReleaseFacts:
+    """The account of the grant still exists and is active (its facts were read in the claim)."""
+    if facts is None:
+        raise InvalidGrant("the account no longer exists")
     if not facts.account.is_active:
         raise InvalidGrant("the account is disabled", reason="account disabled")
     return facts
 
 
 def redeem_code(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> dict[str, Any]:
-    """Exchange a code for tokens: checks in order, then ``mint_tokens``."""
+    """Exchange a code for tokens: claim, checks in order and ``mint_tokens``, one transaction."""
     code, redirect_uri, verifier = check_parameters(oauth)
-    record = consume(provider, client, code)
-    check_redirect_uri(record, redirect_uri)
-    check_code_verifier(record, verifier)
-    check_protocol_still_active(client)
-    facts = load_facts(provider, client, record.account_id)
-    return mint_tokens(
-        provider,
-        Grant(
-            client=client,
-            facts=facts,
-            scopes=tuple(record.scope.split()),
-            auth_time=record.auth_time,
-            nonce=record.nonce,
-            sid=record.sid,
-            session_id=record.session_id,
-            code_id=record.id,
-            family_id=secrets.token_urlsafe(16),
-            grant_type="authorization_code",
-        ),
-    )
+    minting = prepare_minting(provider, client)
+
+    def mint(record: CodeRecord, facts: ReleaseFacts | None) -> tuple[TokenIssue, dict[str, Any]]:
+        check_redirect_uri(record, redirect_uri)
+        check_code_verifier(record, verifier)
+        check_protocol_still_active(client)
+        return mint_tokens(
+            provider,
+            minting,
+            Grant(
+                client=client,
+                facts=check_account(facts),
+                scopes=tuple(record.scope.split()),
+                auth_time=record.auth_time,
+                nonce=record.nonce,
+                sid=record.sid,
+                session_id=record.session_id,
+                code_id=record.id,
+                family_id=secrets.token_urlsafe(16),
+                grant_type="authorization_code",
+            ),
+        )
+
+    try:
+        return provider.store.oidc.redeem_code(
+            sha256_hex(code), client.client_id, client.application_id, minting.now, mint
+        )
+    except CodeRejected as exc:
+        raise InvalidGrant(_CODE_REJECTIONS[exc.reason], reason=f"code {exc.reason}") from None

@@ -1,18 +1,22 @@
 """The refresh_token grant with rotation and reuse detection (RFC 6749 §6, OIDC Core §12,
 OAuth 2.0 Security BCP §4.14.2).
+
+Rotation, checks, minting and storing are ONE datastore transaction
+(``store.oidc.rotate_refresh``): a replay of the rotated token revokes the family including the
+successors this rotation issued, even when it came at the same moment.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from datastore import ClientRecord, sha256_hex
-from datastore.oidc import RefreshRejected, TokenRecord
+from datastore import ClientRecord, ReleaseFacts, sha256_hex
+from datastore.oidc import RefreshRejected, TokenIssue, TokenRecord
 from idp.adapter import OAuthRequest
 from idp.errors import InvalidGrant, InvalidRequest, InvalidScope
-from idp.grants.authorization_code import check_protocol_still_active, load_facts
+from idp.grants.authorization_code import check_account, check_protocol_still_active
 from idp.provider import Provider
-from idp.tokens import Grant, mint_tokens
+from idp.tokens import Grant, mint_tokens, prepare_minting
 
 __all__ = ["refresh"]
 
@@ -44,16 +48,6 @@ def check_scope_narrowing(
     return scopes
 
 
-def claim(provider: Provider, client: ClientRecord, token_hash: str) -> TokenRecord:
-    """Rotate the token once (atomic); a rotated token presented again revokes the family."""
-    try:
-        return provider.store.oidc.claim_refresh(
-            token_hash, client.client_id, provider.store.clock.now()
-        )
-    except RefreshRejected as exc:
-        raise InvalidGrant(_REJECTIONS[exc.reason], reason=f"refresh {exc.reason}") from None
-
-
 def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> dict[str, Any]:
     """Exchange a refresh token for new tokens (and a new refresh token)."""
     token = oauth.get("refresh_token")
@@ -61,21 +55,30 @@ def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> di
         raise InvalidRequest("refresh_token is required")
     token_hash = sha256_hex(token)
     scopes = check_scope_narrowing(provider, token_hash, oauth.get("scope"))
-    record = claim(provider, client, token_hash)
-    check_protocol_still_active(client)
-    facts = load_facts(provider, client, record.account_id)
-    return mint_tokens(
-        provider,
-        Grant(
-            client=client,
-            facts=facts,
-            scopes=scopes or tuple(record.scope.split()),
-            auth_time=record.auth_time,
-            nonce=None,  # OIDC Core §12.2: no nonce in a refreshed ID token
-            sid=record.sid,
-            session_id=record.session_id,
-            code_id=record.code_id,
-            family_id=record.family_id,
-            grant_type="refresh_token",
-        ),
-    )
+    minting = prepare_minting(provider, client)
+
+    def mint(record: TokenRecord, facts: ReleaseFacts | None) -> tuple[TokenIssue, dict[str, Any]]:
+        check_protocol_still_active(client)
+        return mint_tokens(
+            provider,
+            minting,
+            Grant(
+                client=client,
+                facts=check_account(facts),
+                scopes=scopes or tuple(record.scope.split()),
+                auth_time=record.auth_time,
+                nonce=None,  # OIDC Core §12.2: no nonce in a refreshed ID token
+                sid=record.sid,
+                session_id=record.session_id,
+                code_id=record.code_id,
+                family_id=record.family_id,
+                grant_type="refresh_token",
+            ),
+        )
+
+    try:
+        return provider.store.oidc.rotate_refresh(
+            token_hash, client.client_id, client.application_id, minting.now, mint
+        )
+    except RefreshRejected as exc:
+        raise InvalidGrant(_REJECTIONS[exc.reason], reason=f"refresh {exc.reason}") from None

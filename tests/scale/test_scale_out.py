@@ -230,23 +230,12 @@ def code_race(providers: Providers) -> Race:
     return asyncio.run(main())
 
 
-# Known gap (reported to the provider engineer; docs/performance.md "Scale-out"): the claim of a
-# code or refresh token and the storing of the tokens it buys are two transactions, so a replay
-# that loses the race can revoke the grant's tokens before the winner's new ones exist.
-RACE_REVOCATION_GAP = pytest.mark.xfail(
-    reason="claim and token issue are separate transactions: a replay's revocation can miss "
-    "the winner's tokens (datastore/oidc.py issue_tokens)",
-    strict=False,
-)
-
-
 def test_concurrent_refreshes_rotate_exactly_once(refresh_race: Race) -> None:
     """Of RACERS simultaneous uses of one refresh token, exactly one rotates it; the others
     are invalid_grant (RFC 6749 §6, §5.2)."""
     _one_winner(refresh_race.replies)
 
 
-@RACE_REVOCATION_GAP
 def test_replays_in_a_refresh_race_revoke_the_whole_family(refresh_race: Race) -> None:
     """The losers replayed a rotated token: the family is revoked, the winner's new refresh
     token with it (OAuth 2.0 Security BCP §4.14.2), so no live branch is left."""
@@ -260,7 +249,6 @@ def test_concurrent_redemptions_of_one_code_succeed_once(code_race: Race) -> Non
     _one_winner(code_race.replies)
 
 
-@RACE_REVOCATION_GAP
 def test_replays_in_a_code_race_revoke_the_winners_tokens(code_race: Race) -> None:
     """A second use of a code revokes the tokens issued from it (CONTRACT.md, RFC 6749
     §4.1.2), also when the second use came at the same moment as the first."""
