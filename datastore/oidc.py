@@ -13,18 +13,20 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import CursorResult, Select, exists, func, select, text, update
+from sqlalchemy import CursorResult, Select, exists, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from datastore.errors import Conflict, NotFound
-from datastore.logs import PrivacyRelease, add_event, add_privacy_entries
+from datastore.logs import CHANNELS, PrivacyRelease, add_event, add_privacy_entries
 from datastore.models import (
     Account,
     AuthorizationCode,
     AuthSession,
+    Event,
+    PrivacyLogEntry,
     ProviderSecret,
     SessionClient,
     SigningKey,
@@ -571,7 +573,11 @@ class OidcRepository:
         raise RefreshRejected(rejected)
 
     def _store_issue(self, session: Session, issue: TokenIssue, now: dt.datetime) -> None:
-        """Store an access token (and refresh token) with its privacy-log entries and event."""
+        """Store an access token (and refresh token) with its privacy-log entries and event.
+
+        Plain Core inserts, no ORM unit of work: the token hot path needs no identity map,
+        and executemany sends each table's rows in one statement.
+        """
         common = {
             "client_id": issue.client_id,
             "account_id": issue.account_id,
@@ -582,33 +588,36 @@ class OidcRepository:
             "auth_time": issue.auth_time,
             "issued_at": now,
         }
-        session.add(
-            Token(
-                token_hash=issue.access_hash,
-                kind="access",
-                expires_at=issue.access_expires_at,
+        tokens = [
+            {
+                "token_hash": issue.access_hash,
+                "kind": "access",
+                "expires_at": issue.access_expires_at,
                 **common,
-            )
-        )
+            }
+        ]
         if issue.refresh_hash is not None and issue.refresh_expires_at is not None:
-            session.add(
-                Token(
-                    token_hash=issue.refresh_hash,
-                    kind="refresh",
-                    expires_at=issue.refresh_expires_at,
+            tokens.append(
+                {
+                    "token_hash": issue.refresh_hash,
+                    "kind": "refresh",
+                    "expires_at": issue.refresh_expires_at,
                     **common,
-                )
+                }
             )
+        session.execute(insert(Token), tokens)
         if issue.session_id is not None:
             # One statement, whoever was first: the pair is unique (session_client).
-            insert = pg_insert if self._store.dialect == "postgresql" else sqlite_insert
+            upsert = pg_insert if self._store.dialect == "postgresql" else sqlite_insert
             session.execute(
-                insert(SessionClient)
+                upsert(SessionClient)
                 .values(session_id=issue.session_id, client_id=issue.client_id)
                 .on_conflict_do_nothing(index_elements=["session_id", "client_id"])
             )
-        add_privacy_entries(session, now, issue.releases)
-        _add_events(session, now, [issue.event])
+        if issue.releases:
+            session.execute(insert(PrivacyLogEntry), [_privacy_row(r, now) for r in issue.releases])
+        if issue.event is not None:
+            session.execute(insert(Event), [_event_row(issue.event, now)])
 
     def token(self, token_hash: str) -> TokenRecord | None:
         """The token stored under this hash, whatever its state."""
@@ -686,6 +695,38 @@ class OidcRepository:
                 )
                 or 0
             )
+
+
+def _privacy_row(release: PrivacyRelease, at: dt.datetime) -> dict[str, Any]:
+    """A ``privacy_log`` row, as ``datastore.logs.add_privacy_entries`` writes it."""
+    if release.channel not in CHANNELS:
+        raise ValueError(f"unknown privacy-log channel {release.channel!r}")
+    return {
+        "at": at,
+        "client_id": release.client_id,
+        "organisation": release.organisation,
+        "protocol_reference": release.protocol_reference,
+        "account_uuid": release.account_uuid,
+        "attributes": list(release.attributes),
+        "legal_basis": release.legal_basis,
+        "purpose": release.purpose,
+        "channel": release.channel,
+        "retention_days": release.retention_days,
+    }
+
+
+def _event_row(event: ProtocolEvent, at: dt.datetime) -> dict[str, Any]:
+    """An ``events`` row, as ``datastore.logs.add_event`` writes it."""
+    return {
+        "at": at,
+        "type": event.type,
+        "outcome": event.outcome,
+        "client_id": event.client_id,
+        "account_uuid": event.account_uuid,
+        "error": event.error,
+        "reason": event.reason,
+        "detail": event.detail,
+    }
 
 
 def _sid_of(session_id: Any) -> Any:
