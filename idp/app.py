@@ -11,7 +11,7 @@ from datastore import Datastore
 from idp.admin import build_admin_router
 from idp.authorization import build_authorization_router
 from idp.cors import CorsMiddleware
-from idp.discovery import build_discovery_router
+from idp.discovery import WellKnownMiddleware, build_discovery_router
 from idp.errors import OAuthError
 from idp.faults import FaultInjectionMiddleware
 from idp.health import build_health_router
@@ -72,6 +72,8 @@ def create_app(
     app.add_exception_handler(OAuthError, render_error)
     app.add_exception_handler(Exception, render_unexpected)
     prefix = provider.endpoints.prefix
+    # Innermost of the three: discovery and JWKS get CORS headers and injected faults as before.
+    app.add_middleware(WellKnownMiddleware, endpoints=provider.endpoints)
     app.add_middleware(
         CorsMiddleware,
         paths=frozenset(

@@ -1,7 +1,11 @@
 """OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414 §2) and the JWKS (RFC 7517 §5).
 
 Both are served from prepared bytes: the metadata is built once per process, the JWKS when
-the key ring's generation changes. The metadata lists exactly what works.
+the key ring's generation changes (DECISIONS 3). The metadata lists exactly what works.
+
+``WellKnownMiddleware`` answers their GETs before routing (no route matching, no dependency
+solving); it sits inside the fault injection and CORS middleware, so faults and CORS headers
+apply as before. The routes stay for every other method and for the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -11,17 +15,20 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from idp.claims import CLAIMS_SUPPORTED
 from idp.keys import SIGNING_ALGS
 from idp.provider import Endpoints, ProviderDep
 from idp.release import SCOPES_SUPPORTED
 
-__all__ = ["build_discovery_router", "provider_metadata"]
+__all__ = ["WellKnownMiddleware", "build_discovery_router", "provider_metadata"]
 
 CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 ASSERTION_ALGS = ("RS256", "ES256", "PS256")
 CACHE = {"Cache-Control": "public, max-age=300"}
+JWKS_CACHE = {"Cache-Control": "public, max-age=60"}
+JWKS_MEDIA_TYPE = "application/jwk-set+json"
 
 
 def provider_metadata(endpoints: Endpoints) -> dict[str, Any]:
@@ -68,7 +75,7 @@ def provider_metadata(endpoints: Endpoints) -> dict[str, Any]:
 def build_discovery_router(endpoints: Endpoints) -> APIRouter:
     """``/.well-known/openid-configuration`` and ``/v1/keys`` under the issuer path."""
     router = APIRouter(tags=["OpenID Connect"])
-    metadata = json.dumps(provider_metadata(endpoints), separators=(",", ":")).encode()
+    metadata = _metadata_bytes(endpoints)
 
     @router.get("/.well-known/openid-configuration", summary="OpenID Provider metadata")
     def openid_configuration() -> Response:
@@ -78,8 +85,61 @@ def build_discovery_router(endpoints: Endpoints) -> APIRouter:
     def jwks(provider: ProviderDep) -> Response:
         return Response(
             provider.keys.jwks_bytes(),
-            media_type="application/jwk-set+json",
-            headers={"Cache-Control": "public, max-age=60"},
+            media_type=JWKS_MEDIA_TYPE,
+            headers=JWKS_CACHE,
         )
 
     return router
+
+
+def _metadata_bytes(endpoints: Endpoints) -> bytes:
+    return json.dumps(provider_metadata(endpoints), separators=(",", ":")).encode()
+
+
+def _start(body: bytes, media_type: str, cache: dict[str, str]) -> dict[str, Any]:
+    """The ``http.response.start`` message the route's ``Response`` would send."""
+    headers = [
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", media_type.encode()),
+        *((k.lower().encode(), v.encode()) for k, v in cache.items()),
+    ]
+    return {"type": "http.response.start", "status": 200, "headers": headers}
+
+
+class WellKnownMiddleware:
+    """GET discovery and JWKS from prepared bytes, before routing (same bytes, same headers).
+
+    The JWKS is taken from the key ring on each request, which rebuilds it when the generation
+    counter changes (a rotation in any process); its start message is rebuilt with it. The
+    clock state it checks is cached per process and was just refreshed by the fault injection
+    middleware outside, so this rarely reads the database.
+    """
+
+    def __init__(self, app: ASGIApp, *, endpoints: Endpoints) -> None:
+        self.app = app
+        self._metadata_path = f"{endpoints.prefix}/.well-known/openid-configuration"
+        self._jwks_path = f"{endpoints.prefix}/v1/keys"
+        self._metadata = _metadata_bytes(endpoints)
+        self._metadata_start = _start(self._metadata, "application/json", CACHE)
+        self._jwks = b""
+        self._jwks_start = _start(b"", JWKS_MEDIA_TYPE, JWKS_CACHE)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if path == self._metadata_path:
+            body, start = self._metadata, self._metadata_start
+        elif path == self._jwks_path:
+            body = scope["app"].state.provider.keys.jwks_bytes()
+            if body is not self._jwks:
+                self._jwks_start = _start(body, JWKS_MEDIA_TYPE, JWKS_CACHE)
+                self._jwks = body
+            start = self._jwks_start
+        else:
+            await self.app(scope, receive, send)
+            return
+        # A fresh copy: middleware outside (CORS) appends to the start message's headers.
+        await send({**start, "headers": list(start["headers"])})
+        await send({"type": "http.response.body", "body": body})
