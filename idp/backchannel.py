@@ -10,7 +10,6 @@ import logging
 import secrets
 from typing import Any
 
-import httpx
 from joserfc import jwt
 
 from datastore import ClientRecord, NotFound
@@ -63,6 +62,8 @@ def notify_clients(provider: Provider, ended: EndedSession) -> int:
 
 def _deliver(provider: Provider, client: ClientRecord, uri: str, token: str) -> None:
     """Back-Channel Logout §2.5: POST ``logout_token``; the RP answers 200 (or 204)."""
+    import httpx  # here, not at import: only logouts need it (cold start, docs/performance.md)
+
     reason: str | None = None
     try:
         response = httpx.post(

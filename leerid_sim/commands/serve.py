@@ -35,6 +35,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="worker processes (default: 1); they share the DB"
     )
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request (uvicorn's access log; off by default: it costs CPU per request)",
+    )
     add_database_option(parser)
     parser.set_defaults(handler=_serve)
 
@@ -80,5 +85,6 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=True,
         log_level="info",
+        access_log=args.access_log,
     )
     return 0

@@ -43,3 +43,18 @@ def test_serve_bad_settings_are_one_line(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert message in err
+
+
+@pytest.mark.parametrize(("flags", "expected"), [([], False), (["--access-log"], True)])
+def test_serve_access_log_only_on_request(
+    monkeypatch: pytest.MonkeyPatch, flags: list[str], expected: bool
+) -> None:
+    """uvicorn's access log costs CPU on every request: off unless ``--access-log``."""
+    import uvicorn
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    monkeypatch.setenv("LEERID_ADMIN_TOKEN", "t")
+    monkeypatch.setenv("LEERID_DATABASE_URL", "sqlite:///unused.db")
+    assert main(["serve", *flags]) == 0
+    assert seen["access_log"] is expected
