@@ -756,11 +756,7 @@ def _code_rejection(session: Session, code_hash: str, client_id: str, now: dt.da
     if row.client_id != client_id:
         return "other_client"
     if row.consumed_at is not None:
-        session.execute(
-            update(Token)
-            .where(Token.code_id == row.id, Token.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
+        _revoke_all(session, Token.code_id == row.id, now)
         return "reused"
     return "expired"
 
@@ -785,11 +781,19 @@ def _refresh_rejection(session: Session, token_hash: str, client_id: str, now: d
 
 
 def _revoke_family(session: Session, family_id: str, now: dt.datetime) -> None:
-    session.execute(
-        update(Token)
-        .where(Token.family_id == family_id, Token.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    _revoke_all(session, Token.family_id == family_id, now)
+
+
+def _revoke_all(session: Session, condition: Any, now: dt.datetime) -> None:
+    """Revoke every live token matching ``condition``, successors committed meanwhile included.
+
+    On PostgreSQL (READ COMMITTED) an UPDATE that waited for a concurrent rotation's row lock
+    does not see the successor that rotation committed (it was not in the statement's
+    snapshot); the next UPDATE does. So repeat until one finds nothing left.
+    """
+    statement = update(Token).where(condition, Token.revoked_at.is_(None)).values(revoked_at=now)
+    while _rowcount(session.execute(statement)) > 0:
+        pass
 
 
 def _token_query() -> Select[Token, str]:
