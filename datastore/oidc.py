@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import CursorResult, Select, exists, func, insert, select, text, update
+from sqlalchemy import CursorResult, Select, Table, exists, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -231,6 +231,18 @@ _TOKEN_COLUMNS = (
     Token.revoked_at,
     Token.rotated_at,
 )
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+# Inserted as tables, not entities: Core executemany, without the ORM's bulk-insert layer.
+_TOKENS = _table(Token)
+_PRIVACY_LOG = _table(PrivacyLogEntry)
+_EVENTS = _table(Event)
 
 
 def _add_events(session: Session, at: dt.datetime, events: Iterable[ProtocolEvent | None]) -> None:
@@ -575,8 +587,8 @@ class OidcRepository:
     def _store_issue(self, session: Session, issue: TokenIssue, now: dt.datetime) -> None:
         """Store an access token (and refresh token) with its privacy-log entries and event.
 
-        Plain Core inserts, no ORM unit of work: the token hot path needs no identity map,
-        and executemany sends each table's rows in one statement.
+        Plain Core inserts into the tables, no ORM unit of work or bulk-insert layer: the token
+        hot path needs no identity map, and each table's rows go in one statement.
         """
         common = {
             "client_id": issue.client_id,
@@ -605,7 +617,7 @@ class OidcRepository:
                     **common,
                 }
             )
-        session.execute(insert(Token), tokens)
+        session.execute(insert(_TOKENS), tokens)
         if issue.session_id is not None:
             # One statement, whoever was first: the pair is unique (session_client).
             upsert = pg_insert if self._store.dialect == "postgresql" else sqlite_insert
@@ -615,9 +627,9 @@ class OidcRepository:
                 .on_conflict_do_nothing(index_elements=["session_id", "client_id"])
             )
         if issue.releases:
-            session.execute(insert(PrivacyLogEntry), [_privacy_row(r, now) for r in issue.releases])
+            session.execute(insert(_PRIVACY_LOG), [_privacy_row(r, now) for r in issue.releases])
         if issue.event is not None:
-            session.execute(insert(Event), [_event_row(issue.event, now)])
+            session.execute(insert(_EVENTS), [_event_row(issue.event, now)])
 
     def token(self, token_hash: str) -> TokenRecord | None:
         """The token stored under this hash, whatever its state."""
