@@ -37,6 +37,7 @@ def create_app(
     The signing keys are made (race-safe) when the app starts serving.
     """
     settings = settings or ProviderSettings()
+    owns_store = store is None
     store = store or Datastore.from_url(
         settings.database_url,
         pool_size=settings.db_pool_size,
@@ -49,6 +50,9 @@ def create_app(
         provider.keys.ensure()
         yield
         provider.close()
+        # A store handed in belongs to the caller; one made here is closed with the app.
+        if owns_store:
+            store.dispose()
 
     app = FastAPI(title="LeerID simulator", version=_version(), lifespan=lifespan)
     app.state.settings = settings

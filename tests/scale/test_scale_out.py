@@ -15,8 +15,10 @@ import asyncio
 import base64
 import hashlib
 import secrets
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
@@ -26,6 +28,19 @@ from joserfc.jwk import KeySet
 
 from bench.targets import login_form
 from tests.scale.conftest import Providers
+
+T = TypeVar("T")
+
+
+def run_in_own_loop(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run ``main()`` to completion on an event loop of a thread of its own.
+
+    In the same xdist worker a session-scoped Playwright (sync API, tests/e2e) keeps an event
+    loop running in the main thread, where ``asyncio.run`` refuses to start another.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()
+
 
 # One xdist worker runs the whole module: its two provider processes are started once.
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.xdist_group("scale")]
@@ -163,7 +178,7 @@ def test_load_across_two_processes_has_no_errors(providers: Providers) -> None:
         results = await asyncio.wait_for(asyncio.gather(*(vu(i) for i in range(VUS))), 25)
         return [e for errors in results for e in errors]
 
-    assert asyncio.run(main()) == []
+    assert run_in_own_loop(main) == []
 
 
 def test_tokens_of_one_process_verify_with_the_other_ones_keys(providers: Providers) -> None:
@@ -178,7 +193,7 @@ def test_tokens_of_one_process_verify_with_the_other_ones_keys(providers: Provid
             await http.aclose()
         return tokens["id_token"], jwks
 
-    id_token, jwks = asyncio.run(main())
+    id_token, jwks = run_in_own_loop(main)
     claims = jwt.decode(id_token, KeySet.import_key_set(jwks), algorithms=["RS256"]).claims
     assert claims["iss"] == providers.issuer
     assert claims["aud"] == CLIENT[0]
@@ -209,7 +224,7 @@ def refresh_race(providers: Providers) -> Race:
             await http.aclose()
         return Race(replies, after)
 
-    return asyncio.run(main())
+    return run_in_own_loop(main)
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +242,7 @@ def code_race(providers: Providers) -> Race:
             await http.aclose()
         return Race(replies, after)
 
-    return asyncio.run(main())
+    return run_in_own_loop(main)
 
 
 def test_concurrent_refreshes_rotate_exactly_once(refresh_race: Race) -> None:
