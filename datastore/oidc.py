@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 _R = TypeVar("_R")
+_G = TypeVar("_G", "CodeRecord", "TokenRecord")
 
 # One advisory lock serialises "create if missing" of keys and secrets across processes.
 _PROVIDER_LOCK = 0x1EE41D
@@ -508,33 +509,25 @@ class OidcRepository:
         committed; on SQLite writers are serialised. When ``mint`` raises, the code stays
         consumed and the error is raised after the commit. Raises ``CodeRejected``.
         """
-        failure: Exception | None = None
-        with self._store.write() as session:
-            row = session.execute(
-                update(AuthorizationCode)
-                .where(
-                    AuthorizationCode.code_hash == code_hash,
-                    AuthorizationCode.consumed_at.is_(None),
-                    AuthorizationCode.client_id == client_id,
-                    AuthorizationCode.expires_at > now,
-                )
-                .values(consumed_at=now)
-                .returning(*_CODE_COLUMNS, _sid_of(AuthorizationCode.session_id))
-            ).one_or_none()
-            if row is None:
-                rejected = _code_rejection(session, code_hash, client_id, now)
-            else:
-                record = _code_record(row)
-                try:
-                    issue, result = mint(record, _facts(session, record.account_id, application_id))
-                except Exception as exc:  # the request was refused: the code stays consumed
-                    failure = exc
-                else:
-                    self._store_issue(session, issue, now)
-                    return result
-        if failure is not None:
-            raise failure
-        raise CodeRejected(rejected)
+        claim = (
+            update(AuthorizationCode)
+            .where(
+                AuthorizationCode.code_hash == code_hash,
+                AuthorizationCode.consumed_at.is_(None),
+                AuthorizationCode.client_id == client_id,
+                AuthorizationCode.expires_at > now,
+            )
+            .values(consumed_at=now)
+            .returning(*_CODE_COLUMNS, _sid_of(AuthorizationCode.session_id))
+        )
+        return self._claim_and_mint(
+            claim,
+            _code_record,
+            lambda session: CodeRejected(_code_rejection(session, code_hash, client_id, now)),
+            mint,
+            application_id,
+            now,
+        )
 
     # ------------------------------------------------------------------ tokens
 
@@ -554,35 +547,62 @@ class OidcRepository:
         replay's revocation runs after it (see ``redeem_code``). ``mint`` as there; when it
         raises, the token stays rotated. Raises ``RefreshRejected``.
         """
-        failure: Exception | None = None
+        claim = (
+            update(Token)
+            .where(
+                Token.token_hash == token_hash,
+                Token.kind == "refresh",
+                Token.client_id == client_id,
+                Token.rotated_at.is_(None),
+                Token.revoked_at.is_(None),
+                Token.expires_at > now,
+            )
+            .values(rotated_at=now)
+            .returning(*_TOKEN_COLUMNS, _sid_of(Token.session_id))
+        )
+        return self._claim_and_mint(
+            claim,
+            _token_record,
+            lambda session: RefreshRejected(
+                _refresh_rejection(session, token_hash, client_id, now)
+            ),
+            mint,
+            application_id,
+            now,
+        )
+
+    def _claim_and_mint(
+        self,
+        claim: Any,
+        to_record: Callable[[Any], _G],
+        rejection: Callable[[Session], Exception],
+        mint: Callable[[_G, ReleaseFacts | None], tuple[TokenIssue, _R]],
+        application_id: int,
+        now: dt.datetime,
+    ) -> _R:
+        """The single-use gate shared by code redemption and refresh rotation, in ONE transaction.
+
+        ``claim`` is a conditional ``UPDATE ... RETURNING``: of concurrent claims exactly one gets
+        the row. No row: ``rejection(session)`` works out why (revoking what a reuse produced)
+        and is raised after the commit. A row: ``mint`` checks the request and signs; its tokens
+        are stored before the claim commits. When ``mint`` raises, the claim still commits (the
+        code stays consumed, the token rotated) and the error is raised after it.
+        """
+        failure: Exception
         with self._store.write() as session:
-            row = session.execute(
-                update(Token)
-                .where(
-                    Token.token_hash == token_hash,
-                    Token.kind == "refresh",
-                    Token.client_id == client_id,
-                    Token.rotated_at.is_(None),
-                    Token.revoked_at.is_(None),
-                    Token.expires_at > now,
-                )
-                .values(rotated_at=now)
-                .returning(*_TOKEN_COLUMNS, _sid_of(Token.session_id))
-            ).one_or_none()
+            row = session.execute(claim).one_or_none()
             if row is None:
-                rejected = _refresh_rejection(session, token_hash, client_id, now)
+                failure = rejection(session)
             else:
-                record = _token_record(row)
+                record = to_record(row)
                 try:
                     issue, result = mint(record, _facts(session, record.account_id, application_id))
-                except Exception as exc:  # the request was refused: the token stays rotated
+                except Exception as exc:  # the request was refused: the claim stands
                     failure = exc
                 else:
                     self._store_issue(session, issue, now)
                     return result
-        if failure is not None:
-            raise failure
-        raise RefreshRejected(rejected)
+        raise failure
 
     def _store_issue(self, session: Session, issue: TokenIssue, now: dt.datetime) -> None:
         """Store an access token (and refresh token) with its privacy-log entries and event.
