@@ -15,7 +15,7 @@ from fastapi import Request
 
 from idp.errors import InvalidRequest
 
-__all__ = ["OAuthRequest", "form_request", "query_or_form_request"]
+__all__ = ["FORM", "OAuthRequest", "collect", "form_request", "query_or_form_request"]
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -48,7 +48,8 @@ class OAuthRequest:
             raise InvalidRequest(f"parameter {min(self.repeated)} is repeated")
 
 
-def _collect(items: list[tuple[str, str]]) -> tuple[dict[str, str], frozenset[str]]:
+def collect(items: list[tuple[str, str]]) -> tuple[dict[str, str], frozenset[str]]:
+    """The first value of each parameter, and the names sent more than once (RFC 6749 §3.1)."""
     params: dict[str, str] = {}
     repeated: set[str] = set()
     for name, value in items:
@@ -68,7 +69,7 @@ async def _form_items(request: Request) -> list[tuple[str, str]]:
 
 
 def _build(request: Request, items: list[tuple[str, str]]) -> OAuthRequest:
-    params, repeated = _collect(items)
+    params, repeated = collect(items)
     return OAuthRequest(
         method=request.method,
         params=params,

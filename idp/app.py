@@ -13,6 +13,7 @@ from idp.authorization import build_authorization_router
 from idp.cors import CorsMiddleware
 from idp.discovery import WellKnownMiddleware, build_discovery_router
 from idp.errors import OAuthError
+from idp.fastlane import FastLane
 from idp.faults import FaultInjectionMiddleware
 from idp.health import build_health_router
 from idp.introspection import build_introspection_router
@@ -76,7 +77,9 @@ def create_app(
     app.add_exception_handler(OAuthError, render_error)
     app.add_exception_handler(Exception, render_unexpected)
     prefix = provider.endpoints.prefix
-    # Innermost of the three: discovery and JWKS get CORS headers and injected faults as before.
+    # Innermost: the hot protocol endpoints and discovery/JWKS, each without the router; they
+    # get CORS headers and injected faults as before.
+    app.add_middleware(FastLane, endpoints=provider.endpoints)
     app.add_middleware(WellKnownMiddleware, endpoints=provider.endpoints)
     app.add_middleware(
         CorsMiddleware,
