@@ -2,6 +2,10 @@
 
 Every sub-command lives in ``leerid_sim/commands/`` and registers itself with ``register``.
 Bad flags or values get one line of error and exit status 2, never a traceback.
+
+A run of one sub-command imports only that sub-command's module (``leerid-sim serve`` starts
+the server without loading what ``seed`` or ``staff`` need: cold start, issue 8); anything else
+(``--help``, no or an unknown sub-command) registers them all, so help and errors list every one.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 __all__ = ["CommandError", "main"]
 
@@ -28,6 +32,8 @@ COMMAND_MODULES = (
     "staff",
     "register",
 )
+# The name a module registers (``privacy_log`` registers ``privacy-log``).
+_COMMAND_NAMES = {name.replace("_", "-"): name for name in COMMAND_MODULES}
 
 
 class CommandError(Exception):
@@ -41,28 +47,39 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser with every available sub-command."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``: with only the sub-command that ``argv`` names, if it names one
+    first; otherwise (no ``argv``, ``--help``, an unknown command) with every sub-command."""
     parser = _Parser(
         prog="leerid-sim",
         description="LeerID simulator: ACM with LeerID as a local OpenID Connect provider.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"leerid_sim.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"leerid_sim.commands.{name}":
-                continue
-            raise
-        module.register(subparsers)
+    chosen = _COMMAND_NAMES.get(argv[0]) if argv else None
+    if chosen is None or not _register(chosen, subparsers):
+        for name in COMMAND_MODULES:
+            _register(name, subparsers)
     return parser
+
+
+def _register(name: str, subparsers: Any) -> bool:
+    """Add the sub-command of module ``name``; False if this installation lacks it."""
+    try:
+        module = importlib.import_module(f"leerid_sim.commands.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"leerid_sim.commands.{name}":
+            return False
+        raise
+    module.register(subparsers)
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``leerid-sim`` with ``argv``; returns the exit status."""
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int | None] = args.handler
     try:
