@@ -1,6 +1,25 @@
-"""The identity provider: ACM with LeerID, as an OpenID Connect provider."""
+"""The identity provider: ACM with LeerID, as an OpenID Connect provider.
 
-from idp.app import create_app
+``create_app`` is imported on first use (PEP 562 module ``__getattr__``): ``leerid-sim serve``
+reads ``ProviderSettings`` in uvicorn's supervisor process, which never builds an app and so
+need not import the whole provider (cold start, issue 8).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from idp.settings import ProviderSettings
 
+if TYPE_CHECKING:
+    from idp.app import create_app
+
 __all__ = ["ProviderSettings", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from idp.app import create_app
+
+        return create_app
+    raise AttributeError(f"module 'idp' has no attribute {name!r}")
