@@ -17,6 +17,7 @@ from idp.fastlane import FastLane
 from idp.faults import FaultInjectionMiddleware
 from idp.health import build_health_router
 from idp.introspection import build_introspection_router
+from idp.lazy import include_router_lazily
 from idp.login import build_login_router
 from idp.logout import build_logout_router
 from idp.provider import Provider
@@ -73,7 +74,7 @@ def create_app(
         oidc.include_router(router)
     app.include_router(oidc, prefix=provider.endpoints.prefix)
     app.include_router(build_health_router())
-    app.include_router(build_admin_router(), prefix="/admin/api")
+    include_router_lazily(app, build_admin_router, prefix="/admin/api")
     app.add_exception_handler(OAuthError, render_error)
     app.add_exception_handler(Exception, render_unexpected)
     prefix = provider.endpoints.prefix

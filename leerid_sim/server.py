@@ -13,17 +13,32 @@ import sys
 from fastapi import FastAPI
 
 from idp import ProviderSettings, create_app
-from schoolloket.app import create_schoolloket
+from idp.lazy import LazyApp
+from schoolloket.settings import SchoolloketSettings
 
 __all__ = ["create_server_app"]
 
 
 def create_server_app(settings: ProviderSettings | None = None) -> FastAPI:
-    """The provider with the Schoolloket mounted at ``/schoolloket``."""
+    """The provider with the Schoolloket mounted at ``/schoolloket``.
+
+    The Schoolloket (and the admin API, see ``create_app``) is built on its first request: a
+    worker that only serves the protocol starts without loading either (cold start, issue 8).
+    """
     settings = settings or ProviderSettings()
     _return_large_blocks_to_the_os()
+    # Read now: a bad LEERID_SCHOOLLOKET_* value stops the server at start, as before.
+    schoolloket_settings = SchoolloketSettings()
     app = create_app(settings)
-    app.mount("/schoolloket", create_schoolloket(settings, app.state.store))
+    store = app.state.store
+    provider_settings = settings
+
+    def build_schoolloket() -> FastAPI:
+        from schoolloket.app import create_schoolloket
+
+        return create_schoolloket(provider_settings, store, schoolloket_settings)
+
+    app.mount("/schoolloket", LazyApp(build_schoolloket))
     return app
 
 

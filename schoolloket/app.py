@@ -28,12 +28,23 @@ from schoolloket.web import (
 __all__ = ["create_schoolloket"]
 
 
-def create_schoolloket(settings: ProviderSettings, store: Datastore) -> FastAPI:
-    """The Schoolloket app, mounted at ``/schoolloket`` by the server composition."""
+def create_schoolloket(
+    settings: ProviderSettings,
+    store: Datastore,
+    schoolloket_settings: SchoolloketSettings | None = None,
+) -> FastAPI:
+    """The Schoolloket app, mounted at ``/schoolloket`` by the server composition.
+
+    ``schoolloket_settings`` default to the environment (``LEERID_SCHOOLLOKET_*``); the server
+    reads them at start, so that a bad value stops it there even though the app itself is
+    built on its first request.
+    """
     app = FastAPI(title="LeerID Schoolloket", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.store = store
-    app.state.schoolloket = Schoolloket(settings, SchoolloketSettings(), store)
+    app.state.schoolloket = Schoolloket(
+        settings, schoolloket_settings or SchoolloketSettings(), store
+    )
     app.mount("/static", StaticFiles(packages=[("schoolloket", "static")]), name="static")
     for module in (auth, instellingen, beheer, applicaties, package_api):
         app.include_router(module.router)

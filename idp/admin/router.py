@@ -6,15 +6,6 @@ from functools import cache
 
 from fastapi import APIRouter, Depends
 
-from idp.admin.common import AdminRoute, require_admin
-from idp.admin.routes_clock import add_clock_routes
-from idp.admin.routes_control import add_control_routes
-from idp.admin.routes_logs import add_logs_routes
-from idp.admin.routes_providers import add_providers_routes
-from idp.admin.routes_schoolloket import add_schoolloket_routes
-from idp.admin.routes_staff import add_staff_routes
-from idp.admin.routes_world import add_world_routes
-
 __all__ = ["build_admin_router"]
 
 
@@ -27,7 +18,20 @@ def build_admin_router() -> APIRouter:
     validators again on every include, and the admin API has many routes. For the same reason
     the router is built once per process: its routes hold no state (the datastore and settings
     come from ``request.app.state``), and every app that includes it gets its own copies.
+
+    The route modules are imported here, not at the top: ``create_app`` includes this router
+    on the first request under ``/admin/api`` (``idp.lazy``), so a process that never serves
+    the admin API never loads them (cold start, issue 8).
     """
+    from idp.admin.common import AdminRoute, require_admin
+    from idp.admin.routes_clock import add_clock_routes
+    from idp.admin.routes_control import add_control_routes
+    from idp.admin.routes_logs import add_logs_routes
+    from idp.admin.routes_providers import add_providers_routes
+    from idp.admin.routes_schoolloket import add_schoolloket_routes
+    from idp.admin.routes_staff import add_staff_routes
+    from idp.admin.routes_world import add_world_routes
+
     router = APIRouter(route_class=AdminRoute, dependencies=[Depends(require_admin)])
     for add_routes in (
         add_world_routes,
