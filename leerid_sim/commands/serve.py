@@ -77,6 +77,8 @@ def _serve(args: argparse.Namespace) -> int:
         )
     import uvicorn
 
+    if args.workers > 1:
+        _fork_workers_from_a_loaded_parent()
     uvicorn.run(
         "leerid_sim.server:create_server_app",
         factory=True,
@@ -88,3 +90,38 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=args.access_log,
     )
     return 0
+
+
+# Signals uvicorn's supervisor catches for itself; a forked worker starts with the defaults again.
+_SUPERVISOR_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGTTIN", "SIGTTOU")
+
+
+def _fork_workers_from_a_loaded_parent() -> None:
+    """Load the server's modules once, in uvicorn's supervisor, and fork the workers from it.
+
+    uvicorn starts workers with ``spawn``: each fresh interpreter imports the whole provider
+    again, which is most of a worker's start (issue 8, cold start). Forked from a parent that
+    has imported the modules (and nothing more: no app, engine, key or thread exists yet; each
+    worker still builds its own from the environment), a worker only builds its app, as
+    gunicorn's ``--preload`` does. Where fork is not available, or uvicorn no longer starts its
+    workers through ``uvicorn._subprocess.spawn``, workers are spawned as before.
+    """
+    import multiprocessing
+    import signal
+
+    from uvicorn import _subprocess
+
+    if "fork" not in multiprocessing.get_all_start_methods() or not hasattr(_subprocess, "spawn"):
+        return
+    import leerid_sim.server  # noqa: F401  (the modules only)
+
+    def default_signals() -> None:
+        # The supervisor queues these signals for itself; a worker must react to them as a
+        # spawned one does (SIGTERM ends it) until uvicorn installs the worker's own handlers.
+        for name in _SUPERVISOR_SIGNALS:
+            if hasattr(signal, name):
+                handler = signal.default_int_handler if name == "SIGINT" else signal.SIG_DFL
+                signal.signal(getattr(signal, name), handler)
+
+    os.register_at_fork(after_in_child=default_signals)
+    _subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]
