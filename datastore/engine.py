@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 __all__ = ["make_engine", "normalise_url"]
 
@@ -54,8 +56,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Any) -> None:
     # Writers take the write lock up front (BEGIN IMMEDIATE) so they queue on the busy timeout
     # instead of failing with "database is locked" when a read transaction tries to upgrade;
-    # readers begin deferred and run beside them (WAL).
-    if connection.get_execution_options().get("sqlite_immediate"):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        connection.exec_driver_sql("BEGIN")
+    # readers begin deferred and run beside them (WAL). ``sqlite_no_begin`` (the datastore's
+    # single-statement connections) begins nothing: each statement is its own transaction.
+    # Sent on the driver's connection: BEGIN needs none of SQLAlchemy's statement machinery.
+    options = connection.get_execution_options()
+    if options.get("sqlite_no_begin"):
+        return
+    sql = "BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN"
+    try:
+        connection.connection.driver_connection.execute(sql)
+    except sqlite3.Error as exc:  # as SQLAlchemy would raise it (e.g. OperationalError: locked)
+        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc

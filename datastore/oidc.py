@@ -13,28 +13,32 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import CursorResult, Select, Table, exists, func, insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, CursorResult, Executable, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from datastore.errors import Conflict, NotFound
-from datastore.logs import CHANNELS, PrivacyRelease, add_event, add_privacy_entries
+from datastore.logs import CHANNELS, PrivacyRelease, add_event
 from datastore.models import (
     Account,
     AuthorizationCode,
     AuthSession,
-    Event,
-    PrivacyLogEntry,
     ProviderSecret,
     SessionClient,
     SigningKey,
     Token,
     UsedAssertion,
 )
+from datastore.oidc_sql import (
+    CODE_CLAIM,
+    REFRESH_CLAIM,
+    SESSION_LOOKUP,
+    SESSION_WITH_ACCOUNT,
+    TOKEN_BY_HASH,
+    insert_rows,
+)
 from datastore.records import AccountRecord, ReleaseFacts
-from datastore.world_release import account_columns, account_record, release_facts
+from datastore.world_release import account_record, release_facts
 
 if TYPE_CHECKING:
     from datastore.store import Datastore
@@ -204,48 +208,6 @@ class RefreshRejected(Conflict):
         super().__init__(f"refresh token rejected: {reason}")
 
 
-# What a claim's ``UPDATE ... RETURNING`` hands back (the record fields, ``sid`` aside).
-_CODE_COLUMNS = (
-    AuthorizationCode.id,
-    AuthorizationCode.client_id,
-    AuthorizationCode.account_id,
-    AuthorizationCode.session_id,
-    AuthorizationCode.redirect_uri,
-    AuthorizationCode.scope,
-    AuthorizationCode.nonce,
-    AuthorizationCode.code_challenge,
-    AuthorizationCode.code_challenge_method,
-    AuthorizationCode.auth_time,
-)
-_TOKEN_COLUMNS = (
-    Token.id,
-    Token.kind,
-    Token.client_id,
-    Token.account_id,
-    Token.session_id,
-    Token.code_id,
-    Token.family_id,
-    Token.scope,
-    Token.auth_time,
-    Token.issued_at,
-    Token.expires_at,
-    Token.revoked_at,
-    Token.rotated_at,
-)
-
-
-def _table(model: type[Any]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-# Inserted as tables, not entities: Core executemany, without the ORM's bulk-insert layer.
-_TOKENS = _table(Token)
-_PRIVACY_LOG = _table(PrivacyLogEntry)
-_EVENTS = _table(Event)
-
-
 def _add_events(session: Session, at: dt.datetime, events: Iterable[ProtocolEvent | None]) -> None:
     for event in events:
         if event is not None:
@@ -384,37 +346,16 @@ class OidcRepository:
 
     def session(self, id_hash: str, now: dt.datetime) -> SessionRecord | None:
         """The live session behind a cookie, or ``None`` (unknown, ended or expired)."""
-        with self._store.read() as session:
-            row = session.scalar(
-                select(AuthSession).where(
-                    AuthSession.id_hash == id_hash,
-                    AuthSession.ended_at.is_(None),
-                    AuthSession.expires_at > now,
-                )
-            )
-            return None if row is None else _session_record(row)
+        with self._store.connect_read() as connection:
+            row = connection.execute(SESSION_LOOKUP, {"id_hash": id_hash, "now": now}).first()
+        return None if row is None else _session_record(row)
 
     def session_with_account(
         self, id_hash: str, now: dt.datetime
     ) -> tuple[SessionRecord, AccountRecord] | None:
         """The live session behind a cookie and its account, in one query (the SSO hot path)."""
-        statement = (
-            account_columns()
-            .add_columns(
-                AuthSession.id.label("session_pk"),
-                AuthSession.sid,
-                AuthSession.auth_time,
-                AuthSession.expires_at,
-            )
-            .join(AuthSession, AuthSession.account_id == Account.id)
-            .where(
-                AuthSession.id_hash == id_hash,
-                AuthSession.ended_at.is_(None),
-                AuthSession.expires_at > now,
-            )
-        )
-        with self._store.read() as session:
-            row = session.execute(statement).one_or_none()
+        with self._store.connect_read() as connection:
+            row = connection.execute(SESSION_WITH_ACCOUNT, {"id_hash": id_hash, "now": now}).first()
         if row is None:
             return None
         record = SessionRecord(
@@ -470,25 +411,27 @@ class OidcRepository:
     # ------------------------------------------------------------------ codes
 
     def create_code(self, grant: CodeGrant, now: dt.datetime, event: ProtocolEvent | None) -> None:
-        """Store an authorization code by its hash (RFC 6749 §4.1.2)."""
-        with self._store.write() as session:
-            session.add(
-                AuthorizationCode(
-                    code_hash=grant.code_hash,
-                    client_id=grant.client_id,
-                    account_id=grant.account_id,
-                    session_id=grant.session_id,
-                    redirect_uri=grant.redirect_uri,
-                    scope=grant.scope,
-                    nonce=grant.nonce,
-                    code_challenge=grant.code_challenge,
-                    code_challenge_method=grant.code_challenge_method,
-                    auth_time=grant.auth_time,
-                    created_at=now,
-                    expires_at=grant.expires_at,
-                )
-            )
-            _add_events(session, now, [event])
+        """Store an authorization code by its hash (RFC 6749 §4.1.2) with its event.
+
+        Core inserts in one transaction; on PostgreSQL one statement in autocommit.
+        """
+        code = {
+            "code_hash": grant.code_hash,
+            "client_id": grant.client_id,
+            "account_id": grant.account_id,
+            "session_id": grant.session_id,
+            "redirect_uri": grant.redirect_uri,
+            "scope": grant.scope,
+            "nonce": grant.nonce,
+            "code_challenge": grant.code_challenge,
+            "code_challenge_method": grant.code_challenge_method,
+            "auth_time": grant.auth_time,
+            "created_at": now,
+            "expires_at": grant.expires_at,
+        }
+        events = [] if event is None else [_event_row(event, now)]
+        with self._store.connect_write(single_statement=True) as connection:
+            insert_rows(connection, [("codes", [code]), ("events", events)])
 
     def redeem_code(
         self,
@@ -509,21 +452,11 @@ class OidcRepository:
         committed; on SQLite writers are serialised. When ``mint`` raises, the code stays
         consumed and the error is raised after the commit. Raises ``CodeRejected``.
         """
-        claim = (
-            update(AuthorizationCode)
-            .where(
-                AuthorizationCode.code_hash == code_hash,
-                AuthorizationCode.consumed_at.is_(None),
-                AuthorizationCode.client_id == client_id,
-                AuthorizationCode.expires_at > now,
-            )
-            .values(consumed_at=now)
-            .returning(*_CODE_COLUMNS, _sid_of(AuthorizationCode.session_id))
-        )
         return self._claim_and_mint(
-            claim,
+            CODE_CLAIM,
+            {"b_code_hash": code_hash, "b_client_id": client_id, "b_now": now},
             _code_record,
-            lambda session: CodeRejected(_code_rejection(session, code_hash, client_id, now)),
+            lambda connection: CodeRejected(_code_rejection(connection, code_hash, client_id, now)),
             mint,
             application_id,
             now,
@@ -547,24 +480,12 @@ class OidcRepository:
         replay's revocation runs after it (see ``redeem_code``). ``mint`` as there; when it
         raises, the token stays rotated. Raises ``RefreshRejected``.
         """
-        claim = (
-            update(Token)
-            .where(
-                Token.token_hash == token_hash,
-                Token.kind == "refresh",
-                Token.client_id == client_id,
-                Token.rotated_at.is_(None),
-                Token.revoked_at.is_(None),
-                Token.expires_at > now,
-            )
-            .values(rotated_at=now)
-            .returning(*_TOKEN_COLUMNS, _sid_of(Token.session_id))
-        )
         return self._claim_and_mint(
-            claim,
+            REFRESH_CLAIM,
+            {"b_token_hash": token_hash, "b_client_id": client_id, "b_now": now},
             _token_record,
-            lambda session: RefreshRejected(
-                _refresh_rejection(session, token_hash, client_id, now)
+            lambda connection: RefreshRejected(
+                _refresh_rejection(connection, token_hash, client_id, now)
             ),
             mint,
             application_id,
@@ -573,9 +494,10 @@ class OidcRepository:
 
     def _claim_and_mint(
         self,
-        claim: Any,
+        claim: Executable,
+        params: dict[str, Any],
         to_record: Callable[[Any], _G],
-        rejection: Callable[[Session], Exception],
+        rejection: Callable[[Connection], Exception],
         mint: Callable[[_G, ReleaseFacts | None], tuple[TokenIssue, _R]],
         application_id: int,
         now: dt.datetime,
@@ -583,81 +505,34 @@ class OidcRepository:
         """The single-use gate shared by code redemption and refresh rotation, in ONE transaction.
 
         ``claim`` is a conditional ``UPDATE ... RETURNING``: of concurrent claims exactly one gets
-        the row. No row: ``rejection(session)`` works out why (revoking what a reuse produced)
+        the row. No row: ``rejection(connection)`` works out why (revoking what a reuse produced)
         and is raised after the commit. A row: ``mint`` checks the request and signs; its tokens
         are stored before the claim commits. When ``mint`` raises, the claim still commits (the
         code stays consumed, the token rotated) and the error is raised after it.
         """
         failure: Exception
-        with self._store.write() as session:
-            row = session.execute(claim).one_or_none()
+        with self._store.connect_write() as connection:
+            row = connection.execute(claim, params).first()
             if row is None:
-                failure = rejection(session)
+                failure = rejection(connection)
             else:
                 record = to_record(row)
                 try:
-                    issue, result = mint(record, _facts(session, record.account_id, application_id))
+                    issue, result = mint(
+                        record, _facts(connection, record.account_id, application_id)
+                    )
                 except Exception as exc:  # the request was refused: the claim stands
                     failure = exc
                 else:
-                    self._store_issue(session, issue, now)
+                    _store_issue(connection, issue, now, _has_session_client(record, issue))
                     return result
         raise failure
 
-    def _store_issue(self, session: Session, issue: TokenIssue, now: dt.datetime) -> None:
-        """Store an access token (and refresh token) with its privacy-log entries and event.
-
-        Plain Core inserts into the tables, no ORM unit of work or bulk-insert layer: the token
-        hot path needs no identity map, and each table's rows go in one statement.
-        """
-        common = {
-            "client_id": issue.client_id,
-            "account_id": issue.account_id,
-            "session_id": issue.session_id,
-            "code_id": issue.code_id,
-            "family_id": issue.family_id,
-            "scope": issue.scope,
-            "auth_time": issue.auth_time,
-            "issued_at": now,
-        }
-        tokens = [
-            {
-                "token_hash": issue.access_hash,
-                "kind": "access",
-                "expires_at": issue.access_expires_at,
-                **common,
-            }
-        ]
-        if issue.refresh_hash is not None and issue.refresh_expires_at is not None:
-            tokens.append(
-                {
-                    "token_hash": issue.refresh_hash,
-                    "kind": "refresh",
-                    "expires_at": issue.refresh_expires_at,
-                    **common,
-                }
-            )
-        session.execute(insert(_TOKENS), tokens)
-        if issue.session_id is not None:
-            # One statement, whoever was first: the pair is unique (session_client).
-            upsert = pg_insert if self._store.dialect == "postgresql" else sqlite_insert
-            session.execute(
-                upsert(SessionClient)
-                .values(session_id=issue.session_id, client_id=issue.client_id)
-                .on_conflict_do_nothing(index_elements=["session_id", "client_id"])
-            )
-        if issue.releases:
-            session.execute(insert(_PRIVACY_LOG), [_privacy_row(r, now) for r in issue.releases])
-        if issue.event is not None:
-            session.execute(insert(_EVENTS), [_event_row(issue.event, now)])
-
     def token(self, token_hash: str) -> TokenRecord | None:
         """The token stored under this hash, whatever its state."""
-        with self._store.read() as session:
-            row = session.execute(
-                _token_query().where(Token.token_hash == token_hash)
-            ).one_or_none()
-            return None if row is None else _token_record(row[0], row[1])
+        with self._store.connect_read() as connection:
+            row = connection.execute(TOKEN_BY_HASH, {"token_hash": token_hash}).first()
+        return None if row is None else _token_record(row)
 
     def revoke(self, token_hash: str, client_id: str, now: dt.datetime) -> bool:
         """Revoke a token of ``client_id`` (RFC 7009 §2.1); a refresh token takes its family.
@@ -682,9 +557,10 @@ class OidcRepository:
         """Log a release made outside token issuance (UserInfo, introspection) with its event."""
         if not releases and event is None:
             return
-        with self._store.write() as session:
-            add_privacy_entries(session, now, releases)
-            _add_events(session, now, [event])
+        rows = [_privacy_row(r, now) for r in releases]
+        events = [] if event is None else [_event_row(event, now)]
+        with self._store.connect_write(single_statement=True) as connection:
+            insert_rows(connection, [("events", events), ("privacy_log", rows)])
 
     # ------------------------------------------------------------------ replay and passwords
 
@@ -761,21 +637,76 @@ def _event_row(event: ProtocolEvent, at: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _sid_of(session_id: Any) -> Any:
-    """The ``sid`` of a row's session, as a scalar subquery a ``RETURNING`` clause can carry."""
-    return (
-        select(AuthSession.sid).where(AuthSession.id == session_id).scalar_subquery().label("sid")
+def _store_issue(
+    connection: Connection, issue: TokenIssue, now: dt.datetime, has_session_client: bool
+) -> None:
+    """Store an access token (and refresh token) with its privacy-log entries and event.
+
+    Plain Core inserts (``insert_rows``): one statement on PostgreSQL, one per table on SQLite.
+    The (session, client) pair for back-channel logout (OIDC Back-Channel Logout 1.0 §2.7) is
+    added unless ``has_session_client`` says it is there already.
+    """
+    common = {
+        "client_id": issue.client_id,
+        "account_id": issue.account_id,
+        "session_id": issue.session_id,
+        "code_id": issue.code_id,
+        "family_id": issue.family_id,
+        "scope": issue.scope,
+        "auth_time": issue.auth_time,
+        "issued_at": now,
+    }
+    tokens = [
+        {"token_hash": issue.access_hash, "kind": "access", "expires_at": issue.access_expires_at}
+        | common
+    ]
+    if issue.refresh_hash is not None and issue.refresh_expires_at is not None:
+        tokens.append(
+            {
+                "token_hash": issue.refresh_hash,
+                "kind": "refresh",
+                "expires_at": issue.refresh_expires_at,
+            }
+            | common
+        )
+    pairs = []
+    if issue.session_id is not None and not has_session_client:
+        pairs.append({"session_id": issue.session_id, "client_id": issue.client_id})
+    insert_rows(
+        connection,
+        [
+            ("tokens", tokens),
+            ("session_clients", pairs),
+            ("privacy_log", [_privacy_row(r, now) for r in issue.releases]),
+            ("events", [] if issue.event is None else [_event_row(issue.event, now)]),
+        ],
     )
 
 
-def _facts(session: Session, account_id: int, application_id: int) -> ReleaseFacts | None:
+def _has_session_client(record: CodeRecord | TokenRecord, issue: TokenIssue) -> bool:
+    """Whether the (session, client) pair of ``issue`` is stored already.
+
+    A refresh token of the same session and client was stored by ``_store_issue``, which
+    stored the pair with it; the pair goes only with its session (ON DELETE CASCADE), and
+    then the token's ``session_id`` is NULL (ON DELETE SET NULL). A code's pair is not
+    stored until its tokens are.
+    """
+    return (
+        isinstance(record, TokenRecord)
+        and record.session_id is not None
+        and record.session_id == issue.session_id
+        and record.client_id == issue.client_id
+    )
+
+
+def _facts(connection: Connection, account_id: int, application_id: int) -> ReleaseFacts | None:
     try:
-        return release_facts(session, account_id, application_id)
+        return release_facts(connection, account_id, application_id)
     except NotFound:
         return None
 
 
-def _code_rejection(session: Session, code_hash: str, client_id: str, now: dt.datetime) -> str:
+def _code_rejection(session: Connection, code_hash: str, client_id: str, now: dt.datetime) -> str:
     # A new statement, so on PostgreSQL (READ COMMITTED) it sees what a concurrent winner
     # committed while this transaction's UPDATE waited for its row lock.
     row = session.execute(
@@ -793,7 +724,9 @@ def _code_rejection(session: Session, code_hash: str, client_id: str, now: dt.da
     return "expired"
 
 
-def _refresh_rejection(session: Session, token_hash: str, client_id: str, now: dt.datetime) -> str:
+def _refresh_rejection(
+    session: Connection, token_hash: str, client_id: str, now: dt.datetime
+) -> str:
     # As in _code_rejection: this statement sees a concurrent winner's committed rotation.
     row = session.execute(
         select(Token.client_id, Token.family_id, Token.revoked_at, Token.rotated_at).where(
@@ -812,11 +745,11 @@ def _refresh_rejection(session: Session, token_hash: str, client_id: str, now: d
     return "expired"
 
 
-def _revoke_family(session: Session, family_id: str, now: dt.datetime) -> None:
+def _revoke_family(session: Session | Connection, family_id: str, now: dt.datetime) -> None:
     _revoke_all(session, Token.family_id == family_id, now)
 
 
-def _revoke_all(session: Session, condition: Any, now: dt.datetime) -> None:
+def _revoke_all(session: Session | Connection, condition: Any, now: dt.datetime) -> None:
     """Revoke every live token matching ``condition``, successors committed meanwhile included.
 
     On PostgreSQL (READ COMMITTED) an UPDATE that waited for a concurrent rotation's row lock
@@ -826,10 +759,6 @@ def _revoke_all(session: Session, condition: Any, now: dt.datetime) -> None:
     statement = update(Token).where(condition, Token.revoked_at.is_(None)).values(revoked_at=now)
     while _rowcount(session.execute(statement)) > 0:
         pass
-
-
-def _token_query() -> Select[Token, str]:
-    return select(Token, AuthSession.sid).outerjoin(AuthSession, AuthSession.id == Token.session_id)
 
 
 def _key_record(row: SigningKey) -> SigningKeyRecord:
@@ -843,7 +772,8 @@ def _key_record(row: SigningKey) -> SigningKeyRecord:
     )
 
 
-def _session_record(row: AuthSession) -> SessionRecord:
+def _session_record(row: Any) -> SessionRecord:
+    """From an ``AuthSession`` or a row of its columns."""
     return SessionRecord(
         id=row.id,
         sid=row.sid,
@@ -854,7 +784,7 @@ def _session_record(row: AuthSession) -> SessionRecord:
 
 
 def _code_record(row: Any) -> CodeRecord:
-    """From a row of ``_CODE_COLUMNS`` and ``sid``."""
+    """From a row of ``CODE_COLUMNS`` and ``sid``."""
     return CodeRecord(
         id=row.id,
         client_id=row.client_id,
@@ -870,17 +800,15 @@ def _code_record(row: Any) -> CodeRecord:
     )
 
 
-def _token_record(row: Any, sid: str | None = None) -> TokenRecord:
-    """From a ``Token`` and its sid, or from a row of ``_TOKEN_COLUMNS`` and ``sid``."""
-    if sid is None and not isinstance(row, Token):
-        sid = row.sid
+def _token_record(row: Any) -> TokenRecord:
+    """From a row of ``TOKEN_COLUMNS`` and ``sid``."""
     return TokenRecord(
         id=row.id,
         kind=row.kind,
         client_id=row.client_id,
         account_id=row.account_id,
         session_id=row.session_id,
-        sid=sid,
+        sid=row.sid,
         code_id=row.code_id,
         family_id=row.family_id,
         scope=row.scope,

@@ -5,14 +5,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from datastore.clock import Clock
 from datastore.engine import make_engine
 
-__all__ = ["Datastore"]
+__all__ = ["Datastore", "StatementLog"]
+
+
+@dataclass
+class StatementLog:
+    """The SQL statements and commits an engine sent while ``Datastore.statement_log`` ran."""
+
+    statements: list[str] = field(default_factory=list)
+    commits: int = 0
 
 
 class Datastore:
@@ -25,6 +35,19 @@ class Datastore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        sqlite = engine.dialect.name == "sqlite"
+        # Core connections for the protocol hot path (``connect_read`` / ``connect_write``): one
+        # engine view per way of beginning, sharing the one pool, so that no per-call option
+        # has to be set. Single statements run without BEGIN/COMMIT (PostgreSQL autocommit;
+        # on SQLite no BEGIN, which makes each statement its own transaction).
+        self._single: Engine = (
+            engine.execution_options(sqlite_no_begin=True)
+            if sqlite
+            else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._immediate: Engine = (
+            engine.execution_options(sqlite_immediate=True) if sqlite else engine
+        )
         # SQLite has one writer at a time. Threads of this process queue on a lock, which wakes
         # the next writer at once; without it they sleep in SQLite's busy handler, which backs
         # off in steps of up to 100 ms (make bench measured refresh p95 589 ms -> 235 ms).
@@ -84,6 +107,54 @@ class Datastore:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def connect_read(self) -> Iterator[Connection]:
+        """A Core connection for ONE read statement, which is its own transaction.
+
+        No BEGIN and no ROLLBACK: on PostgreSQL the connection is in autocommit; on SQLite
+        the statement runs outside an explicit transaction (one statement is one consistent
+        snapshot either way). For several reads that must agree, use ``read()``.
+        """
+        with self._single.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def connect_write(self, *, single_statement: bool = False) -> Iterator[Connection]:
+        """A Core write transaction: committed when the block ends, rolled back on any error.
+
+        Cheaper than ``write()`` (no ORM session) for the protocol hot path. On SQLite it
+        begins IMMEDIATE behind this process's writer lock, as ``write()`` does. With
+        ``single_statement`` the block sends exactly one statement, which is atomic by itself:
+        on PostgreSQL it then runs in autocommit, without the BEGIN and COMMIT round trips.
+        """
+        if single_statement and self.engine.dialect.name == "postgresql":
+            with self._single.connect() as connection:
+                yield connection
+            return
+        with self._write_lock, self._immediate.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def statement_log(self) -> Iterator[StatementLog]:
+        """Record every statement sent (and every commit) within the block: for tests and
+        measurements of how many round trips a call costs. SQLite's BEGIN is not a statement
+        here (``engine.py`` sends it on the driver's connection)."""
+        log = StatementLog()
+
+        def on_execute(*args: Any) -> None:
+            log.statements.append(args[2])
+
+        def on_commit(_connection: Any) -> None:
+            log.commits += 1
+
+        event.listen(self.engine, "before_cursor_execute", on_execute)
+        event.listen(self.engine, "commit", on_commit)
+        try:
+            yield log
+        finally:
+            event.remove(self.engine, "before_cursor_execute", on_execute)
+            event.remove(self.engine, "commit", on_commit)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Integer,
     Row,
     Select,
@@ -224,11 +225,16 @@ def _enrolment(item: dict[str, Any]) -> EnrolmentFacts:
     )
 
 
-def release_facts(session: Session, account_id: int, application_id: int) -> ReleaseFacts:
-    """The facts for ``account_id`` and ``application_id`` in one statement; ``NotFound``."""
+def release_facts(
+    session: Session | Connection, account_id: int, application_id: int
+) -> ReleaseFacts:
+    """The facts for ``account_id`` and ``application_id`` in one statement; ``NotFound``.
+
+    ``session`` is an ORM session or a Core connection (the token path's transaction).
+    """
     row = session.execute(
         _STATEMENT, {"account_id": account_id, "application_id": application_id}
-    ).one_or_none()
+    ).first()
     if row is None:
         raise NotFound(f"account {account_id}")
     account = account_record(row)

@@ -1,0 +1,196 @@
+"""The provider's hot path sends a fixed, small number of statements (issue 8).
+
+SSO authorize (session lookup, ``create_code``), the token grants (``redeem_code``,
+``rotate_refresh``: claim, release facts, one insert round) and UserInfo (``token``,
+``record_release``): each count is pinned per database, so that a change that adds a
+statement or a transaction to one of them shows here. The rows they write are checked too:
+the privacy log and the protocol events read the same whichever way they were inserted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from datastore import Datastore, sha256_hex
+from datastore.logs import PrivacyRelease
+from datastore.oidc import CodeGrant, ProtocolEvent, TokenIssue
+
+# (statements, commits) per call; PostgreSQL's single-statement writes run in autocommit.
+EXPECTED = {
+    "sqlite": {
+        "session": (1, 0),
+        "session_with_account": (1, 0),
+        "create_code": (2, 1),
+        "redeem_code": (6, 1),  # claim, facts, tokens, session client, privacy log, event
+        "rotate_refresh": (5, 1),  # the session client is there already
+        "token": (1, 0),
+        "record_release": (2, 1),
+    },
+    "postgresql": {
+        "session": (1, 0),
+        "session_with_account": (1, 0),
+        "create_code": (1, 0),
+        "redeem_code": (3, 1),  # claim, facts, one insert for every row
+        "rotate_refresh": (3, 1),
+        "token": (1, 0),
+        "record_release": (1, 0),
+    },
+}
+
+
+def _count(store: Datastore, call: Callable[[], Any], statements: list[str]) -> tuple[int, int]:
+    with store.statement_log() as log:
+        call()
+    statements.extend(log.statements)
+    return len(log.statements), log.commits
+
+
+def _release(client_id: str, account_uuid: str, channel: str) -> PrivacyRelease:
+    return PrivacyRelease(
+        client_id=client_id,
+        organisation="Test organisation",
+        protocol_reference="TEST-1",
+        account_uuid=account_uuid,
+        attributes=("naam", "voornaam"),
+        legal_basis="AVG art. 6.1.c",
+        purpose="statement counts",
+        channel=channel,
+        retention_days=30,
+    )
+
+
+def test_hot_path_statement_counts(demo_store: Datastore) -> None:
+    store = demo_store
+    client = store.world.client("i-learn")
+    account = store.world.account_by_username("jan.peeters")
+    assert client is not None
+    assert account is not None
+    now = store.clock.now()
+    later = now + dt.timedelta(hours=1)
+    tag = f"counts-{store.dialect}"
+    session = store.oidc.create_session(
+        id_hash=sha256_hex(tag), sid=tag, account_id=account.id, now=now, expires_at=later
+    )
+
+    def issue(name: str, code_id: int | None, family: str) -> TokenIssue:
+        return TokenIssue(
+            client_id=client.client_id,
+            account_id=account.id,
+            session_id=session.id,
+            code_id=code_id,
+            family_id=family,
+            scope="openid",
+            auth_time=now,
+            access_hash=sha256_hex(f"{tag}-access-{name}"),
+            access_expires_at=later,
+            refresh_hash=sha256_hex(f"{tag}-refresh-{name}"),
+            refresh_expires_at=later,
+            releases=(_release(client.client_id, account.account_uuid, "id_token"),),
+            event=ProtocolEvent("token", "success", client_id=client.client_id),
+        )
+
+    def create_code() -> None:
+        store.oidc.create_code(
+            CodeGrant(
+                code_hash=sha256_hex(f"{tag}-code"),
+                client_id=client.client_id,
+                account_id=account.id,
+                session_id=session.id,
+                redirect_uri="http://127.0.0.1:8001/callback",
+                scope="openid",
+                nonce=None,
+                code_challenge=None,
+                code_challenge_method=None,
+                auth_time=now,
+                expires_at=later,
+            ),
+            now,
+            ProtocolEvent("authorization", "success", client_id=client.client_id),
+        )
+
+    def redeem() -> None:
+        store.oidc.redeem_code(
+            sha256_hex(f"{tag}-code"),
+            client.client_id,
+            client.application_id,
+            now,
+            lambda code, facts: (issue("1", code.id, tag), None),
+        )
+
+    def rotate() -> None:
+        store.oidc.rotate_refresh(
+            sha256_hex(f"{tag}-refresh-1"),
+            client.client_id,
+            client.application_id,
+            now,
+            lambda token, facts: (issue("2", token.code_id, token.family_id), None),
+        )
+
+    def record_release() -> None:
+        store.oidc.record_release(
+            [_release(client.client_id, account.account_uuid, "userinfo")],
+            ProtocolEvent("userinfo", "success", client_id=client.client_id),
+            now,
+        )
+
+    calls = {
+        "session": lambda: store.oidc.session(sha256_hex(tag), now),
+        "session_with_account": lambda: store.oidc.session_with_account(sha256_hex(tag), now),
+        "create_code": create_code,
+        "redeem_code": redeem,
+        "rotate_refresh": rotate,
+        "token": lambda: store.oidc.token(sha256_hex(f"{tag}-access-2")),
+        "record_release": record_release,
+    }
+    sent: list[str] = []
+    counts = {name: _count(store, call, sent) for name, call in calls.items()}
+    assert counts == EXPECTED[store.dialect], sent
+
+    # Everything landed: the tokens, the session client, the privacy log and the events.
+    rotated = store.oidc.token(sha256_hex(f"{tag}-refresh-1"))
+    successor = store.oidc.token(sha256_hex(f"{tag}-refresh-2"))
+    access = store.oidc.token(sha256_hex(f"{tag}-access-2"))
+    assert rotated is not None
+    assert rotated.rotated_at == now
+    assert successor is not None
+    assert successor.usable_at(now)
+    assert successor.sid == tag
+    assert access is not None
+    assert access.kind == "access"
+    assert access.id < successor.id  # stored in this order, as before
+    ended = store.oidc.end_session(now=now, sid=tag)
+    assert ended is not None
+    assert ended.client_ids == (client.client_id,)
+    entries = store.logs.privacy_entries(client_id=client.client_id).items
+    assert sorted(e.channel for e in entries if e.purpose == "statement counts") == [
+        "id_token",
+        "id_token",
+        "userinfo",
+    ]
+    entry = next(e for e in entries if e.channel == "userinfo")
+    assert entry.as_dict() | {"id": 0} == {
+        "id": 0,
+        "at": now.isoformat(),
+        "client_id": client.client_id,
+        "organisation": "Test organisation",
+        "protocol": "TEST-1",
+        "account_uuid": account.account_uuid,
+        "attributes": ["naam", "voornaam"],
+        "legal_basis": "AVG art. 6.1.c",
+        "purpose": "statement counts",
+        "channel": "userinfo",
+        "retention_days": 30,
+    }
+    events = store.logs.events(client_id=client.client_id).items
+    kinds = [(e.type, e.outcome, e.detail) for e in events if e.at == now]
+    assert sorted(kinds, key=str) == sorted(
+        [
+            ("authorization", "success", None),
+            ("token", "success", None),
+            ("token", "success", None),
+            ("userinfo", "success", None),
+        ],
+        key=str,
+    )
