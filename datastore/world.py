@@ -116,10 +116,11 @@ class WorldRepository:
     def release_facts(self, account_id: int, application_id: int) -> ReleaseFacts:
         """Everything release needs about one account for one application.
 
-        Raises ``NotFound`` when the account is gone.
+        Raises ``NotFound`` when the account is gone. One statement on a Core connection
+        without a transaction around it (UserInfo and introspection ask this per request).
         """
-        with self._store.read() as session:
-            return release_facts(session, account_id, application_id)
+        with self._store.connect_read() as connection:
+            return release_facts(connection, account_id, application_id)
 
 
 def _client_query() -> Select[Client, Application, Organisation, Protocol]:
