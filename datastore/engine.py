@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 __all__ = ["make_engine", "normalise_url"]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+PING_AFTER_IDLE_S = 1.0
 
 
 def normalise_url(url: str) -> str:
@@ -37,9 +39,35 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Eng
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, **kwargs
-    )
+    engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow, **kwargs)
+    _ping_idle_connections(engine)
+    return engine
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Ping a pooled PostgreSQL connection on checkout only when it sat idle for a while.
+
+    ``pool_pre_ping`` pings on every checkout: one more round trip for every transaction of
+    the token path. A connection checked in less than ``PING_AFTER_IDLE_S`` ago was working
+    then; an older one may have been cut (a server restart, an idle timeout) and is pinged;
+    when the ping fails the pool replaces it (``DisconnectionError``), as pre-ping does.
+    """
+    dialect = engine.dialect
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return  # a new connection, or one that just worked
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -56,12 +84,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Any) -> None:
     # Writers take the write lock up front (BEGIN IMMEDIATE) so they queue on the busy timeout
     # instead of failing with "database is locked" when a read transaction tries to upgrade;
-    # readers begin deferred and run beside them (WAL). ``sqlite_no_begin`` (the datastore's
-    # single-statement connections) begins nothing: each statement is its own transaction.
-    # Sent on the driver's connection: BEGIN needs none of SQLAlchemy's statement machinery.
+    # readers begin deferred and run beside them (WAL). Sent on the driver's connection:
+    # BEGIN needs none of SQLAlchemy's statement machinery.
     options = connection.get_execution_options()
-    if options.get("sqlite_no_begin"):
-        return
     sql = "BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN"
     try:
         connection.connection.driver_connection.execute(sql)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from datastore.clock import Clock
@@ -35,19 +37,15 @@ class Datastore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        sqlite = engine.dialect.name == "sqlite"
-        # Core connections for the protocol hot path (``connect_read`` / ``connect_write``): one
-        # engine view per way of beginning, sharing the one pool, so that no per-call option
-        # has to be set. Single statements run without BEGIN/COMMIT (PostgreSQL autocommit;
-        # on SQLite no BEGIN, which makes each statement its own transaction).
-        self._single: Engine = (
-            engine.execution_options(sqlite_no_begin=True)
-            if sqlite
-            else engine.execution_options(isolation_level="AUTOCOMMIT")
-        )
-        self._immediate: Engine = (
-            engine.execution_options(sqlite_immediate=True) if sqlite else engine
-        )
+        # Core connections for the protocol hot path (``connect_read``, ``connect_write``), on
+        # the same pool. SQLite: an engine of its own, without the ``begin`` listener of
+        # engine.py (every event dispatched costs, on each statement and transaction); its
+        # connections begin nothing themselves (the driver is in autocommit), so a lone
+        # statement is its own transaction and ``connect_write`` sends BEGIN IMMEDIATE and
+        # COMMIT on the driver. PostgreSQL: autocommit for single statements, else as usual.
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._hot_engine: Engine = self._make_hot(engine)
+        self._logs: list[StatementLog] = []
         # SQLite has one writer at a time. Threads of this process queue on a lock, which wakes
         # the next writer at once; without it they sleep in SQLite's busy handler, which backs
         # off in steps of up to 100 ms (make bench measured refresh p95 589 ms -> 235 ms).
@@ -57,6 +55,19 @@ class Datastore:
         )
         self.clock = Clock(self)
         self._init_repositories()
+
+    @staticmethod
+    def _make_hot(engine: Engine) -> Engine:
+        if engine.dialect.name == "sqlite":
+            return Engine(engine.pool, engine.dialect, engine.url)
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    @property
+    def _hot(self) -> Engine:
+        hot = self._hot_engine
+        if hot.pool is not self.engine.pool:  # ``engine.dispose()`` made a new pool
+            hot = self._hot_engine = self._make_hot(self.engine)
+        return hot
 
     @classmethod
     def from_url(cls, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Datastore:
@@ -116,7 +127,7 @@ class Datastore:
         the statement runs outside an explicit transaction (one statement is one consistent
         snapshot either way). For several reads that must agree, use ``read()``.
         """
-        with self._single.connect() as connection:
+        with self._hot.connect() as connection:
             yield connection
 
     @contextmanager
@@ -128,12 +139,27 @@ class Datastore:
         ``single_statement`` the block sends exactly one statement, which is atomic by itself:
         on PostgreSQL it then runs in autocommit, without the BEGIN and COMMIT round trips.
         """
-        if single_statement and self.engine.dialect.name == "postgresql":
-            with self._single.connect() as connection:
-                yield connection
+        if not self._sqlite:
+            if single_statement:  # autocommit: the statement commits itself
+                with self._hot.connect() as connection:
+                    yield connection
+            else:
+                with self.engine.begin() as connection:
+                    yield connection
             return
-        with self._write_lock, self._immediate.begin() as connection:
-            yield connection
+        with self._write_lock, self._hot.connect() as connection:
+            driver = connection.connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            _driver_call(driver.execute, "BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                with suppress(sqlite3.Error):  # the error that got here is the one to raise
+                    driver.rollback()
+                raise
+            _driver_call(driver.commit, "COMMIT")
+            for log in self._logs:
+                log.commits += 1
 
     @contextmanager
     def statement_log(self) -> Iterator[StatementLog]:
@@ -148,14 +174,30 @@ class Datastore:
         def on_commit(_connection: Any) -> None:
             log.commits += 1
 
-        event.listen(self.engine, "before_cursor_execute", on_execute)
-        event.listen(self.engine, "commit", on_commit)
+        engines = (self.engine, self._hot) if self._sqlite else (self.engine,)
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", on_execute)
+            event.listen(engine, "commit", on_commit)
+        self._logs.append(log)
         try:
             yield log
         finally:
-            event.remove(self.engine, "before_cursor_execute", on_execute)
-            event.remove(self.engine, "commit", on_commit)
+            self._logs.remove(log)
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", on_execute)
+                event.remove(engine, "commit", on_commit)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def _driver_call(method: Callable[..., object], sql: str) -> None:
+    """Call a sqlite3 connection method, raising its errors as SQLAlchemy would."""
+    try:
+        if sql == "COMMIT":
+            method()
+        else:
+            method(sql)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
