@@ -103,15 +103,17 @@ def _fork_workers_from_a_loaded_parent() -> None:
     again, which is most of a worker's start (issue 8, cold start). Forked from a parent that
     has imported the modules (and nothing more: no app, engine, key or thread exists yet; each
     worker still builds its own from the environment), a worker only builds its app, as
-    gunicorn's ``--preload`` does. Where fork is not available, or uvicorn no longer starts its
-    workers through ``uvicorn._subprocess.spawn``, workers are spawned as before.
+    gunicorn's ``--preload`` does. Only on Linux (macOS makes spawn the default because system
+    libraries there may not survive a fork), and only while uvicorn starts its workers through
+    ``uvicorn._subprocess.spawn``; otherwise workers are spawned as before.
     """
     import multiprocessing
     import signal
+    import sys
 
     from uvicorn import _subprocess
 
-    if "fork" not in multiprocessing.get_all_start_methods() or not hasattr(_subprocess, "spawn"):
+    if not sys.platform.startswith("linux") or not hasattr(_subprocess, "spawn"):
         return
     import leerid_sim.server  # noqa: F401  (the modules only)
 
