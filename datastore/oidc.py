@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, CursorResult, Executable, exists, func, select, text, update
+from sqlalchemy import Connection, CursorResult, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,7 @@ from datastore.oidc_sql import (
     TOKEN_BY_HASH,
     insert_rows,
 )
+from datastore.prepared import Prepared
 from datastore.records import AccountRecord, ReleaseFacts
 from datastore.world_release import account_record, release_facts
 
@@ -347,7 +348,7 @@ class OidcRepository:
     def session(self, id_hash: str, now: dt.datetime) -> SessionRecord | None:
         """The live session behind a cookie, or ``None`` (unknown, ended or expired)."""
         with self._store.connect_read() as connection:
-            row = connection.execute(SESSION_LOOKUP, {"id_hash": id_hash, "now": now}).first()
+            row = SESSION_LOOKUP.first(connection, {"id_hash": id_hash, "now": now})
         return None if row is None else _session_record(row)
 
     def session_with_account(
@@ -355,7 +356,7 @@ class OidcRepository:
     ) -> tuple[SessionRecord, AccountRecord] | None:
         """The live session behind a cookie and its account, in one query (the SSO hot path)."""
         with self._store.connect_read() as connection:
-            row = connection.execute(SESSION_WITH_ACCOUNT, {"id_hash": id_hash, "now": now}).first()
+            row = SESSION_WITH_ACCOUNT.first(connection, {"id_hash": id_hash, "now": now})
         if row is None:
             return None
         record = SessionRecord(
@@ -494,7 +495,7 @@ class OidcRepository:
 
     def _claim_and_mint(
         self,
-        claim: Executable,
+        claim: Prepared,
         params: dict[str, Any],
         to_record: Callable[[Any], _G],
         rejection: Callable[[Connection], Exception],
@@ -512,7 +513,7 @@ class OidcRepository:
         """
         failure: Exception
         with self._store.connect_write() as connection:
-            row = connection.execute(claim, params).first()
+            row = claim.first(connection, params)
             if row is None:
                 failure = rejection(connection)
             else:
@@ -531,7 +532,7 @@ class OidcRepository:
     def token(self, token_hash: str) -> TokenRecord | None:
         """The token stored under this hash, whatever its state."""
         with self._store.connect_read() as connection:
-            row = connection.execute(TOKEN_BY_HASH, {"token_hash": token_hash}).first()
+            row = TOKEN_BY_HASH.first(connection, {"token_hash": token_hash})
         return None if row is None else _token_record(row)
 
     def revoke(self, token_hash: str, client_id: str, now: dt.datetime) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Insert, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Insert, Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -29,6 +29,7 @@ from datastore.models import (
     SessionClient,
     Token,
 )
+from datastore.prepared import Prepared
 from datastore.world_release import account_columns
 
 __all__ = [
@@ -110,10 +111,10 @@ def _live_session() -> tuple[Any, ...]:
 
 
 # Parameters: id_hash, now.
-SESSION_LOOKUP = select(*_SESSION_COLUMNS).where(*_live_session())
+SESSION_LOOKUP = Prepared(select(*_SESSION_COLUMNS).where(*_live_session()))
 
 # Parameters: id_hash, now. An ``account_columns`` row plus the session's fields.
-SESSION_WITH_ACCOUNT = (
+SESSION_WITH_ACCOUNT = Prepared(
     account_columns()
     .add_columns(
         AuthSession.id.label("session_pk"),
@@ -126,14 +127,14 @@ SESSION_WITH_ACCOUNT = (
 )
 
 # Parameters: token_hash.
-TOKEN_BY_HASH = (
+TOKEN_BY_HASH = Prepared(
     select(*TOKEN_COLUMNS, AuthSession.sid)
     .outerjoin(AuthSession, AuthSession.id == Token.session_id)
     .where(Token.token_hash == bindparam("token_hash"))
 )
 
 # Parameters: b_code_hash, b_client_id, b_now (column names are reserved in an UPDATE).
-CODE_CLAIM = (
+CODE_CLAIM = Prepared(
     update(AuthorizationCode)
     .where(
         AuthorizationCode.code_hash == bindparam("b_code_hash"),
@@ -146,7 +147,7 @@ CODE_CLAIM = (
 )
 
 # Parameters: b_token_hash, b_client_id, b_now.
-REFRESH_CLAIM = (
+REFRESH_CLAIM = Prepared(
     update(Token)
     .where(
         Token.token_hash == bindparam("b_token_hash"),
@@ -177,20 +178,12 @@ def _session_client_upsert(dialect: str) -> Insert:
 
 
 @cache
-def _single_inserts(dialect: str) -> dict[str, Insert]:
-    inserts = {name: insert(table) for name, table in _TABLES.items()}
-    inserts["session_clients"] = _session_client_upsert(dialect)
-    return inserts
+def _inserts(dialect: str, shape: tuple[tuple[str, int], ...]) -> Prepared:
+    """ONE statement inserting ``count`` rows of each kind: the first row as the main statement,
+    every other row as a data-modifying CTE (PostgreSQL 15 §7.8.4), all or none. On SQLite
+    (no DML in WITH) the shape is one kind and one row, sent as an executemany.
 
-
-@cache
-def _combined(shape: tuple[tuple[str, int], ...]) -> Executable:
-    """ONE PostgreSQL statement inserting ``count`` rows of each kind: the first row as the main
-    statement, every other row as a data-modifying CTE (PostgreSQL 15 §7.8.4), all or none.
-
-    One single-row INSERT per row, not a multi-row VALUES: SQLAlchemy caches the compiled
-    form of those (a multi-row VALUES would be compiled again on every call). Parameters are
-    named ``<kind>_<row>_<column>``.
+    Parameters are named ``<kind>_<row>_<column>``.
     """
     statements: list[Insert] = []
     for kind, count in shape:
@@ -201,13 +194,15 @@ def _combined(shape: tuple[tuple[str, int], ...]) -> Executable:
                 for column in _COLUMNS[kind]
             }
             statement = (
-                _session_client_upsert("postgresql") if kind == "session_clients" else insert(table)
+                _session_client_upsert(dialect) if kind == "session_clients" else insert(table)
             )
             statements.append(statement.values(row))
     main, *others = statements
-    combined = main.add_cte(*(other.cte(f"w_{i}") for i, other in enumerate(others)))
-    assert combined._generate_cache_key() is not None, "the combined insert must be cacheable"
-    return combined
+    return Prepared(main.add_cte(*(other.cte(f"w_{i}") for i, other in enumerate(others))))
+
+
+def _params(kind: str, i: int, row: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"{kind}_{i}_{column}": row.get(column) for column in _COLUMNS[kind]}
 
 
 def insert_rows(
@@ -215,20 +210,21 @@ def insert_rows(
 ) -> None:
     """Insert ``rows`` of each kind (``codes``, ``tokens``, ``session_clients``,
     ``privacy_log``, ``events``) in the connection's transaction: one statement on
-    PostgreSQL, one per kind on SQLite."""
+    PostgreSQL, one per kind on SQLite. A column a row leaves out is NULL."""
     parts = [(kind, rows) for kind, rows in parts if rows]
     if not parts:
         return
-    if connection.dialect.name != "postgresql":
-        inserts = _single_inserts(connection.dialect.name)
+    dialect = connection.dialect.name
+    if dialect != "postgresql":
         for kind, rows in parts:
-            connection.execute(inserts[kind], list(rows) if len(rows) > 1 else rows[0])
+            statement = _inserts(dialect, ((kind, 1),))
+            if len(rows) == 1:
+                statement.rows(connection, _params(kind, 0, rows[0]))
+            else:
+                statement.many(connection, [_params(kind, 0, row) for row in rows])
         return
-    shape = tuple((kind, len(rows)) for kind, rows in parts)
     params: dict[str, Any] = {}
     for kind, rows in parts:
-        columns = _COLUMNS[kind]
         for i, row in enumerate(rows):
-            for column in columns:
-                params[f"{kind}_{i}_{column}"] = row.get(column)
-    connection.execute(_combined(shape), params)
+            params |= _params(kind, i, row)
+    _inserts(dialect, tuple((kind, len(rows)) for kind, rows in parts)).rows(connection, params)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from datastore.clock import Clock
 from datastore.engine import make_engine
+from datastore.prepared import OBSERVERS
 
 __all__ = ["Datastore", "StatementLog"]
 
@@ -179,10 +180,12 @@ class Datastore:
             event.listen(engine, "before_cursor_execute", on_execute)
             event.listen(engine, "commit", on_commit)
         self._logs.append(log)
+        OBSERVERS.append(log.statements.append)
         try:
             yield log
         finally:
             self._logs.remove(log)
+            OBSERVERS.remove(log.statements.append)
             for engine in engines:
                 event.remove(engine, "before_cursor_execute", on_execute)
                 event.remove(engine, "commit", on_commit)

@@ -44,6 +44,7 @@ from datastore.models import (
     Staff,
     Visibility,
 )
+from datastore.prepared import Prepared
 from datastore.records import AccountRecord, EnrolmentFacts, ReleaseFacts
 
 __all__ = ["account_columns", "account_record", "release_facts"]
@@ -204,7 +205,7 @@ def _release_statement() -> Select[*tuple[Any, ...]]:
     )
 
 
-_STATEMENT = _release_statement()
+_STATEMENT = Prepared(_release_statement())
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -232,9 +233,8 @@ def release_facts(
 
     ``session`` is an ORM session or a Core connection (the token path's transaction).
     """
-    row = session.execute(
-        _STATEMENT, {"account_id": account_id, "application_id": application_id}
-    ).first()
+    connection = session if isinstance(session, Connection) else session.connection()
+    row = _STATEMENT.first(connection, {"account_id": account_id, "application_id": application_id})
     if row is None:
         raise NotFound(f"account {account_id}")
     account = account_record(row)
