@@ -4,6 +4,10 @@ Every method is one short transaction and hands out frozen records. Single use i
 the database, never by a read followed by a write: a code or a refresh token is claimed with
 ``UPDATE ... WHERE consumed_at IS NULL`` and the row count decides (RFC 6749 §4.1.2, §10.5;
 OAuth 2.0 Security BCP §4.14). Several provider processes on one PostgreSQL therefore act as one.
+
+The hot path (SSO authorize, the token grants, UserInfo) runs on Core connections with the
+statements of ``datastore.oidc_sql``, compiled once (``datastore.prepared``); its statement
+counts are pinned in tests/datastore/test_statement_counts.py.
 """
 
 from __future__ import annotations
