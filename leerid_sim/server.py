@@ -1,6 +1,6 @@
 """The composition root of the provider process: the identity provider plus the Schoolloket.
 
-``leerid-sim serve`` runs ``create_server_app`` with uvicorn (as a factory, so each worker
+``leerid-sim serve`` runs ``serve_server_app`` with uvicorn (as a factory, so each worker
 builds its own app, engine and caches from the environment).
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import sys
 
 from fastapi import FastAPI
@@ -16,7 +17,7 @@ from idp import ProviderSettings, create_app
 from idp.lazy import LazyApp
 from schoolloket.settings import SchoolloketSettings
 
-__all__ = ["create_server_app"]
+__all__ = ["create_server_app", "serve_server_app"]
 
 
 def create_server_app(settings: ProviderSettings | None = None) -> FastAPI:
@@ -39,6 +40,18 @@ def create_server_app(settings: ProviderSettings | None = None) -> FastAPI:
         return create_schoolloket(provider_settings, store, schoolloket_settings)
 
     app.mount("/schoolloket", LazyApp(build_schoolloket))
+    return app
+
+
+def serve_server_app() -> FastAPI:
+    """``leerid-sim serve``'s factory: the server app, then the garbage collector back on.
+
+    ``serve`` pauses the collector while the provider is imported and built; what exists now
+    lives as long as the worker, so it is frozen out of later collections (``gc.freeze``).
+    """
+    app = create_server_app()
+    gc.freeze()
+    gc.enable()
     return app
 
 
