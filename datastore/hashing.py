@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import os
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -47,7 +49,7 @@ class PasswordHashing:
             memory_cost=parameters.memory_cost,
             parallelism=parameters.parallelism,
         )
-        self._dummy_hash = self._hasher.hash("not a password of anyone")
+        self._dummy_hash = _dummy_hash(parameters)
 
     def hash(self, password: str) -> str:
         """A fresh argon2id hash (PHC string, parameters and salt included)."""
@@ -68,6 +70,20 @@ class PasswordHashing:
             return self._hasher.check_needs_rehash(password_hash)
         except InvalidHashError:
             return True
+
+
+def _dummy_hash(parameters: Argon2Parameters) -> str:
+    """A well-formed argon2id PHC string that no password matches, made without hashing.
+
+    Random salt and random hash bytes: verifying a password against it costs one full argon2id
+    computation with the configured parameters, like a real hash, and computing a real one at
+    start would cost the same again on every worker's start.
+    """
+    salt, digest = (base64.b64encode(os.urandom(n)).decode().rstrip("=") for n in (16, 32))
+    return (
+        f"$argon2id$v=19$m={parameters.memory_cost},t={parameters.time_cost},"
+        f"p={parameters.parallelism}${salt}${digest}"
+    )
 
 
 def sha256_hex(value: str) -> str:

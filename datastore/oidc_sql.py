@@ -17,8 +17,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Insert, Table, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from datastore.models import (
     Account,
@@ -172,9 +170,19 @@ _COLUMNS["tokens"] = tuple(c for c in _COLUMNS["tokens"] if c not in ("revoked_a
 
 
 def _session_client_upsert(dialect: str) -> Insert:
-    # One statement, whoever was first: the pair is unique (session_client).
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return upsert(SessionClient).on_conflict_do_nothing(index_elements=["session_id", "client_id"])
+    # One statement, whoever was first: the pair is unique (session_client). Each dialect's
+    # module is imported when its statement is first built (none at all at a worker's start).
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(SessionClient).on_conflict_do_nothing(
+            index_elements=["session_id", "client_id"]
+        )
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(SessionClient).on_conflict_do_nothing(
+        index_elements=["session_id", "client_id"]
+    )
 
 
 @cache

@@ -7,7 +7,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
@@ -16,6 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from datastore.clock import Clock
 from datastore.engine import make_engine
 from datastore.prepared import OBSERVERS
+
+if TYPE_CHECKING:
+    # The repositories import this module (for typing); they are imported on first use.
+    from datastore.admin import AdminRepository
+    from datastore.control import ControlRepository
+    from datastore.logs import LogRepository
+    from datastore.oidc import OidcRepository
+    from datastore.schoolloket import SchoolloketRepository
+    from datastore.world import WorldRepository
 
 __all__ = ["Datastore", "StatementLog"]
 
@@ -55,7 +65,6 @@ class Datastore:
             threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
         )
         self.clock = Clock(self)
-        self._init_repositories()
 
     @staticmethod
     def _make_hot(engine: Engine) -> Engine:
@@ -80,21 +89,45 @@ class Datastore:
         """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
 
-    def _init_repositories(self) -> None:
-        # Imported here: the repositories import this module for typing only.
-        from datastore.admin import AdminRepository
-        from datastore.control import ControlRepository
-        from datastore.logs import LogRepository
-        from datastore.oidc import OidcRepository
-        from datastore.schoolloket import SchoolloketRepository
+    # The repositories, each built on first use: a worker that only serves the protocol never
+    # imports the admin API's or the Schoolloket's queries (cold start, issue 8). Building one
+    # twice in a race is harmless: they hold nothing but the store.
+
+    @cached_property
+    def world(self) -> WorldRepository:
         from datastore.world import WorldRepository
 
-        self.world = WorldRepository(self)
-        self.logs = LogRepository(self)
-        self.schoolloket = SchoolloketRepository(self)
-        self.admin = AdminRepository(self)
-        self.control = ControlRepository(self)
-        self.oidc = OidcRepository(self)
+        return WorldRepository(self)
+
+    @cached_property
+    def logs(self) -> LogRepository:
+        from datastore.logs import LogRepository
+
+        return LogRepository(self)
+
+    @cached_property
+    def schoolloket(self) -> SchoolloketRepository:
+        from datastore.schoolloket import SchoolloketRepository
+
+        return SchoolloketRepository(self)
+
+    @cached_property
+    def admin(self) -> AdminRepository:
+        from datastore.admin import AdminRepository
+
+        return AdminRepository(self)
+
+    @cached_property
+    def control(self) -> ControlRepository:
+        from datastore.control import ControlRepository
+
+        return ControlRepository(self)
+
+    @cached_property
+    def oidc(self) -> OidcRepository:
+        from datastore.oidc import OidcRepository
+
+        return OidcRepository(self)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
