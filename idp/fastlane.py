@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from starlette.concurrency import run_in_threadpool
+import anyio.to_thread
+from anyio import CapacityLimiter
 from starlette.requests import Request, cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -42,10 +43,13 @@ from idp.rendering import render_error, render_unexpected
 if TYPE_CHECKING:
     from idp.provider import Endpoints, Provider
 
-__all__ = ["MAX_FORM_BYTES", "FastLane"]
+__all__ = ["LOGIN_THREADS", "MAX_FORM_BYTES", "FastLane"]
 
 # A protocol form is a few hundred bytes; a client assertion a few kilobytes.
 MAX_FORM_BYTES = 64 * 1024
+
+# Login forms handled at once per worker (each mostly waits for argon2id's threads).
+LOGIN_THREADS = 8
 
 Handler = Callable[["Provider", Request, OAuthRequest], Response]
 
@@ -121,6 +125,15 @@ class FastLane:
     def __init__(self, app: ASGIApp, *, endpoints: Endpoints) -> None:
         self.app = app
         self.routes = _routes(endpoints)
+        # Logins wait for argon2 on its own few threads (datastore.hashing): a few threads
+        # here keep them busy, and fewer threads keep fewer malloc arenas (RSS after load).
+        self._login_threads: CapacityLimiter | None = None
+
+    def _limiter(self) -> CapacityLimiter:
+        # Made inside the event loop, on first use (anyio binds it to the running loop).
+        if self._login_threads is None:
+            self._login_threads = CapacityLimiter(LOGIN_THREADS)
+        return self._login_threads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = self.routes.get(scope["path"]) if scope["type"] == "http" else None
@@ -136,26 +149,28 @@ class FastLane:
         try:
             oauth = await _oauth_request(scope, receive, route)
             if route.in_thread:
-                response = await run_in_threadpool(route.handler, provider, request, oauth)
+                response = await anyio.to_thread.run_sync(
+                    route.handler, provider, request, oauth, limiter=self._limiter()
+                )
             else:
                 response = route.handler(provider, request, oauth)
         except OAuthError as exc:
-            response = await _render(render_error, request, exc, route)
+            response = await self._render(render_error, request, exc, route)
         except Exception as exc:  # the same last resort as the app's exception handler
-            response = await _render(render_unexpected, request, exc, route)
+            response = await self._render(render_unexpected, request, exc, route)
         await response(scope, receive, send)
 
-
-async def _render(
-    renderer: Callable[[Request, Exception], Response],
-    request: Request,
-    exc: Exception,
-    route: _Route,
-) -> Response:
-    # Rendering an error writes its failure event: off the loop where the handler was too.
-    if route.in_thread:
-        return await run_in_threadpool(renderer, request, exc)
-    return renderer(request, exc)
+    async def _render(
+        self,
+        renderer: Callable[[Request, Exception], Response],
+        request: Request,
+        exc: Exception,
+        route: _Route,
+    ) -> Response:
+        # Rendering an error writes its failure event: off the loop where the handler was too.
+        if route.in_thread:
+            return await anyio.to_thread.run_sync(renderer, request, exc, limiter=self._limiter())
+        return renderer(request, exc)
 
 
 async def _oauth_request(scope: Scope, receive: Receive, route: _Route) -> OAuthRequest:

@@ -6,10 +6,7 @@ builds its own app, engine and caches from the environment).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
-import sys
 
 from fastapi import FastAPI
 
@@ -27,7 +24,6 @@ def create_server_app(settings: ProviderSettings | None = None) -> FastAPI:
     worker that only serves the protocol starts without loading either (cold start, issue 8).
     """
     settings = settings or ProviderSettings()
-    _return_large_blocks_to_the_os()
     # Read now: a bad LEERID_SCHOOLLOKET_* value stops the server at start, as before.
     schoolloket_settings = SchoolloketSettings()
     app = create_app(settings)
@@ -53,24 +49,3 @@ def serve_server_app() -> FastAPI:
     gc.freeze()
     gc.enable()
     return app
-
-
-# glibc's M_MMAP_THRESHOLD (malloc.h): allocations above it are mmapped and unmapped on free.
-_M_MMAP_THRESHOLD = -3
-
-
-def _return_large_blocks_to_the_os() -> None:
-    """Keep argon2id's 19 MiB blocks out of glibc's per-thread arenas (docs/performance.md).
-
-    After the first large free, glibc raises its dynamic mmap threshold above that size, so later
-    password hashes are carved from per-thread arenas that are never given back: a worker grew
-    to 550 MiB after a login load. A fixed 128 KiB threshold keeps it near 115 MiB. Elsewhere
-    (other C libraries, other systems) this does nothing.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
-    except (OSError, AttributeError):
-        return
