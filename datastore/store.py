@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from datastore.clock import Clock
-from datastore.engine import make_engine
+from datastore.engine import make_engine, writer_lock
 from datastore.prepared import OBSERVERS
 
 if TYPE_CHECKING:
@@ -57,13 +56,12 @@ class Datastore:
         self._sqlite = engine.dialect.name == "sqlite"
         self._hot_engine: Engine = self._make_hot(engine)
         self._logs: list[StatementLog] = []
-        # SQLite has one writer at a time. Threads of this process queue on a lock, which wakes
-        # the next writer at once; without it they sleep in SQLite's busy handler, which backs
-        # off in steps of up to 100 ms (make bench measured refresh p95 589 ms -> 235 ms).
-        # Other processes still queue on the busy timeout; PostgreSQL needs neither.
-        self._write_lock: AbstractContextManager[object] = (
-            threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
-        )
+        # SQLite has one writer at a time. Writers queue on locks that wake the next one at
+        # once: threads of this process on an RLock, processes on a sidecar file's flock
+        # (engine.WriterQueue); without them they sleep in SQLite's busy handler, which backs
+        # off in steps of up to 100 ms (make bench measured refresh p95 589 ms -> 235 ms for
+        # the threads). Readers take neither (WAL). PostgreSQL needs none (``nullcontext``).
+        self._write_lock: AbstractContextManager[object] = writer_lock(engine)
         self.clock = Clock(self)
 
     @staticmethod
@@ -169,7 +167,7 @@ class Datastore:
         """A Core write transaction: committed when the block ends, rolled back on any error.
 
         Cheaper than ``write()`` (no ORM session) for the protocol hot path. On SQLite it
-        begins IMMEDIATE behind this process's writer lock, as ``write()`` does. With
+        begins IMMEDIATE behind the writer queue (``engine.WriterQueue``), as ``write()`` does. With
         ``single_statement`` the block sends exactly one statement, which is atomic by itself:
         on PostgreSQL it then runs in autocommit, without the BEGIN and COMMIT round trips.
         """
