@@ -84,7 +84,7 @@ class TemplateDatabases:
             try:
                 yield f"sqlite:///{path}"
             finally:
-                for suffix in ("", "-wal", "-shm"):
+                for suffix in ("", "-wal", "-shm", "-writer.lock"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
             return
         require_postgres()
