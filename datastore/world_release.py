@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -205,7 +206,10 @@ def _release_statement() -> Select[*tuple[Any, ...]]:
     )
 
 
-_STATEMENT = Prepared(_release_statement())
+@cache
+def _statement() -> Prepared:
+    # Built on first use: constructing it costs ~50 ms, a worker's start need not pay it.
+    return Prepared(_release_statement())
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -234,7 +238,9 @@ def release_facts(
     ``session`` is an ORM session or a Core connection (the token path's transaction).
     """
     connection = session if isinstance(session, Connection) else session.connection()
-    row = _STATEMENT.first(connection, {"account_id": account_id, "application_id": application_id})
+    row = _statement().first(
+        connection, {"account_id": account_id, "application_id": application_id}
+    )
     if row is None:
         raise NotFound(f"account {account_id}")
     account = account_record(row)
