@@ -22,7 +22,7 @@ try:
 except ImportError:  # not POSIX (Windows): no sidecar lock; the busy timeout queues writers
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["WriterQueue", "make_engine", "normalise_url", "writer_lock"]
+__all__ = ["WriterQueue", "make_engine", "normalise_url", "sqlite_driver_call", "writer_lock"]
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +102,20 @@ def _sqlite_begin(connection: Any) -> None:
     # BEGIN needs none of SQLAlchemy's statement machinery.
     options = connection.get_execution_options()
     sql = "BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN"
+    sqlite_driver_call(connection.connection.driver_connection, sql)
+
+
+def sqlite_driver_call(driver: sqlite3.Connection, sql: str) -> None:
+    """Send ``BEGIN [IMMEDIATE]`` or ``COMMIT`` on the sqlite3 connection itself.
+
+    The driver is in autocommit mode (it begins nothing by itself), so these statements are
+    the transaction. Its errors are raised as SQLAlchemy would raise them (e.g.
+    ``OperationalError: database is locked``), so callers handle one kind of error whichever
+    path sent the statement.
+    """
     try:
-        connection.connection.driver_connection.execute(sql)
-    except sqlite3.Error as exc:  # as SQLAlchemy would raise it (e.g. OperationalError: locked)
+        driver.execute(sql)
+    except sqlite3.Error as exc:
         raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
 
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from datastore.clock import Clock
-from datastore.engine import make_engine, writer_lock
+from datastore.engine import make_engine, sqlite_driver_call, writer_lock
 from datastore.prepared import OBSERVERS
 
 if TYPE_CHECKING:
@@ -182,14 +181,14 @@ class Datastore:
         with self._write_lock, self._hot.connect() as connection:
             driver = connection.connection.driver_connection
             assert isinstance(driver, sqlite3.Connection)
-            _driver_call(driver.execute, "BEGIN IMMEDIATE")
+            sqlite_driver_call(driver, "BEGIN IMMEDIATE")
             try:
                 yield connection
             except BaseException:
                 with suppress(sqlite3.Error):  # the error that got here is the one to raise
                     driver.rollback()
                 raise
-            _driver_call(driver.commit, "COMMIT")
+            sqlite_driver_call(driver, "COMMIT")
             for log in self._logs:
                 log.commits += 1
 
@@ -224,14 +223,3 @@ class Datastore:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-
-
-def _driver_call(method: Callable[..., object], sql: str) -> None:
-    """Call a sqlite3 connection method, raising its errors as SQLAlchemy would."""
-    try:
-        if sql == "COMMIT":
-            method()
-        else:
-            method(sql)
-    except sqlite3.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
