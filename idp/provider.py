@@ -96,7 +96,14 @@ class Provider:
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
     def close(self) -> None:
-        self.background.shutdown(wait=False, cancel_futures=True)
+        """Stop the back-channel deliveries before the datastore closes.
+
+        Deliveries not yet started are dropped; one under way finishes (it is bounded by
+        ``backchannel_logout_timeout_seconds``), because a failed one still records its event:
+        after the store had closed, that write opened a connection in a fresh pool that nobody
+        closed any more.
+        """
+        self.background.shutdown(wait=True, cancel_futures=True)
 
 
 def get_provider(request: Request) -> Provider:

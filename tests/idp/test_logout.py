@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 from jose import jwt as jose_jwt
 
 from datastore import Datastore
+from idp import create_app
+from tests.idp.conftest import provider_settings
 from tests.idp.flows import ISSUER, admin, authorize, query, tokens_for
 
 POST_LOGOUT = "http://localhost:8001/"
@@ -166,5 +168,24 @@ def test_slow_backchannel_never_delays_logout(op: TestClient, demo_store: Datast
             time.sleep(0.2)
         assert failures
         assert failures[0].outcome == "failure"
+    finally:
+        slow.close()
+
+
+def test_shutdown_waits_for_a_delivery_under_way(demo_store: Datastore, demo_url: str) -> None:
+    """A failed delivery still records its event before the provider lets go of the datastore."""
+    slow = Receiver(delay=3.0)
+    try:
+        app = create_app(
+            provider_settings(demo_url, backchannel_logout_timeout_seconds=0.5), store=demo_store
+        )
+        with TestClient(app, base_url="http://localhost:8000", follow_redirects=False) as op:
+            admin(op, "PATCH", "/clients/ididdit", {"backchannel_logout_uri": slow.url})
+            body = tokens_for(op)
+            response = op.get("/op/v1/logout", params={"id_token_hint": body["id_token"]})
+            assert response.status_code == 200
+        # The app has shut down: the delivery timed out and its failure is recorded already.
+        failures = demo_store.logs.events(type_="backchannel_logout").items
+        assert [f.outcome for f in failures] == ["failure"]
     finally:
         slow.close()
