@@ -9,7 +9,8 @@ key, stored as SHA-256 in ``schools.package_api_key_hash``. Every read and deliv
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -199,6 +200,12 @@ def _report_from(row: DropFile, *, already_received: bool) -> DropReport:
     )
 
 
+# One wording for every line whose identifiers are not (together) one pupil enrolled at the asking
+# school: unknown anywhere, a pupil of another school, or identifiers of two different pupils.
+# Telling these apart would let a school's package test any INSZ or leer_id_uuid of LeerID.
+NOT_A_PUPIL_OF_THIS_SCHOOL = "geen leerling van deze school"
+
+
 def _check_lines(
     session: Session,
     school: SchoolRecord,
@@ -211,16 +218,13 @@ def _check_lines(
         for c in session.scalars(select(SchoolClass).where(SchoolClass.school_id == school.id))
     }
     enrolments = {e.pupil_id: e for e in session.scalars(current_enrolments(school.id, day))}
+    known = _SchoolPupils.of(session, enrolments)
     seen: dict[int, int] = {}
     placements: list[tuple[Enrolment, SchoolClass]] = []
     for line in lines:
-        pupil_ids = _identify(session, line)
-        if not pupil_ids:
-            bad[line.line] = "unknown pupil (leer_id_uuid, account_uuid or insz)"
-        elif len(pupil_ids) > 1:
-            bad[line.line] = "the identifiers point at different pupils"
-        elif (pupil_id := next(iter(pupil_ids))) not in enrolments:
-            bad[line.line] = f"pupil is not enrolled at {school.instellingsnummer}"
+        pupil_id = known.identify(line)
+        if pupil_id is None:
+            bad[line.line] = NOT_A_PUPIL_OF_THIS_SCHOOL
         elif line.klas not in classes:
             bad[line.line] = f"school {school.instellingsnummer} has no class {line.klas!r}"
         elif pupil_id in seen:
@@ -231,19 +235,44 @@ def _check_lines(
     return placements
 
 
-def _identify(session: Session, line: DropLine) -> set[int | None]:
-    """The pupil ids the line's identifiers point at (an unknown identifier adds ``None``)."""
-    ids: set[int | None] = set()
-    if line.leer_id_uuid:
-        ids.add(session.scalar(select(Pupil.id).where(Pupil.leer_id_uuid == line.leer_id_uuid)))
-    if line.account_uuid:
-        ids.add(
-            session.scalar(
-                select(Account.pupil_id).where(Account.account_uuid == line.account_uuid)
-            )
+@dataclass(frozen=True, slots=True)
+class _SchoolPupils:
+    """The identifiers of the pupils enrolled at one school, the only ones a line may name.
+
+    Identification never searches the rest of LeerID, and the queries are the same whatever
+    the file holds, so neither the answer nor its cost depends on pupils of other schools.
+    """
+
+    by_leer_id_uuid: dict[str, int]
+    by_account_uuid: dict[str, int]
+    by_insz: dict[str, int]
+
+    @classmethod
+    def of(cls, session: Session, enrolments: Mapping[int, Enrolment]) -> _SchoolPupils:
+        ids = list(enrolments)
+        pupils = session.execute(
+            select(Pupil.id, Pupil.leer_id_uuid, Pupil.insz).where(Pupil.id.in_(ids))
+        ).all()
+        accounts = session.execute(
+            select(Account.account_uuid, Account.pupil_id).where(Account.pupil_id.in_(ids))
+        ).all()
+        return cls(
+            by_leer_id_uuid={str(p.leer_id_uuid): p.id for p in pupils if p.leer_id_uuid},
+            by_account_uuid={str(a.account_uuid): int(a.pupil_id) for a in accounts},
+            by_insz={str(p.insz): p.id for p in pupils if p.insz},
         )
-    if line.insz:
-        ids.add(session.scalar(select(Pupil.id).where(Pupil.insz == line.insz)))
-    if None in ids:
-        return set()
-    return ids
+
+    def identify(self, line: DropLine) -> int | None:
+        """The one enrolled pupil that every identifier of the line names, else ``None``."""
+        named = [
+            table.get(value.lower() if table is not self.by_insz else value)
+            for table, value in (
+                (self.by_leer_id_uuid, line.leer_id_uuid),
+                (self.by_account_uuid, line.account_uuid),
+                (self.by_insz, line.insz),
+            )
+            if value
+        ]
+        if not named or None in named or len(set(named)) != 1:
+            return None
+        return named[0]

@@ -11,14 +11,18 @@ import csv
 import io
 import re
 import uuid
+from typing import Any
 
 from datastore.insz import insz_is_valid
 from datastore.schoolloket_records import DropLine
 
-__all__ = ["IDENTIFIERS", "MAX_BYTES", "FileRejected", "parse_drop_file"]
+__all__ = ["IDENTIFIERS", "MAX_BYTES", "MAX_LINES", "FileRejected", "parse_drop_file"]
 
 IDENTIFIERS = ("leer_id_uuid", "account_uuid", "insz")
 MAX_BYTES = 5 * 1024 * 1024
+# The largest schools enrol a few thousand pupils; a file far longer than that is not class
+# information but a search through identifiers, and is refused whole.
+MAX_LINES = 20_000
 _KLAS = re.compile(r"^[\w .()/+-]{1,40}$")
 
 
@@ -45,6 +49,16 @@ def parse_drop_file(content: bytes) -> tuple[list[DropLine], list[tuple[int, str
     unknown = sorted(set(header) - {"klas", *IDENTIFIERS} - {""})
     if unknown:
         raise FileRejected(f"unknown columns: {', '.join(unknown)}")
+    if len(lines) > MAX_LINES + 1:
+        raise FileRejected(f"more than {MAX_LINES} lines after the header")
+    try:
+        return _read_rows(reader, header)
+    except csv.Error as exc:
+        # A field over the csv module's limit, a NUL byte, an unclosed quote at the end.
+        raise FileRejected(f"line {reader.line_num}: not readable as CSV ({exc})") from None
+
+
+def _read_rows(reader: Any, header: list[str]) -> tuple[list[DropLine], list[tuple[int, str]]]:
     good: list[DropLine] = []
     bad: list[tuple[int, str]] = []
     for row in reader:

@@ -108,7 +108,7 @@ def test_the_drop_server_applies_good_lines_and_reports_the_others(
     reasons = {r["line"]: r["reason"] for r in report["rejected"]}
     assert "line 2" in reasons[4]
     assert "9Z" in reasons[5]
-    assert "not enrolled" in reasons[6]
+    assert reasons[6] == reasons[7] == reasons[9] == "geen leerling van deze school"
     assert _klas(demo, "jan.peeters") == "3A"
     assert _klas(demo, "noah.tijdelijk") == "3B"
     assert demo.clock.generation() > generation
@@ -151,3 +151,69 @@ def test_nothing_while_the_school_does_not_share_class_information(client: TestC
         content=f"leer_id_uuid;klas\n{LOTTE_LEER_ID};5A\n".encode(),
     )
     assert dropped.status_code == 409
+
+
+LOTTE_INSZ = "15060204290"  # a pupil of school 654321, not of 123456
+UNKNOWN_INSZ = "00000000097"  # valid check digits, nobody's
+
+
+def _reasons(client: TestClient, content: str) -> dict[int, str]:
+    response = client.post(
+        f"{API}/123456/klasinformatie",
+        headers={**KEY, "Content-Type": "text/csv"},
+        content=content.encode(),
+    )
+    assert response.status_code == 200, response.text
+    return {r["line"]: r["reason"] for r in response.json()["rejected"]}
+
+
+def test_the_drop_server_tells_nothing_about_pupils_of_other_schools(client: TestClient) -> None:
+    """Another school's pupil, a matching INSZ/leer_id_uuid pair of that pupil, a mismatched
+    pair and identifiers of nobody all get one and the same answer: no oracle across schools."""
+    reasons = _reasons(
+        client,
+        "leer_id_uuid;insz;klas\n"
+        f"{LOTTE_LEER_ID};{LOTTE_INSZ};3A\n"  # 2: a true pair, of another school
+        f"{LOTTE_LEER_ID};{UNKNOWN_INSZ};3A\n"  # 3: a false pair, of another school
+        f";{LOTTE_INSZ};3A\n"  # 4: an INSZ of another school
+        f";{UNKNOWN_INSZ};3A\n"  # 5: an INSZ of nobody
+        "00000000-0000-4000-8000-000000000000;;3A\n"  # 6: a leer_id_uuid of nobody
+        f"{JAN_LEER_ID};{LOTTE_INSZ};3A\n",  # 7: own pupil paired with another school's INSZ
+    )
+    assert set(reasons) == {2, 3, 4, 5, 6, 7}
+    assert set(reasons.values()) == {"geen leerling van deze school"}
+
+
+def test_the_drop_server_identifies_among_the_schools_pupils_only(
+    client: TestClient, demo: Datastore
+) -> None:
+    reasons = _reasons(client, f"leer_id_uuid;insz;klas\n{JAN_LEER_ID.upper()};{JAN_INSZ};3A\n")
+    assert reasons == {}
+    assert _klas(demo, "jan.peeters") == "3A"
+    entry = demo.schoolloket.access_log().items[0]
+    assert "1 toegepast, 0 geweigerd" in (entry.subject or "")
+    assert JAN_INSZ not in (entry.subject or "")
+    assert JAN_LEER_ID not in (entry.subject or "")
+
+
+def test_a_drop_file_with_a_huge_field_or_too_many_lines_is_invalid_file(
+    client: TestClient,
+) -> None:
+    from schoolloket.dropfile import MAX_LINES
+
+    huge = client.post(
+        f"{API}/123456/klasinformatie",
+        headers={**KEY, "Content-Type": "text/csv"},
+        content=b'insz;klas\n"' + b"1" * (200 * 1024) + b'";3A\n',
+    )
+    assert huge.status_code == 400
+    assert huge.json()["error"] == "invalid_file"
+    rows = "".join(f";{UNKNOWN_INSZ};3A\n" for _ in range(MAX_LINES + 1))
+    many = client.post(
+        f"{API}/123456/klasinformatie",
+        headers={**KEY, "Content-Type": "text/csv"},
+        content=f"leer_id_uuid;insz;klas\n{rows}".encode(),
+    )
+    assert many.status_code == 400
+    assert many.json()["error"] == "invalid_file"
+    assert str(MAX_LINES) in many.json()["error_description"]
