@@ -70,6 +70,7 @@ def _deliver(provider: Provider, client: ClientRecord, uri: str, token: str) -> 
             uri,
             data={"logout_token": token},
             timeout=provider.settings.backchannel_logout_timeout_seconds,
+            verify=provider.settings.outbound_ssl_context(),
             headers={"Cache-Control": "no-store"},
         )
         if response.status_code not in (200, 204):

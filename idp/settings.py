@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+import functools
+import ssl
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEMO_ADMIN_TOKEN", "ProviderSettings"]
@@ -22,6 +26,10 @@ class ProviderSettings(BaseSettings):
     database_url: str = "sqlite:///leerid.db"
     admin_token: SecretStr | None = None
     demo_mode: bool = False
+    # Serve https with a certificate of the local CA (``leerid-sim serve --tls``); the issuer
+    # then defaults to https. ``tls_dir`` is the CA's folder (default: the XDG data folder).
+    tls: bool = False
+    tls_dir: str | None = None
 
     code_ttl_seconds: int = Field(default=30, ge=1)
     session_ttl_seconds: int = Field(default=7200, ge=60)
@@ -49,13 +57,42 @@ class ProviderSettings(BaseSettings):
             raise ValueError("the issuer must be an http(s) URL")
         return value.rstrip("/")
 
+    @model_validator(mode="after")
+    def _issuer_follows_tls(self) -> ProviderSettings:
+        if not self.tls:
+            return self
+        if "issuer" not in self.model_fields_set:
+            self.issuer = "https://localhost:8000/op"
+        elif not self.issuer.startswith("https://"):
+            raise ValueError("with LEERID_TLS=true the issuer must be an https URL")
+        return self
+
     @property
     def secure_cookies(self) -> bool:
         """Cookies get ``Secure`` when the issuer is served over https."""
         return self.issuer.startswith("https://")
+
+    def outbound_ssl_context(self) -> ssl.SSLContext:
+        """What the provider verifies https peers with: the system's CAs, plus the local CA
+        when it serves https itself (its Schoolloket and the demo's rp_demo carry its
+        certificates). Verification is never switched off."""
+        ca_file = None
+        if self.tls and self.tls_dir:
+            candidate = Path(self.tls_dir) / "ca.pem"
+            ca_file = str(candidate) if candidate.exists() else None
+        return _ssl_context(ca_file)
 
     def effective_admin_token(self) -> str | None:
         """The admin token, or the demo token in demo mode, or ``None`` (admin API refused)."""
         if self.admin_token is not None and self.admin_token.get_secret_value():
             return self.admin_token.get_secret_value()
         return DEMO_ADMIN_TOKEN if self.demo_mode else None
+
+
+@functools.cache
+def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    # Loading the system's CAs takes tens of milliseconds: once per process and file.
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context

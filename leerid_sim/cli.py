@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "purge",
     "staff",
     "register",
+    "tls",
 )
 # The name a module registers (``privacy_log`` registers ``privacy-log``).
 _COMMAND_NAMES = {name.replace("_", "-"): name for name in COMMAND_MODULES}

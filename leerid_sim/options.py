@@ -5,14 +5,25 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from leerid_sim.cli import CommandError
 
 if TYPE_CHECKING:
     from datastore import Datastore
 
-__all__ = ["add_database_option", "close_stores", "database_url", "open_store", "redact_url"]
+__all__ = [
+    "ServerTLS",
+    "add_database_option",
+    "add_tls_option",
+    "close_stores",
+    "database_url",
+    "open_store",
+    "redact_url",
+    "server_tls",
+]
 
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
@@ -55,3 +66,40 @@ def close_stores() -> None:
 def redact_url(url: str) -> str:
     """The URL without its password, for messages."""
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def add_tls_option(parser: argparse.ArgumentParser) -> None:
+    """``--tls`` (also ``LEERID_TLS=true``): serve https with a certificate of the local CA."""
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https with a certificate of the local CA (see 'leerid-sim tls ca'); "
+        "the issuer then defaults to https://localhost:8000/op",
+    )
+
+
+@dataclass(frozen=True)
+class ServerTLS:
+    """The files uvicorn serves https with, and the CA that issued them."""
+
+    certfile: Path
+    keyfile: Path
+    ca_file: Path
+    ca_folder: Path
+
+
+def server_tls(settings: Any, *extra_hosts: str) -> ServerTLS | None:
+    """The server certificate for the provider's settings (``None`` without TLS).
+
+    It names localhost, 127.0.0.1, ::1, the issuer's host, the listen host and ``extra_hosts``.
+    """
+    if not settings.tls:
+        return None
+    from leerid_sim.tls import LocalCA, certificate_hosts, default_tls_dir
+
+    ca = LocalCA(Path(settings.tls_dir) if settings.tls_dir else default_tls_dir())
+    certificate = ca.server_certificate(
+        certificate_hosts(settings.issuer, settings.host, *extra_hosts)
+    )
+    settings.tls_dir = str(ca.folder)
+    return ServerTLS(certificate.certfile, certificate.keyfile, ca.ca_file, ca.folder)

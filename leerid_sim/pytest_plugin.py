@@ -9,6 +9,9 @@ Fixtures (docs/pytest-plugin.md), each started only when a test asks for it:
 - ``leerid_admin``: a typed client of the admin API (``leerid_sim.testing.LeerIDAdmin``).
 - ``leerid_login``: ``leerid_login(client_id, username, password=..., scope=...)`` logs in
   through the real authorization endpoint, login form and token endpoint, and returns tokens.
+- ``leerid_ca_bundle``: with ``--leerid-tls`` (or ini ``leerid_tls = true``) the provider serves
+  https; this is the path of the CA certificate that verifies it (``None`` without TLS).
+- ``leerid_browser_home``: a HOME folder whose NSS database trusts that CA, for Chromium.
 
 This module is imported by every pytest run where the package is installed: it imports
 nothing heavy at the top.
@@ -27,7 +30,13 @@ if TYPE_CHECKING:
     from leerid_sim.testing_login import LeerIDTokens
     from leerid_sim.testing_server import LeerIDProvider
 
-__all__ = ["leerid_admin", "leerid_login", "leerid_provider"]
+__all__ = [
+    "leerid_admin",
+    "leerid_browser_home",
+    "leerid_ca_bundle",
+    "leerid_login",
+    "leerid_provider",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,6 +47,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="world fixture (YAML, docs/fixtures.md) for leerid_provider; default: the demo world",
     )
+    group.addoption(
+        "--leerid-tls",
+        action="store_true",
+        default=None,
+        help="serve leerid_provider over https with a certificate of a local CA "
+        "(leerid_ca_bundle is its certificate); also ini leerid_tls = true",
+    )
+    parser.addini("leerid_tls", "serve leerid_provider over https (see --leerid-tls)", "bool")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,7 +72,8 @@ def _leerid_provider_session(
 
     option = request.config.getoption("--leerid-fixture")
     fixture = Path(option).resolve() if option else None
-    with running_provider(tmp_path_factory.mktemp("leerid"), fixture) as provider:
+    tls = bool(request.config.getoption("--leerid-tls") or request.config.getini("leerid_tls"))
+    with running_provider(tmp_path_factory.mktemp("leerid"), fixture, tls=tls) as provider:
         yield provider
 
 
@@ -89,6 +107,7 @@ def leerid_admin(leerid_provider: LeerIDProvider) -> Iterator[LeerIDAdmin]:
         leerid_provider.base_url,
         leerid_provider.admin_token,
         client_secrets=leerid_provider.client_secrets,
+        verify=leerid_provider.verify,
     ) as admin:
         yield admin
 
@@ -113,7 +132,9 @@ def leerid_login(leerid_provider: LeerIDProvider) -> Callable[..., LeerIDTokens]
         client_secret: str | None = None,
         **extra: Any,
     ) -> LeerIDTokens:
-        with LeerIDAdmin(leerid_provider.base_url, leerid_provider.admin_token) as admin:
+        with LeerIDAdmin(
+            leerid_provider.base_url, leerid_provider.admin_token, verify=leerid_provider.verify
+        ) as admin:
             client = admin.client(client_id)
         if client_secret is None and client["has_secret"]:
             client_secret = leerid_provider.client_secrets.get(client_id)
@@ -126,6 +147,38 @@ def leerid_login(leerid_provider: LeerIDProvider) -> Callable[..., LeerIDTokens]
             redirect_uri=redirect_uri or client["redirect_uris"][0],
             client_secret=client_secret,
             extra={k: str(v) for k, v in extra.items()},
+            verify=leerid_provider.verify,
         )
 
     return do_login
+
+
+@pytest.fixture
+def leerid_ca_bundle(leerid_provider: LeerIDProvider) -> str | None:
+    """The CA certificate (PEM path) that verifies ``leerid_provider`` under TLS, else None.
+
+    httpx: ``httpx.Client(verify=ssl.create_default_context(cafile=leerid_ca_bundle))``;
+    requests: ``requests.get(url, verify=leerid_ca_bundle)``; or ``SSL_CERT_FILE`` /
+    ``REQUESTS_CA_BUNDLE`` for an application that reads them.
+    """
+    return leerid_provider.ca_bundle
+
+
+@pytest.fixture(scope="session")
+def leerid_browser_home(
+    _leerid_provider_session: LeerIDProvider, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A HOME folder whose NSS database trusts the provider's CA (Chromium reads it there).
+
+    Launch Chromium with ``env={**os.environ, "HOME": str(leerid_browser_home)}``. Skips when
+    the provider runs without TLS or NSS's ``certutil`` is missing.
+    """
+    from leerid_sim.testing_tls import CertutilMissing, browser_home
+
+    ca_bundle = _leerid_provider_session.ca_bundle
+    if ca_bundle is None:
+        pytest.skip("leerid_browser_home needs the provider over https (--leerid-tls)")
+    try:
+        return browser_home(ca_bundle, tmp_path_factory.mktemp("leerid-browser-home"))
+    except CertutilMissing as exc:
+        pytest.skip(str(exc))

@@ -7,6 +7,7 @@ Every method is one call of ``/admin/api`` (docs/admin-api.md); a refusal raises
 from __future__ import annotations
 
 import datetime as dt
+import ssl
 from typing import Any
 
 import httpx
@@ -35,13 +36,18 @@ class LeerIDAdmin:
         *,
         timeout: float = 30.0,
         client_secrets: dict[str, str] | None = None,
+        verify: ssl.SSLContext | str | bool = True,
     ) -> None:
+        # ``verify``: a CA bundle path (the provider's ``ca_bundle`` under TLS) or a context.
+        if isinstance(verify, str):
+            verify = ssl.create_default_context(cafile=verify)
         # Secrets of clients created through this client (shared with ``leerid_login``).
         self.client_secrets = client_secrets if client_secrets is not None else {}
         self.http = httpx.Client(
             base_url=base_url.rstrip("/") + "/admin/api",
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
+            verify=verify,
         )
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import secrets
+import ssl
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -101,11 +102,15 @@ def login(
     client_secret: str | None = None,
     extra: dict[str, str] | None = None,
     timeout: float = 30.0,
+    verify: ssl.SSLContext | str | bool = True,
 ) -> LeerIDTokens:
     """Log ``username`` in at ``client_id`` through the provider's own pages; the tokens.
 
-    A fresh cookie jar each time, so every call shows the login page (no SSO).
+    A fresh cookie jar each time, so every call shows the login page (no SSO). ``verify`` is
+    a CA bundle path (a TLS provider's ``ca_bundle``) or an ``ssl.SSLContext``.
     """
+    if isinstance(verify, str):
+        verify = ssl.create_default_context(cafile=verify)
     verifier, challenge = _pkce()
     state, nonce = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
     params = {
@@ -119,7 +124,7 @@ def login(
         "code_challenge_method": "S256",
         **(extra or {}),
     }
-    with httpx.Client(timeout=timeout, follow_redirects=False) as browser:
+    with httpx.Client(timeout=timeout, follow_redirects=False, verify=verify) as browser:
         response = browser.get(f"{issuer}/v1/auth", params=params)
         for _ in range(10):  # redirects inside the provider, up to the login page
             if response.status_code not in (302, 303):

@@ -41,6 +41,13 @@ class LeerIDProvider:
     store: Any = field(repr=False)
     settings: Any = field(repr=False)
     client_secrets: dict[str, str] = field(default_factory=lambda: dict(DEMO_SECRETS))
+    # Under TLS: the local CA's certificate (PEM) that verifies the provider; else ``None``.
+    ca_bundle: str | None = None
+
+    @property
+    def verify(self) -> Any:
+        """What an httpx or requests client passes as ``verify``: the CA bundle, or True."""
+        return self.ca_bundle or True
 
     @property
     def discovery_url(self) -> str:
@@ -68,8 +75,13 @@ def _hashing(provider: LeerIDProvider) -> Any:
 
 
 @contextmanager
-def running_provider(workdir: Path, fixture: Path | None = None) -> Iterator[LeerIDProvider]:
+def running_provider(
+    workdir: Path, fixture: Path | None = None, *, tls: bool = False
+) -> Iterator[LeerIDProvider]:
     """Start a provider on a fresh SQLite database seeded with ``fixture`` (or the demo world).
+
+    With ``tls`` it serves https (issuer ``https://127.0.0.1:PORT/op``) with a certificate of
+    a local CA made in ``workdir/tls``: ``provider.ca_bundle`` is the CA's certificate.
 
     Password hashing uses the cheapest argon2id: a test suite is not where hash cost matters.
     """
@@ -83,7 +95,7 @@ def running_provider(workdir: Path, fixture: Path | None = None) -> Iterator[Lee
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     database_url = f"sqlite:///{workdir / 'leerid.db'}"
     upgrade(database_url)
     settings = ProviderSettings(
@@ -95,7 +107,18 @@ def running_provider(workdir: Path, fixture: Path | None = None) -> Iterator[Lee
         argon2_memory_kib=8,
         argon2_time_cost=1,
         argon2_parallelism=1,
+        tls=tls,
+        tls_dir=str(workdir / "tls") if tls else None,
     )
+    ssl_files: dict[str, Any] = {}
+    ca_bundle: str | None = None
+    if tls:
+        from leerid_sim.options import server_tls
+
+        files = server_tls(settings)
+        assert files is not None
+        ssl_files = {"ssl_certfile": str(files.certfile), "ssl_keyfile": str(files.keyfile)}
+        ca_bundle = str(files.ca_file)
     store = Datastore.from_url(database_url)
     provider = LeerIDProvider(
         base_url=base_url,
@@ -105,13 +128,20 @@ def running_provider(workdir: Path, fixture: Path | None = None) -> Iterator[Lee
         fixture=fixture,
         store=store,
         settings=settings,
+        ca_bundle=ca_bundle,
     )
     provider.reseed(fixture)
     store.control.save_snapshot(BASELINE_SNAPSHOT, replace=True)
     app = create_app(settings, store=store)
     app.state.world_fixture = str(fixture) if fixture else None
     config = uvicorn.Config(
-        app, log_level="warning", lifespan="on", ws="none", http="h11", access_log=False
+        app,
+        log_level="warning",
+        lifespan="on",
+        ws="none",
+        http="h11",
+        access_log=False,
+        **ssl_files,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(

@@ -43,6 +43,7 @@ def build_oauth(settings: RPSettings, transport: httpx2.AsyncBaseTransport | Non
             "scope": client.scope,
             "code_challenge_method": "S256",
             "timeout": settings.http_timeout_seconds,
+            "verify": settings.ssl_context(),
             "token_endpoint_auth_method": "none" if client.is_public else "client_secret_basic",
         }
         if transport is not None:

@@ -43,7 +43,9 @@ class ProviderHTTP:
     def client(self) -> httpx2.AsyncClient:
         """A fresh HTTP client (one per call keeps rp_demo free of loop-bound state)."""
         return httpx2.AsyncClient(
-            timeout=self.settings.http_timeout_seconds, transport=self._transport
+            timeout=self.settings.http_timeout_seconds,
+            transport=self._transport,
+            verify=self.settings.ssl_context(),
         )
 
     async def _get_json(self, url: str, **kwargs: Any) -> Any:

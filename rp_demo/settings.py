@@ -6,6 +6,8 @@ relying party (STYLE.md); the admin token is optional and only feeds the DOV dem
 
 from __future__ import annotations
 
+import functools
+import ssl
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -67,6 +69,9 @@ class RPSettings(BaseSettings):
     # Signs the session cookie; a random one per process when unset (sessions end on restart).
     session_secret: SecretStr | None = None
     session_cookie: str = "leerid_rp_session"
+    # A CA certificate (PEM) trusted besides the system's, for a provider whose certificate a
+    # local CA issued (``leerid-sim tls ca``). Verification itself is never switched off.
+    ca_file: str | None = None
     http_timeout_seconds: float = Field(default=5.0, gt=0)
     # Allowed clock difference with the provider for exp/iat checks (OIDC Core §3.1.3.7).
     leeway_seconds: int = Field(default=120, ge=0)
@@ -108,6 +113,19 @@ class RPSettings(BaseSettings):
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
 
+    def ssl_context(self) -> ssl.SSLContext:
+        """The system's trusted CAs plus ``ca_file``: what rp_demo verifies the provider with."""
+        return _ssl_context(self.ca_file)
+
     def client(self, client_id: str) -> ClientCredentials | None:
         """The configured client with this ``client_id``, if any."""
         return next((c for c in self.clients if c.client_id == client_id), None)
+
+
+@functools.cache
+def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    # Loading the system's CAs takes tens of milliseconds: once per process and file.
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context

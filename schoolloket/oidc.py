@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ class OidcClient:
         internal_url: str = "",
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
         now: Callable[[], float] = time.time,
     ) -> None:
         self.issuer = issuer.rstrip("/")
@@ -73,6 +75,7 @@ class OidcClient:
         self._timeout = timeout
         # Tests may hand in an ASGI transport of the same app; production uses the network.
         self.transport = transport
+        self._verify = verify
         # The simulator's tokens carry times of the simulated clock; so does this check.
         self._now = now
         self._jwks: KeySet | None = None
@@ -195,7 +198,9 @@ class OidcClient:
         return self._jwks
 
     def _client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=self.transport, timeout=self._timeout)
+        return httpx.AsyncClient(
+            transport=self.transport, timeout=self._timeout, verify=self._verify
+        )
 
 
 def origin(url: str) -> str:

@@ -81,6 +81,7 @@ class Schoolloket:
             own.client_id,
             internal_url=own.provider_internal_url,
             timeout=own.http_timeout_seconds,
+            verify=settings.outbound_ssl_context(),
             now=lambda: store.clock.now().timestamp(),
         )
         self.hashing = PasswordHashing(

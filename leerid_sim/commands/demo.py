@@ -18,7 +18,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from leerid_sim.cli import CommandError
-from leerid_sim.options import add_database_option, database_url, redact_url
+from leerid_sim.options import (
+    add_database_option,
+    add_tls_option,
+    database_url,
+    redact_url,
+    server_tls,
+)
 
 __all__ = ["PERSONAS", "STAFF", "banner", "register"]
 
@@ -57,6 +63,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--rp-port", type=int, help="rp_demo port (default: $LEERID_RP_PORT or 8001)"
     )
+    add_tls_option(parser)
     parser.set_defaults(handler=_demo)
 
 
@@ -113,6 +120,8 @@ def _demo(args: argparse.Namespace) -> int:
         overrides["host"] = args.host
     if args.port:
         overrides["port"] = args.port
+    if args.tls:
+        overrides["tls"] = True
     try:
         provider_settings = ProviderSettings(**overrides)
         rp_settings = RPSettings()
@@ -122,22 +131,29 @@ def _demo(args: argparse.Namespace) -> int:
     rp_updates: dict[str, Any] = {}
     if args.rp_port:
         rp_updates["port"] = args.rp_port
+    scheme = "https" if provider_settings.tls else "http"
     if "base_url" not in rp_settings.model_fields_set:
         rp_host = _browser_host(rp_settings.host)
-        rp_updates["base_url"] = f"http://{rp_host}:{rp_updates.get('port', rp_settings.port)}"
+        rp_port = rp_updates.get("port", rp_settings.port)
+        rp_updates["base_url"] = f"{scheme}://{rp_host}:{rp_port}"
     # rp_demo follows the provider unless LEERID_RP_* says otherwise.
     if "issuer" not in rp_settings.model_fields_set:
         rp_updates["issuer"] = provider_settings.issuer
     admin_token = provider_settings.effective_admin_token()
     if rp_settings.admin_token is None and admin_token:
         rp_updates["admin_token"] = SecretStr(admin_token)
+    tls = server_tls(provider_settings, rp_settings.host, rp_updates.get("base_url", ""))
+    if tls is not None and rp_settings.ca_file is None:
+        # rp_demo verifies the provider's certificate against the local CA, never not at all.
+        rp_updates["ca_file"] = str(tls.ca_file)
     rp_settings = rp_settings.model_copy(update=rp_updates)
 
     provider_sock = _bind(provider_settings.host, provider_settings.port, "the provider")
     rp_sock = _bind(rp_settings.host, rp_settings.port, "rp_demo")
     provider_app = create_server_app(provider_settings)
     rp_app = create_app(rp_settings)
-    provider_url = f"http://{_browser_host(provider_settings.host)}:{provider_settings.port}"
+    _align_backchannel_scheme(provider_app, rp_settings.base_url)
+    provider_url = f"{scheme}://{_browser_host(provider_settings.host)}:{provider_settings.port}"
     print(banner(provider_url, provider_settings.issuer, rp_settings.base_url, admin_token))
     if rp_settings.port != DEMO_RP_PORT:
         print(
@@ -145,14 +161,35 @@ def _demo(args: argparse.Namespace) -> int:
             f"on port {rp_settings.port}, add them to the clients first "
             "(PATCH /admin/api/clients/{client_id})."
         )
+    if tls is not None:
+        print(f"\nhttps: certificates of the local CA {tls.ca_file} (trust it: README, HTTPS)")
     print(f"\ndatabase: {redact_url(provider_settings.database_url)}", flush=True)
 
+    ssl_files: dict[str, Any] = {}
+    if tls is not None:
+        ssl_files = {"ssl_certfile": str(tls.certfile), "ssl_keyfile": str(tls.keyfile)}
     servers = [
-        _Server(uvicorn.Config(provider_app, log_level="warning")),
-        _Server(uvicorn.Config(rp_app, log_level="warning")),
+        _Server(uvicorn.Config(provider_app, log_level="warning", **ssl_files)),
+        _Server(uvicorn.Config(rp_app, log_level="warning", **ssl_files)),
     ]
     asyncio.run(_serve_all(servers, [provider_sock, rp_sock]))
     return 0
+
+
+def _align_backchannel_scheme(provider_app: Any, rp_base_url: str) -> None:
+    """Point the demo clients' back-channel logout at rp_demo's scheme of this run.
+
+    A client registers one back-channel URI; the demo world's is rp_demo's on http. Under
+    ``--tls`` rp_demo answers only https on that port (and the other way round), so a client
+    whose URI is rp_demo's with the other scheme is moved to this run's. Other URIs stay.
+    """
+    wanted = f"{rp_base_url}/backchannel-logout"
+    scheme, rest = wanted.split("://", 1)
+    other = f"{'http' if scheme == 'https' else 'https'}://{rest}"
+    admin = provider_app.state.store.admin
+    for client in admin.admin_clients():
+        if client.backchannel_logout_uri == other:
+            admin.update_client(client.client_id, {"backchannel_logout_uri": wanted})
 
 
 class _Server:

@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 from leerid_sim.cli import CommandError
-from leerid_sim.options import add_database_option, database_url
+from leerid_sim.options import add_database_option, add_tls_option, database_url, server_tls
 
 __all__ = ["register"]
 
@@ -41,6 +41,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="log every request (uvicorn's access log; off by default: it costs CPU per request)",
     )
+    add_tls_option(parser)
     add_database_option(parser)
     parser.set_defaults(handler=_serve)
 
@@ -73,7 +74,13 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ["LEERID_PORT"] = str(args.port)
     if args.database_url or "LEERID_DATABASE_URL" not in os.environ:
         os.environ["LEERID_DATABASE_URL"] = database_url(args)
+    if args.tls:
+        os.environ["LEERID_TLS"] = "true"
     settings = _settings_from_environment()
+    tls = server_tls(settings)
+    if tls is not None:
+        # Workers build their settings again: they must see the same CA folder.
+        os.environ["LEERID_TLS_DIR"] = str(tls.ca_folder)
     if settings.effective_admin_token() is None:
         raise CommandError(
             "LEERID_ADMIN_TOKEN is not set: set it (the admin API's Bearer token), "
@@ -92,6 +99,8 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         log_level="info",
         access_log=args.access_log,
+        ssl_certfile=str(tls.certfile) if tls else None,
+        ssl_keyfile=str(tls.keyfile) if tls else None,
     )
     return 0
 

@@ -8,8 +8,18 @@ from datastore import Datastore, PasswordHashing, sha256_hex
 from datastore.fixtures import dump_tables, load_demo
 from datastore.fixtures_apps import expand_issuer_origin
 
-RP_REDIRECTS = ("http://localhost:8001/callback", "http://127.0.0.1:8001/callback")
-RP_LOGOUTS = ("http://localhost:8001/", "http://127.0.0.1:8001/")
+RP_REDIRECTS = (
+    "http://localhost:8001/callback",
+    "http://127.0.0.1:8001/callback",
+    "https://localhost:8001/callback",
+    "https://127.0.0.1:8001/callback",
+)
+RP_LOGOUTS = (
+    "http://localhost:8001/",
+    "http://127.0.0.1:8001/",
+    "https://localhost:8001/",
+    "https://127.0.0.1:8001/",
+)
 
 # username: (leer_id_uuid, account_uuid, temporary, naam, voornaam, [(school, class, end)])
 PERSONAS = {
