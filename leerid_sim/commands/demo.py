@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from leerid_sim.cli import CommandError
-from leerid_sim.options import add_database_option, database_url, redact_url
+from leerid_sim.options import add_database_option, database_url, redact_url, require_database
 
 __all__ = ["PERSONAS", "STAFF", "banner", "register"]
 
@@ -109,6 +109,7 @@ def _demo(args: argparse.Namespace) -> int:
     from rp_demo import RPSettings, create_app
 
     overrides: dict[str, Any] = {"demo_mode": True, "database_url": database_url(args)}
+    require_database(overrides["database_url"])
     if args.host:
         overrides["host"] = args.host
     if args.port:
