@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_DB ?= sqlite:///leerid-demo.db
+# The command line's default database too: after `make demo` every command finds the demo world.
+DEMO_DB ?= sqlite:///leerid.db
 
 .PHONY: demo test lint typecheck pytest bench bytecode native-argon2 install clean
 
@@ -58,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache leerid-demo.db*
+	rm -rf $(VENV) .mypy_cache .ruff_cache leerid.db leerid.db-wal leerid.db-shm

@@ -55,6 +55,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="leerid-sim",
         description="LeerID simulator: ACM with LeerID as a local OpenID Connect provider.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     chosen = _COMMAND_NAMES.get(argv[0]) if argv else None
@@ -62,6 +63,27 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         for name in COMMAND_MODULES:
             _register(name, subparsers)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("leerid-sim")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _check_leading_option(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """Name an unknown option before the sub-command.
+
+    argparse checks for the missing sub-command first, so ``leerid-sim --bogus`` would only
+    say that COMMAND is required, hiding the misspelt flag.
+    """
+    if argv and argv[0].startswith("-"):
+        known = {"-h", "--help", "--version"}
+        if argv[0].split("=", 1)[0] not in known:
+            parser.error(f"unrecognized argument: {argv[0]} (see 'leerid-sim --help')")
 
 
 def _register(name: str, subparsers: Any) -> bool:
@@ -81,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
     parser = build_parser(argv)
+    _check_leading_option(parser, argv)
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int | None] = args.handler
     try:

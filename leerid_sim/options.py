@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from datastore import Datastore
 
 __all__ = [
+    "DEFAULT_DATABASE_URL",
     "ServerTLS",
     "add_database_option",
     "add_tls_option",
@@ -22,22 +23,27 @@ __all__ = [
     "database_url",
     "open_store",
     "redact_url",
+    "require_database",
     "server_tls",
 ]
 
+# One default for every command, the provider and ``make demo``: after ``make demo`` the
+# README's commands find the demo world without any setting.
+DEFAULT_DATABASE_URL = "sqlite:///leerid.db"
+
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
-    """``--database-url`` (default: ``LEERID_DATABASE_URL``, then ``sqlite:///leerid.db``)."""
+    """``--database-url`` (default: ``LEERID_DATABASE_URL``, then ``DEFAULT_DATABASE_URL``)."""
     parser.add_argument(
         "--database-url",
         metavar="URL",
-        help="SQLAlchemy URL (default: $LEERID_DATABASE_URL or sqlite:///leerid.db)",
+        help=f"SQLAlchemy URL (default: $LEERID_DATABASE_URL or {DEFAULT_DATABASE_URL})",
     )
 
 
 def database_url(args: argparse.Namespace) -> str:
     """The database URL from ``--database-url``, the environment or the default."""
-    url: str = args.database_url or os.environ.get("LEERID_DATABASE_URL") or "sqlite:///leerid.db"
+    url: str = args.database_url or os.environ.get("LEERID_DATABASE_URL") or DEFAULT_DATABASE_URL
     if not url.startswith(("sqlite:", "postgresql", "postgres:")):
         raise CommandError(
             f"unsupported database URL {redact_url(url)!r}: use sqlite or postgresql"
@@ -52,7 +58,9 @@ def open_store(args: argparse.Namespace) -> Datastore:
     """A ``Datastore`` for the database of ``args``, closed by ``close_stores`` at the end."""
     from datastore import Datastore
 
-    store = Datastore.from_url(database_url(args))
+    url = database_url(args)
+    require_database(url)
+    store = Datastore.from_url(url)
     _opened.append(store)
     return store
 
@@ -103,3 +111,19 @@ def server_tls(settings: Any, *extra_hosts: str) -> ServerTLS | None:
     )
     settings.tls_dir = str(ca.folder)
     return ServerTLS(certificate.certfile, certificate.keyfile, ca.ca_file, ca.folder)
+
+
+def require_database(url: str) -> None:
+    """Refuse a SQLite file that does not exist, with the commands that create it.
+
+    SQLite would otherwise create an empty file on the first connection: the command then
+    fails on a missing table, and the next one finds a file that looks like a database.
+    """
+    match = re.fullmatch(r"sqlite(\+\w+)?:///([^?]*)(\?.*)?", url)
+    if match is None or match.group(2) in ("", ":memory:") or "mode=memory" in url:
+        return
+    if not os.path.exists(match.group(2)):
+        raise CommandError(
+            f"no database at {match.group(2)}: create it with 'leerid-sim db upgrade' and "
+            "'leerid-sim seed demo' (or 'make demo'), or set LEERID_DATABASE_URL"
+        )

@@ -23,6 +23,7 @@ from leerid_sim.options import (
     add_tls_option,
     database_url,
     redact_url,
+    require_database,
     server_tls,
 )
 
@@ -116,6 +117,7 @@ def _demo(args: argparse.Namespace) -> int:
     from rp_demo import RPSettings, create_app
 
     overrides: dict[str, Any] = {"demo_mode": True, "database_url": database_url(args)}
+    require_database(overrides["database_url"])
     if args.host:
         overrides["host"] = args.host
     if args.port:

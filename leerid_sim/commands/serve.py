@@ -13,7 +13,13 @@ import os
 from typing import Any
 
 from leerid_sim.cli import CommandError
-from leerid_sim.options import add_database_option, add_tls_option, database_url, server_tls
+from leerid_sim.options import (
+    add_database_option,
+    add_tls_option,
+    database_url,
+    require_database,
+    server_tls,
+)
 
 __all__ = ["register"]
 
@@ -86,6 +92,7 @@ def _serve(args: argparse.Namespace) -> int:
             "LEERID_ADMIN_TOKEN is not set: set it (the admin API's Bearer token), "
             "or use 'leerid-sim demo' for demo mode"
         )
+    require_database(settings.database_url)
     import uvicorn
 
     if args.workers > 1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from leerid_sim.cli import main
@@ -47,7 +49,7 @@ def test_serve_bad_settings_are_one_line(
 
 @pytest.mark.parametrize(("flags", "expected"), [([], False), (["--access-log"], True)])
 def test_serve_access_log_only_on_request(
-    monkeypatch: pytest.MonkeyPatch, flags: list[str], expected: bool
+    monkeypatch: pytest.MonkeyPatch, flags: list[str], expected: bool, tmp_path: Path
 ) -> None:
     """uvicorn's access log costs CPU on every request: off unless ``--access-log``."""
     import uvicorn
@@ -55,6 +57,8 @@ def test_serve_access_log_only_on_request(
     seen: dict[str, object] = {}
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
     monkeypatch.setenv("LEERID_ADMIN_TOKEN", "t")
-    monkeypatch.setenv("LEERID_DATABASE_URL", "sqlite:///unused.db")
+    database = tmp_path / "leerid.db"
+    database.touch()
+    monkeypatch.setenv("LEERID_DATABASE_URL", f"sqlite:///{database}")
     assert main(["serve", *flags]) == 0
     assert seen["access_log"] is expected
