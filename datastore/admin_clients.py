@@ -14,7 +14,6 @@ from datastore.admin_records import AdminClient
 from datastore.errors import AlreadyExists, NotFound
 from datastore.hashing import sha256_hex
 from datastore.models import Application, Client
-from datastore.records import check_allowed_scopes
 
 __all__ = ["CLIENT_FIELDS", "ClientAdmin"]
 
@@ -33,9 +32,8 @@ CLIENT_FIELDS = (
     "sector_identifier",
     "staff_only",
     "jwks",
-    "allowed_scopes",
 )
-_NULLABLE = ("backchannel_logout_uri", "sector_identifier", "jwks", "allowed_scopes")
+_NULLABLE = ("backchannel_logout_uri", "sector_identifier", "jwks")
 
 
 def _client_record(session: Session, row: Client, secret: str | None = None) -> AdminClient:
@@ -59,7 +57,6 @@ def _client_record(session: Session, row: Client, secret: str | None = None) -> 
         jwks=row.jwks,
         has_secret=row.secret_hash is not None,
         client_secret=secret,
-        allowed_scopes=None if row.allowed_scopes is None else tuple(row.allowed_scopes),
     )
 
 
@@ -154,9 +151,6 @@ def _stored(value: Any) -> Any:
 
 
 def _check_client(row: Client) -> None:
-    problem = None if row.allowed_scopes is None else check_allowed_scopes(row.allowed_scopes)
-    if problem is not None:
-        raise InvalidField("allowed_scopes", problem)
     if row.token_endpoint_auth_method == "private_key_jwt" and not row.jwks:  # noqa: S105
         raise InvalidField("jwks", "a private_key_jwt client needs its public keys (jwks)")
     if not row.redirect_uris:

@@ -151,8 +151,6 @@ class AdminClient:
     jwks: dict[str, Any] | None
     has_secret: bool
     client_secret: str | None = None
-    # None: the dossier's default (every scope the provider knows).
-    allowed_scopes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,5 +118,4 @@ def write_client(writer: Writer, application: Application, spec: ClientSpec, pat
         backchannel_logout_uri=spec.backchannel_logout_uri,
         sector_identifier=spec.sector_identifier,
         staff_only=spec.staff_only,
-        allowed_scopes=spec.allowed_scopes,
     )

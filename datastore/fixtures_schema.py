@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from datastore.insz import insz_is_valid
-from datastore.records import ATTRIBUTES, check_allowed_scopes
+from datastore.records import ATTRIBUTES
 
 __all__ = [
     "FORMAT",
@@ -263,14 +263,6 @@ class ClientSpec(_Spec):
     backchannel_logout_uri: Uri | None = None
     sector_identifier: Annotated[str, Field(max_length=200)] | None = None
     staff_only: bool = False
-    allowed_scopes: list[str] | None = None
-
-    @model_validator(mode="after")
-    def _scopes(self) -> ClientSpec:
-        problem = None if self.allowed_scopes is None else check_allowed_scopes(self.allowed_scopes)
-        if problem is not None:
-            raise ValueError(f"allowed_scopes: {problem}")
-        return self
 
     @model_validator(mode="after")
     def _authentication(self) -> ClientSpec:

@@ -321,8 +321,6 @@ class Client(Base):
     sector_identifier: Mapped[str | None] = mapped_column(String(200))
     # A staff-only client (the Schoolloket): pupils get access_denied, and vice versa.
     staff_only: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The dossier's allowed scopes; NULL means the default (every scope of the scope table).
-    allowed_scopes: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class Visibility(Base):

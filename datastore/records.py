@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 __all__ = [
     "ATTRIBUTES",
-    "COMPANION_CLAIMS",
-    "DEFAULT_ALLOWED_SCOPES",
-    "NEVER_ALLOWED_SCOPES",
-    "SCOPES",
-    "VO_CLAIMS",
     "AccountRecord",
     "ClientRecord",
     "EnrolmentFacts",
     "ProtocolRecord",
     "ReleaseFacts",
-    "check_allowed_scopes",
 ]
 
 # The closed vocabulary of protocol attributes (seed 000/001 art. 3, seed 002 for klas).
@@ -33,50 +25,6 @@ ATTRIBUTES: tuple[str, ...] = (
     "instellingsnummer",
     "klas",
 )
-
-# ACM's identity claims of the scope ``vo``, each with the protocol attribute it rests on: a
-# claim is released only when the protocol lists that attribute (vo_id identifies the account
-# as account_uuid does; the others name the school as instellingsnummer does).
-VO_CLAIMS: Mapping[str, str] = MappingProxyType(
-    {
-        "vo_id": "account_uuid",
-        "vo_doelgroepcode": "instellingsnummer",
-        "vo_orgcode": "instellingsnummer",
-        "vo_orgnaam": "instellingsnummer",
-    }
-)
-# Claims released together with a protocol attribute: the school's name comes with its number.
-COMPANION_CLAIMS: Mapping[str, str] = MappingProxyType({"instellingsnaam": "instellingsnummer"})
-# The scope table: every scope a client may be allowed, and the names it asks for.
-# ``ov_leerling`` (ACM's LeerID scope) stands for every attribute of the client's protocol.
-SCOPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "openid": (),
-        "profile": ("naam", "voornaam"),
-        "vo": tuple(VO_CLAIMS),
-        "ov_leerling": ATTRIBUTES,
-        "offline_access": (),
-        "account": ("leer_id_uuid", "account_uuid", "historiek_account_uuid"),
-        "inschrijving": ("instellingsnummer",),
-        "klas": ("klas",),
-    }
-)
-# ACM's scope of the national number: the INSZ is never released, so no dossier may list it.
-NEVER_ALLOWED_SCOPES: tuple[str, ...] = ("rrn",)
-# A dossier without allowed_scopes may ask every scope of the table.
-DEFAULT_ALLOWED_SCOPES: tuple[str, ...] = tuple(SCOPES)
-
-
-def check_allowed_scopes(scopes: list[str] | tuple[str, ...]) -> str | None:
-    """Why a dossier's allowed scopes are wrong, or ``None`` when they are fine."""
-    for scope in scopes:
-        if scope in NEVER_ALLOWED_SCOPES:
-            return f"scope {scope!r} is never allowed: the INSZ is never released"
-        if scope not in SCOPES:
-            return f"unknown scope {scope!r}; known: {' '.join(SCOPES)}"
-    if "openid" not in scopes:
-        return "allowed_scopes must include openid"
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +96,6 @@ class ClientRecord:
     sector_identifier: str | None
     staff_only: bool
     protocol: ProtocolRecord | None
-    # The dossier's allowed scopes (a stored NULL is the default, resolved when read).
-    allowed_scopes: tuple[str, ...] = DEFAULT_ALLOWED_SCOPES
 
     @property
     def is_public(self) -> bool:

@@ -13,13 +13,7 @@ from sqlalchemy import Select, select
 
 from datastore.errors import NotFound
 from datastore.models import Account, Application, Client, Organisation, Protocol
-from datastore.records import (
-    DEFAULT_ALLOWED_SCOPES,
-    AccountRecord,
-    ClientRecord,
-    ProtocolRecord,
-    ReleaseFacts,
-)
+from datastore.records import AccountRecord, ClientRecord, ProtocolRecord, ReleaseFacts
 from datastore.world_release import account_columns, account_record, release_facts
 
 if TYPE_CHECKING:
@@ -70,7 +64,6 @@ def client_record(
         sector_identifier=client.sector_identifier,
         staff_only=client.staff_only,
         protocol=protocol_record(protocol) if protocol is not None else None,
-        allowed_scopes=tuple(client.allowed_scopes or DEFAULT_ALLOWED_SCOPES),
     )
 
 

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from datastore.records import VO_CLAIMS
-from idp.release import RELEASE_NAMES, Release
+from datastore.records import ATTRIBUTES
+from idp.release import Release
 
 __all__ = [
     "ACM_CLAIMS",
@@ -25,9 +25,8 @@ __all__ = [
 ]
 
 CLAIM_DIALECTS: tuple[str, ...] = ("leerid", "acm")
-LEERID_CLAIMS: tuple[str, ...] = RELEASE_NAMES
-# leerid name -> ACM claim name. ``ov_klas`` has no public source; the vo_* claims are ACM's
-# own and keep their names in both dialects.
+LEERID_CLAIMS: tuple[str, ...] = ATTRIBUTES
+# leerid attribute -> ACM claim name. ``ov_klas`` has no public source (CONTRACT).
 ACM_CLAIM_NAMES: Mapping[str, str] = MappingProxyType(
     {
         "leer_id_uuid": "ov_leerid_uuid",
@@ -36,14 +35,12 @@ ACM_CLAIM_NAMES: Mapping[str, str] = MappingProxyType(
         "naam": "family_name",
         "voornaam": "given_name",
         "instellingsnummer": "ov_orgcode",
-        "instellingsnaam": "ov_orgnaam",
         "klas": "ov_klas",
-        **{name: name for name in VO_CLAIMS},
     }
 )
-ACM_CLAIMS: tuple[str, ...] = tuple(ACM_CLAIM_NAMES[a] for a in RELEASE_NAMES)
+ACM_CLAIMS: tuple[str, ...] = tuple(ACM_CLAIM_NAMES[a] for a in ATTRIBUTES)
 # OIDC Discovery 1.0 §3 claims_supported: every claim some client may receive.
-CLAIMS_SUPPORTED: tuple[str, ...] = tuple(dict.fromkeys(("sub", *LEERID_CLAIMS, *ACM_CLAIMS)))
+CLAIMS_SUPPORTED: tuple[str, ...] = ("sub", *LEERID_CLAIMS, *ACM_CLAIMS)
 
 # Withheld reasons that mean "the client may have leer_id_uuid, the pupil has none":
 # ACM then sends an empty ov_leerid_uuid list rather than leaving the claim out.
@@ -69,7 +66,7 @@ def to_claims(release: Release, dialect: str) -> dict[str, Any]:
     if dialect == "leerid":
         return attributes
     claims: dict[str, Any] = {}
-    for attribute in RELEASE_NAMES:
+    for attribute in ATTRIBUTES:
         name = ACM_CLAIM_NAMES[attribute]
         if attribute == "leer_id_uuid":
             if attribute in attributes:

@@ -12,62 +12,41 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from datastore.logs import CHANNELS, PrivacyRelease
-from datastore.records import (
-    ATTRIBUTES,
-    COMPANION_CLAIMS,
-    NEVER_ALLOWED_SCOPES,
-    SCOPES,
-    VO_CLAIMS,
-    ClientRecord,
-    EnrolmentFacts,
-    ReleaseFacts,
-)
+from datastore.records import ATTRIBUTES, ClientRecord, EnrolmentFacts, ReleaseFacts
 
 __all__ = [
     "ARTICLE",
-    "LOGGED_TOKEN_CLAIMS",
     "REASONS",
-    "RELEASE_NAMES",
     "SCOPES_SUPPORTED",
     "SCOPE_ATTRIBUTES",
     "Release",
     "Released",
     "ScopeError",
     "Withheld",
-    "basis_of",
     "check_scopes",
     "current_enrolment",
     "decide",
     "privacy_release",
 ]
 
-# The scope table lives with the attribute vocabulary in the datastore (a dossier's allowed
-# scopes are checked against it when a world or the admin API registers a client); discovery,
-# the scope check and release all read it from there.
-SCOPE_ATTRIBUTES: Mapping[str, tuple[str, ...]] = SCOPES
-SCOPES_SUPPORTED: tuple[str, ...] = tuple(SCOPES)
-# Every name a release may hold, in the order tokens, the preview and the privacy log use:
-# the protocol attributes (the school's name right after its number), then ACM's vo_* claims.
-RELEASE_NAMES: tuple[str, ...] = (
-    *(n for a in ATTRIBUTES for n in (a, *(c for c, b in COMPANION_CLAIMS.items() if b == a))),
-    *VO_CLAIMS,
+# The scopes that group attributes (CONTRACT table). ``ov_leerling`` is ACM's single scope:
+# every attribute of the client's own protocol, so it is resolved per client below.
+SCOPE_ATTRIBUTES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "account": ("leer_id_uuid", "account_uuid", "historiek_account_uuid"),
+        "profile": ("naam", "voornaam"),
+        "inschrijving": ("instellingsnummer",),
+        "klas": ("klas",),
+        "ov_leerling": ATTRIBUTES,
+    }
 )
-# Claims every ID token and UserInfo answer carries beside the release, named in the privacy
-# log after the released attributes (names only, like the attributes).
-LOGGED_TOKEN_CLAIMS: tuple[str, ...] = ()
-# vo_doelgroepcode of a pupil: ACM's code of the education target group ("OV", whose
-# organisation key is the instellingsnummer). What ACM sends for LeerID pupils is not public.
-VO_DOELGROEPCODE_PUPIL = "OV"
-# vo_id: a UUID derived from the account_uuid under a fixed namespace, so it is stable per
-# account, never the INSZ nor the leer_id_uuid (ACM's own value is not public).
-VO_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:leerid-sim:vo_id")
+SCOPES_SUPPORTED: tuple[str, ...] = ("openid", "offline_access", *SCOPE_ATTRIBUTES)
 # The protocol article that lists the attributes a service provider may receive.
 ARTICLE = "art. 3"
 
@@ -89,8 +68,6 @@ REASONS: Mapping[str, str] = MappingProxyType(
         "class_sharing_not_integrated": "the client has not integrated class sharing",
     }
 )
-# The names that exist only with a current enrolment, beside instellingsnummer and klas.
-_SCHOOL_CLAIMS = ("instellingsnaam", "vo_doelgroepcode", "vo_orgcode", "vo_orgnaam")
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by spaces.
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 
@@ -117,9 +94,7 @@ class Released:
 
     @property
     def why(self) -> str:
-        basis = basis_of(self.attribute)
-        listed = "" if basis == self.attribute else f" lists {basis}"
-        return f"scope {self.scope}; protocol {self.protocol_reference} {self.article}{listed}"
+        return f"scope {self.scope}; protocol {self.protocol_reference} {self.article}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,21 +119,16 @@ class Release:
 
     @property
     def attribute_names(self) -> tuple[str, ...]:
-        """The released names, in the order of ``RELEASE_NAMES`` (for the privacy log)."""
+        """The released attribute names, in the order of ``ATTRIBUTES`` (for the privacy log)."""
         return tuple(r.attribute for r in self.released)
-
-
-def basis_of(name: str) -> str:
-    """The protocol attribute a released name rests on (itself for a protocol attribute)."""
-    return VO_CLAIMS.get(name) or COMPANION_CLAIMS.get(name) or name
 
 
 def check_scopes(client: ClientRecord, scope: str | None) -> tuple[str, ...]:
     """The requested scopes, deduplicated in order, or ``ScopeError`` (OIDC Core §3.1.2.1).
 
-    ``openid`` is required; every other scope must be one the provider knows and the client's
-    dossier allows, as ACM refuses any other before the user logs in. ``rrn`` (the national
-    number) is refused whatever a dossier says: the INSZ is never released.
+    ``openid`` is required; ``offline_access`` adds nothing; an attribute scope is allowed
+    when it holds at least one attribute of the client's protocol. A staff-only client (the
+    Schoolloket) has no protocol, so it may ask only ``openid`` (DECISIONS.md 16).
     """
     tokens = (scope or "").split(" ")
     requested = tuple(dict.fromkeys(t for t in tokens if t))
@@ -167,18 +137,25 @@ def check_scopes(client: ClientRecord, scope: str | None) -> tuple[str, ...]:
             raise ScopeError("scope contains a character RFC 6749 §3.3 does not allow")
     if "openid" not in requested:
         raise ScopeError("the openid scope is required")
-    allowed = tuple(s for s in client.allowed_scopes if s in SCOPES)
-    for token in requested:
-        if token in NEVER_ALLOWED_SCOPES:
-            raise ScopeError(f"scope {token!r} is never allowed: the INSZ is never released")
-        if token not in SCOPES:
-            raise ScopeError(f"scope {token!r} is unknown; allowed: {' '.join(allowed)}")
-        if token not in allowed:
-            raise ScopeError(
-                f"scope {token!r} is not allowed for client {client.client_id!r}; "
-                f"allowed: {' '.join(allowed)}"
-            )
+    allowed = _allowed_scopes(client)
+    refused = [s for s in requested if s not in allowed]
+    if refused:
+        raise ScopeError(
+            f"scope {refused[0]!r} is not allowed for client {client.client_id!r}; "
+            f"allowed: {' '.join(allowed)}"
+        )
     return requested
+
+
+def _allowed_scopes(client: ClientRecord) -> tuple[str, ...]:
+    protocol_attributes = set(client.protocol.attributes) if client.protocol else set()
+    if client.staff_only:
+        protocol_attributes = set()
+    return (
+        "openid",
+        "offline_access",
+        *(s for s, attrs in SCOPE_ATTRIBUTES.items() if protocol_attributes.intersection(attrs)),
+    )
 
 
 def decide(
@@ -198,18 +175,13 @@ def decide(
         for attribute in SCOPE_ATTRIBUTES.get(scope, ()):
             if scope != "ov_leerling" or attribute in in_protocol:
                 asked_by.setdefault(attribute, scope)
-    for companion, attribute in COMPANION_CLAIMS.items():
-        if attribute in asked_by:
-            asked_by.setdefault(companion, asked_by[attribute])
     true_values, gates = _account_values(client, facts, today)
     released: list[Released] = []
     withheld: list[Withheld] = []
-    for attribute in RELEASE_NAMES:
-        # ACM's vo_* claims are not protocol attributes: they are decided only when asked.
-        listed = basis_of(attribute) in in_protocol and attribute not in VO_CLAIMS
-        if not listed and attribute not in asked_by:
+    for attribute in ATTRIBUTES:
+        if attribute not in in_protocol and attribute not in asked_by:
             continue
-        if basis_of(attribute) not in in_protocol:
+        if attribute not in in_protocol:
             withheld.append(_withheld(attribute, "not_in_protocol", client))
         elif protocol is None or not protocol.is_active:
             withheld.append(_withheld(attribute, "protocol_not_active", client))
@@ -236,13 +208,7 @@ def _withheld(attribute: str, reason: str, client: ClientRecord) -> Withheld:
         detail = f"protocol {protocol.reference} is {protocol.status}: nothing is released"
     elif reason == "not_in_protocol":
         reference = protocol.reference if protocol is not None else "(none)"
-        basis = basis_of(attribute)
-        detail = (
-            f"{attribute} is not listed in {ARTICLE} of protocol {reference}"
-            if basis == attribute
-            else f"{attribute} comes only with {basis}, which {ARTICLE} of protocol "
-            f"{reference} does not list"
-        )
+        detail = f"{attribute} is not listed in {ARTICLE} of protocol {reference}"
     else:
         detail = REASONS[reason]
     return Withheld(attribute, reason, detail)
@@ -253,18 +219,17 @@ def _account_values(
 ) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
     """The true value of each attribute for this account, and the gate that blocks each other."""
     if facts is None:
-        return {}, dict.fromkeys(RELEASE_NAMES, ("no_account", REASONS["no_account"]))
+        return {}, dict.fromkeys(ATTRIBUTES, ("no_account", REASONS["no_account"]))
     account = facts.account
     if account.is_staff or account.pupil_id is None:
-        return {}, dict.fromkeys(RELEASE_NAMES, ("staff_account", REASONS["staff_account"]))
+        return {}, dict.fromkeys(ATTRIBUTES, ("staff_account", REASONS["staff_account"]))
     if not account.is_active:
-        return {}, dict.fromkeys(RELEASE_NAMES, ("account_disabled", REASONS["account_disabled"]))
+        return {}, dict.fromkeys(ATTRIBUTES, ("account_disabled", REASONS["account_disabled"]))
     values: dict[str, Any] = {
         "account_uuid": account.account_uuid,
         "historiek_account_uuid": list(facts.historiek_account_uuids),
         "naam": account.naam,
         "voornaam": account.voornaam,
-        "vo_id": str(uuid.uuid5(VO_ID_NAMESPACE, account.account_uuid)),
     }
     gates: dict[str, tuple[str, str]] = {}
     if account.is_temporary:
@@ -276,12 +241,9 @@ def _account_values(
     enrolment = current_enrolment(facts, today)
     if enrolment is None:
         detail = f"{REASONS['no_enrolment']} on {today.isoformat()}"
-        for name in ("instellingsnummer", "klas", *_SCHOOL_CLAIMS):
-            gates[name] = ("no_enrolment", detail)
+        gates["instellingsnummer"] = gates["klas"] = ("no_enrolment", detail)
         return values, gates
-    values["instellingsnummer"] = values["vo_orgcode"] = enrolment.instellingsnummer
-    values["instellingsnaam"] = values["vo_orgnaam"] = enrolment.school_name
-    values["vo_doelgroepcode"] = VO_DOELGROEPCODE_PUPIL
+    values["instellingsnummer"] = enrolment.instellingsnummer
     klas_gate = _klas_gate(client, facts, enrolment)
     if klas_gate is None:
         values["klas"] = enrolment.klas
@@ -340,7 +302,7 @@ def privacy_release(
         organisation=client.organisation,
         protocol_reference=protocol.reference,
         account_uuid=account_uuid,
-        attributes=(*release.attribute_names, *LOGGED_TOKEN_CLAIMS),
+        attributes=release.attribute_names,
         legal_basis=protocol.disclosure_legal_basis,
         purpose=protocol.purpose,
         channel=channel,

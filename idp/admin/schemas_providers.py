@@ -34,8 +34,6 @@ Attribute = Literal[
     "instellingsnummer",
     "klas",
 ]
-# RFC 6749 §3.3 scope-token; datastore checks it is a known scope and never rrn.
-ScopeName = Annotated[str, Field(pattern=r"^[\x21\x23-\x5b\x5d-\x7e]{1,40}$")]
 Uri = Annotated[str, Field(pattern=r"^https?://[^\s\x00-\x1f#]{1,480}$")]
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 GrantType = Literal["authorization_code", "refresh_token"]
@@ -95,12 +93,6 @@ class _ClientFields(_Input):
     client_secret: Secret | None = Field(
         default=None,
         description="confidential clients: stored as SHA-256; a random one when left out",
-    )
-    allowed_scopes: Annotated[list[ScopeName], Field(min_length=1, max_length=20)] | None = Field(
-        default=None,
-        description="the scopes of the dossier; null or left out: every scope the provider "
-        "knows. Must include openid; rrn is never allowed.",
-        examples=[["openid", "profile", "vo", "ov_leerling", "offline_access"]],
     )
 
     @model_validator(mode="after")
