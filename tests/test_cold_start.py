@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from datastore import Datastore, PasswordHashing
+from datastore.clock import CACHE_SECONDS
 from datastore.fixtures import load_demo
 from leerid_sim.server import create_server_app
 from tests.admin.conftest import AUTH, CHEAP, ISSUER, admin_settings
@@ -166,6 +167,9 @@ def test_two_workers_serve_everything_and_stop(sqlite_url: str, tmp_path: Path) 
             assert len(jwks) == 1
             moved = client.post("/admin/api/clock", json={"now": "2026-03-02T09:00:00Z"})
             assert moved.status_code == 200, moved.text
+            # Each worker caches the shared clock for at most CACHE_SECONDS; past that, every
+            # worker answers the new day.
+            time.sleep(CACHE_SECONDS + 0.2)
             todays = {client.get("/admin/api/clock").json()["today"] for _ in range(20)}
             assert todays == {"2026-03-02"}
             pages = {client.get("/schoolloket/").status_code for _ in range(10)}
