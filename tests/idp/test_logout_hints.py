@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from jose import jwt as jose_jwt
 
 from datastore import Datastore
-from tests.idp.flows import admin, authorize, query, tokens_for
+from tests.idp.flows import admin, authorize, login, query, redeem, tokens_for
 
 POST_LOGOUT = "http://localhost:8001/"
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
@@ -188,3 +188,19 @@ def test_no_back_channel_logout_without_a_proven_request(op: TestClient) -> None
     op.get("/op/v1/logout", params={"id_token_hint": theirs["id_token"]})
     events = admin(op, "GET", "/events?type=logout").json()
     assert not [e for e in events["items"] if e["outcome"] == "success"]
+
+
+def test_a_code_issued_before_logout_is_invalid_grant(
+    op: TestClient, demo_store: Datastore
+) -> None:
+    _sent, answer = login(op)
+    logout = op.get("/op/v1/logout")
+    assert 'data-testid="logged-out"' in logout.text
+    response = redeem(op, answer["code"])
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert "access_token" not in response.json()
+    # The code is not spent by the refusal, yet it never buys tokens: it stays refused.
+    assert redeem(op, answer["code"]).json()["error"] == "invalid_grant"
+    refusal = demo_store.logs.events(type_="token").items[0]
+    assert refusal.reason == "code session_ended"
