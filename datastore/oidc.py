@@ -716,8 +716,13 @@ def _code_rejection(session: Connection, code_hash: str, client_id: str, now: dt
     # committed while this transaction's UPDATE waited for its row lock.
     row = session.execute(
         select(
-            AuthorizationCode.id, AuthorizationCode.client_id, AuthorizationCode.consumed_at
-        ).where(AuthorizationCode.code_hash == code_hash)
+            AuthorizationCode.id,
+            AuthorizationCode.client_id,
+            AuthorizationCode.consumed_at,
+            AuthSession.ended_at,
+        )
+        .outerjoin(AuthSession, AuthSession.id == AuthorizationCode.session_id)
+        .where(AuthorizationCode.code_hash == code_hash)
     ).one_or_none()
     if row is None:
         return "unknown"
@@ -726,6 +731,8 @@ def _code_rejection(session: Connection, code_hash: str, client_id: str, now: dt
     if row.consumed_at is not None:
         _revoke_all(session, Token.code_id == row.id, now)
         return "reused"
+    if row.ended_at is not None:
+        return "session_ended"
     return "expired"
 
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Insert, Table, bindparam, exists, insert, select, update
 
 from datastore.models import (
     Account,
@@ -139,6 +139,11 @@ CODE_CLAIM = Prepared(
         AuthorizationCode.consumed_at.is_(None),
         AuthorizationCode.client_id == bindparam("b_client_id"),
         AuthorizationCode.expires_at > bindparam("b_now"),
+        # A code of a session that ended (logout, a new login, a disabled account) buys
+        # nothing: the user asked to be logged out before the client redeemed it.
+        ~exists().where(
+            AuthSession.id == AuthorizationCode.session_id, AuthSession.ended_at.is_not(None)
+        ),
     )
     .values(consumed_at=bindparam("b_now"))
     .returning(*CODE_COLUMNS, _sid_of(AuthorizationCode.session_id))

@@ -1,9 +1,14 @@
 """RP-Initiated Logout 1.0 at ``/v1/logout`` (GET and POST), with back-channel notification.
 
-With a valid ``id_token_hint`` the session ends at once and the browser goes back to the
-client's registered ``post_logout_redirect_uri`` (exact match, §2) with ``state``. Without a
-valid hint the user is asked to confirm (a Dutch page with a CSRF-protected form), since
-anyone can link to a logout URL (§2, "the OP SHOULD ask the End-User").
+An ``id_token_hint`` that is an ID token of this provider for the browser's current session
+ends that session at once, and the browser goes back to the client's registered
+``post_logout_redirect_uri`` (exact match, §3) with ``state``. Any other hint (another user's
+or another session's ID token, an access token, a forged or opaque string) only gets the
+confirmation page (§2: the OP MUST ask when the ID token does not belong to the current
+session). Without a hint the provider behaves as ACM documents its logout: ``client_id`` +
+``post_logout_redirect_uri`` + ``state``, or no parameters at all, end the SSO session and
+answer with the redirect or the "je bent afgemeld" page; only a request that is not a
+top-level navigation (an image or a script of another site) is asked to confirm.
 """
 
 from __future__ import annotations
@@ -35,25 +40,48 @@ __all__ = ["build_logout_router", "logout"]
 _SALT = "leerid-logout-confirmation"
 
 
+# Claims that only other kinds of token carry: access tokens (RFC 9068 §2.2) and logout
+# tokens (Back-Channel Logout §2.4). Their presence means the hint is not an ID token.
+_NOT_ID_TOKEN_CLAIMS = ("client_id", "scope", "events")
+
+
 def check_id_token_hint(provider: Provider, hint: str | None) -> dict[str, Any] | None:
     """§2: the hint counts only if it is an ID token we signed (an expired one still counts).
 
-    A hint that does not verify (forged, or signed by a key long rotated out) proves nothing:
-    the request is then treated as one without a hint, so the user is asked to confirm and
-    no redirect happens on the hint's word (§2: "MUST NOT perform post-logout redirection").
+    A hint that does not verify (forged, opaque, signed by a key long rotated out), or that is
+    another kind of token we signed (an access token, ``typ: at+jwt``; a logout token), proves
+    nothing: the user is asked to confirm and no redirect happens on the hint's word (§2:
+    "MUST NOT perform post-logout redirection" unless the hint is valid).
     """
     if hint is None:
         return None
     try:
-        claims = jwt.decode(hint, provider.keys.verification_keys()).claims
-    except (JoseError, ValueError) as exc:
-        provider.store.logs.record_event(
-            "logout", "failure", error="invalid_request", reason=f"id_token_hint ignored: {exc}"
-        )
+        token = jwt.decode(hint, provider.keys.verification_keys())
+    except (JoseError, ValueError, TypeError) as exc:
+        _ignored(provider, f"does not verify ({type(exc).__name__})")
         return None
-    if claims.get("iss") != provider.endpoints.issuer:
+    claims = token.claims
+    if token.header.get("typ", "JWT") != "JWT" or any(c in claims for c in _NOT_ID_TOKEN_CLAIMS):
+        _ignored(provider, "not an ID token")
+        return None
+    if claims.get("iss") != provider.endpoints.issuer or not isinstance(claims.get("sid"), str):
+        _ignored(provider, "not an ID token of this provider")
         return None
     return claims
+
+
+def _ignored(provider: Provider, why: str) -> None:
+    provider.store.logs.record_event(
+        "logout", "failure", error="invalid_request", reason=f"id_token_hint ignored: {why}"
+    )
+
+
+def is_top_level_navigation(request: Request) -> bool:
+    """Fetch Metadata (W3C): a link or a form the user followed, not an image or a script.
+
+    Browsers without Fetch Metadata send no ``Sec-Fetch-Dest``; they count as navigations.
+    """
+    return request.headers.get("sec-fetch-dest", "document") == "document"
 
 
 def check_client(
@@ -85,18 +113,20 @@ def _serializer(provider: Provider) -> URLSafeSerializer:
     return URLSafeSerializer(provider.secret("login_form"), salt=_SALT)
 
 
-def end_session(
-    provider: Provider, oauth: OAuthRequest, hint: dict[str, Any] | None, client_id: str | None
-) -> None:
-    """End this browser's session (or the hint's), and notify clients over the back channel."""
-    now = provider.store.clock.now()
+def end_session(provider: Provider, oauth: OAuthRequest, client_id: str | None) -> None:
+    """End this browser's session, and notify clients over the back channel.
+
+    Only the browser's own session ends: a hint never names a session to end elsewhere, so a
+    leaked ID token cannot log its user out of another browser.
+    """
     cookie = oauth.cookies.get(SESSION_COOKIE)
-    event = ProtocolEvent("logout", "success", client_id=client_id)
-    ended = None
-    if cookie:
-        ended = provider.store.oidc.end_session(now=now, id_hash=sha256_hex(cookie), event=event)
-    if ended is None and hint is not None and isinstance(hint.get("sid"), str):
-        ended = provider.store.oidc.end_session(now=now, sid=hint["sid"], event=event)
+    if not cookie:
+        return
+    ended = provider.store.oidc.end_session(
+        now=provider.store.clock.now(),
+        id_hash=sha256_hex(cookie),
+        event=ProtocolEvent("logout", "success", client_id=client_id),
+    )
     if ended is not None:
         notify_clients(provider, ended)
 
@@ -158,7 +188,7 @@ def confirmed(provider: Provider, oauth: OAuthRequest) -> Response:
         raise InvalidRequest("the logout form is not from this browser", reason="logout csrf")
     if provider.store.clock.now().timestamp() > expires:
         raise InvalidRequest("the logout form has expired; log out again")
-    end_session(provider, oauth, None, data.get("client_id"))
+    end_session(provider, oauth, data.get("client_id"))
     return finish(provider, data.get("uri"), data.get("state"))
 
 
@@ -171,12 +201,20 @@ def logout(provider: Provider, request: Request, oauth: OAuthRequest) -> Respons
     client = check_client(provider, oauth, hint)
     request.state.client_id = client.client_id if client else None
     uri = check_post_logout_redirect_uri(client, oauth.get("post_logout_redirect_uri"))
-    if hint is not None:
-        end_session(provider, oauth, hint, client.client_id if client else None)
+    session = current_session(provider, oauth.cookies)
+    if session is None:
         return finish(provider, uri, oauth.get("state"))
-    if current_session(provider, oauth.cookies) is None:
-        return finish(provider, uri, oauth.get("state"))
-    return confirmation_page(provider, oauth, client, uri)
+    if oauth.get("id_token_hint") is None:
+        # ACM's documented logout: no hint, the SSO session ends (other apps' own sessions
+        # are theirs). A subresource of another site is asked instead (logout CSRF).
+        proven = is_top_level_navigation(request)
+    else:
+        # §2: only an ID token of THIS session proves the request comes from its client.
+        proven = hint is not None and hmac.compare_digest(str(hint["sid"]), session.sid)
+    if not proven:
+        return confirmation_page(provider, oauth, client, uri)
+    end_session(provider, oauth, client.client_id if client else None)
+    return finish(provider, uri, oauth.get("state"))
 
 
 def build_logout_router() -> APIRouter:

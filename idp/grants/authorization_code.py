@@ -30,6 +30,7 @@ _CODE_REJECTIONS = {
     "expired": "the authorization code has expired",
     "other_client": "the authorization code was issued to another client",
     "reused": "the authorization code was already used; its tokens are revoked",
+    "session_ended": "the session of the authorization code has ended",
 }
 
 

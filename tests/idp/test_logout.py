@@ -109,9 +109,9 @@ def test_forged_hint_only_gets_the_confirmation_page(op: TestClient) -> None:
     assert authorize(op, prompt="none").status_code == 303  # still logged in
 
 
-def test_logout_without_hint_asks_and_then_logs_out(op: TestClient) -> None:
+def test_logout_not_navigated_to_asks_and_then_logs_out(op: TestClient) -> None:
     tokens_for(op)
-    page = op.get("/op/v1/logout")
+    page = op.get("/op/v1/logout", headers={"Sec-Fetch-Dest": "iframe"})
     assert page.status_code == 200
     assert 'data-testid="logout-confirm"' in page.text
     assert authorize(op, prompt="none").status_code == 303
