@@ -17,7 +17,7 @@ __all__ = ["insz_check_digits", "insz_is_valid", "make_insz"]
 
 def insz_check_digits(first_nine: str, *, born_from_2000: bool) -> str:
     """The two check digits of an INSZ whose first 9 digits are ``first_nine``."""
-    if len(first_nine) != 9 or not first_nine.isdigit():
+    if len(first_nine) != 9 or not (first_nine.isascii() and first_nine.isdigit()):
         raise ValueError("the first part of an INSZ is 9 digits")
     number = int(("2" if born_from_2000 else "") + first_nine)
     return f"{97 - number % 97:02d}"
@@ -33,7 +33,7 @@ def make_insz(birth_date: dt.date, sequence: int) -> str:
 
 def insz_is_valid(insz: str) -> bool:
     """True when ``insz`` is 11 digits with check digits valid for a birth before or from 2000."""
-    if len(insz) != 11 or not insz.isdigit():
+    if len(insz) != 11 or not (insz.isascii() and insz.isdigit()):
         return False
     first_nine, check = insz[:9], insz[9:]
     return check in (

@@ -168,7 +168,9 @@ def check_max_age(oauth: OAuthRequest) -> int | None:
     raw = oauth.get("max_age")
     if raw is None:
         return None
-    if not raw.isdigit():
+    # ASCII digits only: str.isdigit() also passes superscripts and other scripts' digits, which
+    # int() then refuses; ten digits are far beyond any session and keep int() cheap.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
         raise InvalidRequest("max_age must be a non-negative integer")
     return int(raw)
 

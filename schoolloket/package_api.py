@@ -84,7 +84,7 @@ PackageDep = Annotated[Package, Depends(authenticate)]
 
 
 class InszLookup(BaseModel):
-    insz: list[Annotated[str, Field(pattern=r"^\d{11}$")]] = Field(min_length=1, max_length=1000)
+    insz: list[Annotated[str, Field(pattern=r"^[0-9]{11}$")]] = Field(min_length=1, max_length=1000)
 
 
 @router.get("/leerlingen")

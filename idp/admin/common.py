@@ -136,7 +136,7 @@ class AdminRoute(APIRoute):
 StoreDep = Annotated[Datastore, Depends(get_store)]
 HashingDep = Annotated[PasswordHashing, Depends(get_hashing)]
 IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
-SchoolPath = Annotated[str, Path(pattern=r"^\d{6}$", examples=["123456"])]
+SchoolPath = Annotated[str, Path(pattern=r"^[0-9]{6}$", examples=["123456"])]
 KeyPath = Annotated[str, Path(max_length=120, pattern=r"^[A-Za-z0-9._:@-]+$")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Limit = Annotated[int, Query(ge=1, le=1000)]

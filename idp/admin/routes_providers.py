@@ -154,7 +154,7 @@ def _protocols(router: APIRouter) -> None:
     def list_visibility(
         store: StoreDep,
         application: str | None = KeyFilter,
-        school: str | None = Query(default=None, pattern=r"^\d{6}$"),
+        school: str | None = Query(default=None, pattern=r"^[0-9]{6}$"),
     ) -> list[AdminVisibility]:
         """Which applications are visible to which pupils, classes and schools."""
         return store.admin.visibility(application=application, school=school)

@@ -164,7 +164,7 @@ def add_schoolloket_routes(router: APIRouter) -> None:
         store: StoreDep,
         since: Moment = None,
         until: Moment = None,
-        school: Annotated[str | None, Query(pattern=r"^\d{6}$", examples=["123456"])] = None,
+        school: Annotated[str | None, Query(pattern=r"^[0-9]{6}$", examples=["123456"])] = None,
         actor: Filter = None,
         actor_kind: Literal["staff", "package"] | None = None,
         action: Annotated[str | None, Query(max_length=80, pattern=r"^[a-z_]+$")] = None,

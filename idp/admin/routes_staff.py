@@ -21,7 +21,7 @@ from idp.admin.schemas_staff import (
 
 __all__ = ["add_staff_routes"]
 
-SchoolFilter = Query(default=None, pattern=r"^\d{6}$")
+SchoolFilter = Query(default=None, pattern=r"^[0-9]{6}$")
 
 
 def add_staff_routes(router: APIRouter) -> None:

@@ -76,7 +76,7 @@ def _schools(router: APIRouter) -> None:
 
     @router.get("/classes", tags=tags)
     def list_classes(
-        store: StoreDep, school: str | None = Query(default=None, pattern=r"^\d{6}$")
+        store: StoreDep, school: str | None = Query(default=None, pattern=r"^[0-9]{6}$")
     ) -> list[AdminClass]:
         """Classes and subclasses, optionally of one school."""
         return store.admin.classes(school)
@@ -182,7 +182,7 @@ def _enrolments(router: APIRouter) -> None:
     def list_enrolments(
         store: StoreDep,
         pupil_id: int | None = Query(default=None, ge=1, le=2**31 - 1),
-        school: str | None = Query(default=None, pattern=r"^\d{6}$"),
+        school: str | None = Query(default=None, pattern=r"^[0-9]{6}$"),
         offset: Offset = 0,
         limit: Limit = 100,
     ) -> list[AdminEnrolment]:

@@ -29,7 +29,7 @@ __all__ = [
     "SchoolUpdate",
 ]
 
-Instellingsnummer = Annotated[str, Field(pattern=r"^\d{6}$", examples=["123456"])]
+Instellingsnummer = Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["123456"])]
 # Free text: no control characters (PostgreSQL refuses NUL; nobody means the others).
 TEXT = r"^[^\x00-\x1f\x7f]*$"
 Name = Annotated[str, Field(min_length=1, max_length=120, pattern=TEXT)]
@@ -42,7 +42,7 @@ Uuid = Annotated[
     str,
     Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
 ]
-Insz = Annotated[str, Field(pattern=r"^\d{11}$", examples=["10010112345"])]
+Insz = Annotated[str, Field(pattern=r"^[0-9]{11}$", examples=["10010112345"])]
 Package = Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,40}$", examples=["informat"])]
 
 

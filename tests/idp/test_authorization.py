@@ -69,6 +69,9 @@ def _error_redirect(op: TestClient, **params: str) -> dict[str, str]:
         ({"code_challenge": pkce_pair()[1]}, "invalid_request"),
         ({"prompt": "none login"}, "invalid_request"),
         ({"max_age": "-1"}, "invalid_request"),
+        ({"max_age": "\u00b2"}, "invalid_request"),  # a superscript two passes str.isdigit()
+        ({"max_age": "\u0663"}, "invalid_request"),  # an Arabic-Indic three, likewise
+        ({"max_age": "9" * 5000}, "invalid_request"),  # past int()'s digit limit
         ({"request": "eyJ.x.y"}, "request_not_supported"),
         ({"request_uri": "https://x.example/r"}, "request_uri_not_supported"),
         ({"response_mode": "fragment"}, "invalid_request"),

@@ -217,3 +217,15 @@ def test_a_drop_file_with_a_huge_field_or_too_many_lines_is_invalid_file(
     assert many.status_code == 400
     assert many.json()["error"] == "invalid_file"
     assert str(MAX_LINES) in many.json()["error_description"]
+
+
+def test_non_ascii_digits_are_not_an_insz(client: TestClient) -> None:
+    """Superscript digits pass str.isdigit() but are no INSZ: a refused line, never a 500."""
+    reasons = _reasons(client, "insz;klas\n" + "\u00b2" * 11 + ";3A\n")
+    assert list(reasons) == [2]
+    assert "INSZ" in reasons[2]
+    lookup = client.post(
+        f"{API}/123456/leerlingen/opzoeken", headers=KEY, json={"insz": ["\u00b9" * 11]}
+    )
+    assert lookup.status_code == 400
+    assert lookup.json()["error"] == "invalid_request"
