@@ -1,7 +1,7 @@
 """The synthetic Flanders of ``leerid-sim generate``: schools, classes, pupils, accounts, rows.
 
 Everything comes from one ``random.Random(seed)``, drawn in a fixed order, so the same seed
-on the same starting world gives the same rows. Shares (DOMAIN.md, issue 3): about 3% of
+on the same starting world gives the same rows. Shares (DOMAIN.md): about 3% of
 pupils are not identified by INSZ and have a temporary account only; about 2% of identified
 pupils have a second account and 5% a historiek of old account_uuids; about 4% changed school
 (an ended enrolment before the current one) and 1% left school (only an ended enrolment).

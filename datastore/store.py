@@ -87,7 +87,7 @@ class Datastore:
         return self.engine.dialect.name
 
     # The repositories, each built on first use: a worker that only serves the protocol never
-    # imports the admin API's or the Schoolloket's queries (cold start, issue 8). Building one
+    # imports the admin API's or the Schoolloket's queries (cold start). Building one
     # twice in a race is harmless: they hold nothing but the store.
 
     @cached_property

@@ -2,7 +2,7 @@
 
 ``create_app`` is imported on first use (PEP 562 module ``__getattr__``): ``leerid-sim serve``
 reads ``ProviderSettings`` in uvicorn's supervisor process, which never builds an app and so
-need not import the whole provider (cold start, issue 8).
+need not import the whole provider (cold start).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Parts of the app that are built on their first request, not at start (cold start, issue 8).
+"""Parts of the app that are built on their first request, not at start (cold start).
 
 The admin API (about a hundred routes) and the Schoolloket cost more to build than the whole
 OIDC provider, and a worker that only serves the protocol never needs them. Both are built once

@@ -1,4 +1,4 @@
-"""Claims preview: what a login of one user at one client would release, and why (issue 5 §2).
+"""Claims preview: what a login of one user at one client would release, and why.
 
 It asks ``idp.release.decide`` exactly as the token endpoint does, with the facts the datastore
 holds now and the simulated clock's date, so the preview and a real login cannot disagree.

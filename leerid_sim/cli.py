@@ -4,7 +4,7 @@ Every sub-command lives in ``leerid_sim/commands/`` and registers itself with ``
 Bad flags or values get one line of error and exit status 2, never a traceback.
 
 A run of one sub-command imports only that sub-command's module (``leerid-sim serve`` starts
-the server without loading what ``seed`` or ``staff`` need: cold start, issue 8); anything else
+the server without loading what ``seed`` or ``staff`` need: cold start); anything else
 (``--help``, no or an unknown sub-command) registers them all, so help and errors list every one.
 """
 

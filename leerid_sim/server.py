@@ -21,7 +21,7 @@ def create_server_app(settings: ProviderSettings | None = None) -> FastAPI:
     """The provider with the Schoolloket mounted at ``/schoolloket``.
 
     The Schoolloket (and the admin API, see ``create_app``) is built on its first request: a
-    worker that only serves the protocol starts without loading either (cold start, issue 8).
+    worker that only serves the protocol starts without loading either (cold start).
     """
     settings = settings or ProviderSettings()
     # Read now: a bad LEERID_SCHOOLLOKET_* value stops the server at start, as before.

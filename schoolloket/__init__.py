@@ -2,7 +2,7 @@
 
 An OIDC client of the provider for staff login; its data through the datastore's public API.
 ``create_schoolloket`` is imported on first use (PEP 562 module ``__getattr__``), so that
-reading ``schoolloket.settings`` does not load the whole portal (cold start, issue 8).
+reading ``schoolloket.settings`` does not load the whole portal (cold start).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ def build_admin_router() -> APIRouter:
 
     The route modules are imported here, not at the top: ``create_app`` includes this router
     on the first request under ``/admin/api`` (``idp.lazy``), so a process that never serves
-    the admin API never loads them (cold start, issue 8).
+    the admin API never loads them (cold start).
     """
     from idp.admin.common import AdminRoute, require_admin
     from idp.admin.routes_clock import add_clock_routes

@@ -1,4 +1,4 @@
-"""``leerid-sim preview``: what a login would release to a client, and why (issue 5 §2).
+"""``leerid-sim preview``: what a login would release to a client, and why.
 
 The same answer as ``GET /admin/api/preview``: both call ``idp.preview.preview``.
 """

@@ -120,7 +120,7 @@ def _fork_workers_from_a_loaded_parent() -> None:
     """Load the server's modules once, in uvicorn's supervisor, and fork the workers from it.
 
     uvicorn starts workers with ``spawn``: each fresh interpreter imports the whole provider
-    again, which is most of a worker's start (issue 8, cold start). Forked from a parent that
+    again, which is most of a worker's start (cold start). Forked from a parent that
     has imported the modules (and nothing more: no app, engine, key or thread exists yet; each
     worker still builds its own from the environment), a worker only builds its app, as
     gunicorn's ``--preload`` does. Only on Linux (macOS makes spawn the default because system
