@@ -265,7 +265,7 @@ class _SchoolPupils:
     def identify(self, line: DropLine) -> int | None:
         """The one enrolled pupil that every identifier of the line names, else ``None``."""
         named = [
-            table.get(value.lower() if table is not self.by_insz else value)
+            table.get(value)
             for table, value in (
                 (self.by_leer_id_uuid, line.leer_id_uuid),
                 (self.by_account_uuid, line.account_uuid),

@@ -76,8 +76,9 @@ def _read_rows(reader: Any, header: list[str]) -> tuple[list[DropLine], list[tup
         good.append(
             DropLine(
                 line=number,
-                leer_id_uuid=values.get("leer_id_uuid") or None,
-                account_uuid=values.get("account_uuid") or None,
+                # LeerID stores UUIDs in lower case; _check accepted either case.
+                leer_id_uuid=values.get("leer_id_uuid", "").lower() or None,
+                account_uuid=values.get("account_uuid", "").lower() or None,
                 insz=values.get("insz") or None,
                 klas=values["klas"],
             )
