@@ -54,7 +54,7 @@ class Provider:
         self.endpoints = Endpoints.from_issuer(settings.issuer)
         self.keys = KeyRing(store)
         self.clients = ClientCache(store)
-        self.hashing = PasswordHashing(
+        self.hashing = PasswordHashing.shared(
             Argon2Parameters(
                 memory_cost=settings.argon2_memory_kib,
                 time_cost=settings.argon2_time_cost,
