@@ -48,14 +48,14 @@ OWASP_MINIMUM = Argon2Parameters()
 class PasswordHashing:
     """argon2id hashing with a dummy verification for unknown users (constant timing).
 
-    Every hash and verification runs on one of the process's few hashing threads (one per core,
-    at most four), whoever calls and whichever object it calls; ``shared`` gives each process
-    one object per set of parameters. argon2id allocates its memory (19 MiB at the OWASP
-    minimum) per call; glibc then keeps one such block per thread that hashed, in that
-    thread's malloc arena, and reuses it. On a few fixed threads that bounds the memory kept (a few blocks, not one per
-    thread of a web server's pool) and costs no page faults: returning the block to the
-    system after every call instead costs ~15 ms of kernel time per login here, as much again
-    as half the hash. argon2 releases the GIL, so the threads use every core.
+    Every hash and verification runs on one of the process's few hashing threads (one per core, at
+    most four), whoever calls and whichever object it calls; ``shared`` gives each process one
+    object per set of parameters. argon2id allocates its memory (19 MiB at the OWASP minimum) per
+    call; glibc then keeps one such block per thread that hashed, in that thread's malloc arena, and
+    reuses it. On a few fixed threads that bounds the memory kept (a few blocks, not one per thread
+    of a web server's pool) and costs no page faults: returning the block to the system after every
+    call instead costs ~15 ms of kernel time per login here, as much again as half the hash. argon2
+    releases the GIL, so the threads use every core.
     """
 
     def __init__(self, parameters: Argon2Parameters = OWASP_MINIMUM) -> None:
