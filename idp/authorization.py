@@ -117,7 +117,7 @@ def check_protocol_active(client: ClientRecord) -> None:
     if client.protocol is None or not client.protocol.is_active:
         status = client.protocol.status if client.protocol else "missing"
         raise UnauthorizedClient(
-            f"the protocol of client {client.client_id} with DOV is {status}",
+            f"the client's protocol with DOV is {status}",
             reason=f"protocol {status}",
         )
 
@@ -133,7 +133,7 @@ def check_scope(client: ClientRecord, oauth: OAuthRequest) -> tuple[str, ...]:
     try:
         return check_scopes(client, oauth.get("scope"))
     except ScopeError as exc:
-        raise InvalidScope(exc.description) from exc
+        raise InvalidScope(exc.description, reason=exc.detail) from exc
 
 
 def check_pkce(client: ClientRecord, oauth: OAuthRequest) -> tuple[str | None, str | None]:
@@ -170,7 +170,10 @@ def check_prompt(oauth: OAuthRequest) -> tuple[str, ...]:
     values = tuple(dict.fromkeys((oauth.get("prompt") or "").split()))
     unknown = [v for v in values if v not in PROMPTS]
     if unknown:
-        raise InvalidRequest(f"prompt value {unknown[0]} is not supported")
+        raise InvalidRequest(
+            "prompt has a value that is not supported: use none, login, consent or select_account",
+            reason=f"unknown prompt value {unknown[0]}",
+        )
     if "none" in values and len(values) > 1:
         raise InvalidRequest("prompt=none cannot be combined with other values")
     return values

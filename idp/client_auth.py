@@ -29,6 +29,10 @@ __all__ = ["ASSERTION_TYPE", "authenticate_client"]
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGS = ("RS256", "ES256", "PS256")
+# Tolerance for a client clock that runs ahead of ours (RFC 7519 §4.1.4-4.1.6 allow "some
+# small leeway"), and the longest assertion we accept: it is meant for a single request.
+ASSERTION_LEEWAY_SECONDS = 60
+ASSERTION_MAX_LIFETIME_SECONDS = 600
 
 _keysets: dict[tuple[str, str], KeySet] = {}
 _keysets_lock = threading.Lock()
@@ -97,10 +101,50 @@ def _client_keys(client: ClientRecord) -> KeySet:
     return keyset
 
 
+def _numeric_date(claims: dict[str, object], name: str) -> float | None:
+    """RFC 7519 §2 NumericDate: a JSON number (``bool`` is not one); ``None`` when absent."""
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise InvalidClient(f"client_assertion {name} must be a number of seconds")
+    return float(value)
+
+
+def _check_times(claims: dict[str, object], now: float) -> float:
+    """RFC 7523 §3 items 4-6 on the simulated clock; returns ``exp``.
+
+    ``exp`` is required and in the future; ``nbf`` and ``iat`` may not lie in the future beyond
+    a small leeway for a client clock that runs ahead. A client assertion is meant for one
+    request, so its lifetime (``exp - iat``, or ``exp - now`` without ``iat``) is bounded: real
+    LeerID clients send three-minute assertions.
+    """
+    exp = _numeric_date(claims, "exp")
+    nbf = _numeric_date(claims, "nbf")
+    iat = _numeric_date(claims, "iat")
+    if exp is None:
+        raise InvalidClient("client_assertion has no exp")
+    # No leeway after exp: the jti is remembered until exp, so a later replay must fail here.
+    if exp <= now:
+        raise InvalidClient("client_assertion is expired")
+    if nbf is not None and nbf > now + ASSERTION_LEEWAY_SECONDS:
+        raise InvalidClient("client_assertion is not valid yet (nbf in the future)")
+    if iat is not None and iat > now + ASSERTION_LEEWAY_SECONDS:
+        raise InvalidClient("client_assertion iat lies in the future")
+    if exp - (iat if iat is not None else now) > ASSERTION_MAX_LIFETIME_SECONDS:
+        raise InvalidClient(
+            "client_assertion lifetime is too long"
+            f" (at most {ASSERTION_MAX_LIFETIME_SECONDS} seconds from iat to exp)"
+        )
+    return exp
+
+
 def _verify_assertion(
     provider: Provider, client: ClientRecord, oauth: OAuthRequest, audiences: Collection[str]
 ) -> None:
-    """RFC 7523 §3: iss = sub = client_id, aud = us, unexpired, and a ``jti`` never seen."""
+    """RFC 7523 §3, OIDC Core §9: iss = sub = client_id; ``aud`` the endpoint, the token
+    endpoint or the issuer (a string or a list holding one of them); times as in
+    ``_check_times``; and a ``jti`` never seen before."""
     if oauth.get("client_assertion_type") != ASSERTION_TYPE:
         raise InvalidClient(f"client_assertion_type must be {ASSERTION_TYPE}")
     assertion = oauth.get("client_assertion")
@@ -116,12 +160,9 @@ def _verify_assertion(
         raise InvalidClient("client_assertion iss and sub must be the client_id")
     aud = claims.get("aud")
     aud_values = aud if isinstance(aud, list) else [aud]
-    if not set(aud_values) & set(audiences):
+    if not any(isinstance(value, str) and value in audiences for value in aud_values):
         raise InvalidClient("client_assertion aud must be the token endpoint or the issuer")
-    now = provider.store.clock.now()
-    exp = claims.get("exp")
-    if not isinstance(exp, int | float) or exp <= now.timestamp():
-        raise InvalidClient("client_assertion is expired or has no exp")
+    exp = _check_times(claims, provider.store.clock.now().timestamp())
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti:
         raise InvalidClient("client_assertion has no jti")
