@@ -78,15 +78,17 @@ class RemoteKeySets:
 
     def _fetch(self, uri: str, now: float) -> _Kept:
         try:
-            with httpx.Client(verify=self._verify, timeout=self._timeout) as http:
-                with http.stream("GET", uri, headers={"Accept": "application/json"}) as response:
-                    if response.status_code != 200:
-                        raise JwksUnavailable(f"jwks_uri answered HTTP {response.status_code}")
-                    body = b""
-                    for chunk in response.iter_bytes():
-                        body += chunk
-                        if len(body) > MAX_JWKS_BYTES:
-                            raise JwksUnavailable("jwks_uri answered more than 64 KiB")
+            with (
+                httpx.Client(verify=self._verify, timeout=self._timeout) as http,
+                http.stream("GET", uri, headers={"Accept": "application/json"}) as response,
+            ):
+                if response.status_code != 200:
+                    raise JwksUnavailable(f"jwks_uri answered HTTP {response.status_code}")
+                body = b""
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_JWKS_BYTES:
+                        raise JwksUnavailable("jwks_uri answered more than 64 KiB")
         except httpx.HTTPError as exc:
             raise JwksUnavailable(f"jwks_uri could not be fetched: {type(exc).__name__}") from exc
         try:

@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from datastore import Argon2Parameters, Datastore, PasswordHashing
+from idp.client_keys import RemoteKeySets
 from idp.clients import ClientCache
 from idp.keys import KeyRing
 from idp.settings import ProviderSettings
@@ -66,6 +67,8 @@ class Provider:
             autoescape=select_autoescape(default=True),
             auto_reload=False,
         )
+        # Keys of private_key_jwt clients that publish them at a jwks_uri.
+        self.remote_keys = RemoteKeySets(settings.outbound_ssl_context())
         # Back-channel logout runs here, so it never delays the logout response.
         self.background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="backchannel")
         self._secrets: dict[str, bytes] = {}
