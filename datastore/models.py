@@ -439,13 +439,19 @@ class AuthorizationCode(Base):
     code_challenge: Mapped[str | None] = mapped_column(String(128))
     code_challenge_method: Mapped[str | None] = mapped_column(String(10))
     auth_time: Mapped[dt.datetime]
+    # The login's authentication context class reference (OIDC Core §2), for its tokens.
+    acr: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     consumed_at: Mapped[dt.datetime | None]
 
 
 class Token(Base):
-    """An access or refresh token, stored by SHA-256 (refresh) or jti (access JWT).
+    """An access or refresh token, stored by the SHA-256 of the token only.
+
+    Both kinds are looked up by that hash: opaque access tokens and refresh tokens are random
+    strings, and an RFC 9068 access token (a dossier that asks for JWTs) is hashed whole, so
+    the same lookup serves UserInfo, introspection and revocation whatever the format.
 
     Refresh tokens form a family (``family_id``); a rotated token that is used again revokes the
     whole family (OAuth 2.0 Security BCP §4.14). ``code_id`` ties tokens to the code that produced
@@ -480,6 +486,8 @@ class Token(Base):
     revoked_at: Mapped[dt.datetime | None]
     # Refresh tokens: when this one was exchanged for its successor.
     rotated_at: Mapped[dt.datetime | None]
+    # The login's authentication context class reference (OIDC Core §2), kept by refreshes.
+    acr: Mapped[str | None] = mapped_column(String(200))
 
 
 class UsedAssertion(Base):

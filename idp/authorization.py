@@ -191,6 +191,13 @@ def check_max_age(oauth: OAuthRequest) -> int | None:
     return int(raw)
 
 
+def choose_acr(client: ClientRecord, oauth: OAuthRequest) -> str:
+    """OIDC Core §3.1.2.1 ``acr_values``, as ACM honours it: the first requested value the
+    dossier allows, else the dossier's own ``acr`` (a request is never refused for it)."""
+    requested = (oauth.get("acr_values") or "").split()
+    return next((v for v in requested if v in client.acr_values), client.acr)
+
+
 def check_lengths(oauth: OAuthRequest) -> None:
     """Bound state and nonce: they travel in the login form and the code record."""
     for name in ("state", "nonce"):
@@ -230,6 +237,7 @@ def validate(provider: Provider, oauth: OAuthRequest) -> tuple[ClientRecord, Pen
         response_mode=response_mode,
         max_age=max_age,
         prompt=prompt,
+        acr=choose_acr(client, oauth),
     )
 
 

@@ -33,8 +33,11 @@ class ProviderSettings(BaseSettings):
 
     code_ttl_seconds: int = Field(default=30, ge=1)
     session_ttl_seconds: int = Field(default=7200, ge=60)
-    access_token_ttl_seconds: int = Field(default=600, ge=30)
-    id_token_ttl_seconds: int = Field(default=600, ge=30)
+    # ACM's access and ID tokens live one hour; a client's dossier may set its own lifetimes.
+    access_token_ttl_seconds: int = Field(default=3600, ge=30)
+    id_token_ttl_seconds: int = Field(default=3600, ge=30)
+    # The refresh period, counted from the login: rotation never extends it. ACM does not
+    # publish its length, so 30 days is an assumption.
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
     # How long a login page (its CSRF token and pending authorization request) stays valid.
     login_ttl_seconds: int = Field(default=1800, ge=60)

@@ -20,7 +20,7 @@ from datastore.oidc import CodeRecord, CodeRejected, TokenIssue
 from idp.adapter import OAuthRequest
 from idp.errors import InvalidGrant, InvalidRequest
 from idp.provider import Provider
-from idp.tokens import Grant, mint_tokens, prepare_minting
+from idp.tokens import Grant, acr_of, mint_tokens, prepare_minting
 
 __all__ = ["check_account", "check_protocol_still_active", "redeem_code"]
 
@@ -114,6 +114,7 @@ def redeem_code(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -
                 code_id=record.id,
                 family_id=secrets.token_urlsafe(16),
                 grant_type="authorization_code",
+                acr=acr_of(client, record.acr),
             ),
         )
 

@@ -26,7 +26,10 @@ def test_login_returns_tokens_with_the_protocols_claims(leerid_login: Login) -> 
     assert tokens.access_token
     assert tokens.claims["naam"] == "Peeters"
     assert tokens.claims["instellingsnummer"] == "123456"
-    assert tokens.refresh_token
+    assert tokens.refresh_token is None  # only offline_access gets one, as on ACM
+    offline = leerid_login("i-learn", "jan.peeters", scope="openid account offline_access")
+    assert offline.refresh_token
+    assert offline.expires_in == 3600
 
 
 def test_a_wrong_password_is_a_login_error(leerid_login: Login) -> None:
