@@ -21,9 +21,11 @@ from datastore.records import (
     ReleaseFacts,
 )
 from datastore.store import Datastore
+from datastore.throttle_records import THROTTLE_KINDS, ThrottleRecord, ThrottleRule
 
 __all__ = [
     "ATTRIBUTES",
+    "THROTTLE_KINDS",
     "AccountRecord",
     "AlreadyExists",
     "Argon2Parameters",
@@ -37,6 +39,8 @@ __all__ = [
     "PasswordHashing",
     "ProtocolRecord",
     "ReleaseFacts",
+    "ThrottleRecord",
+    "ThrottleRule",
     "database_problem",
     "sha256_hex",
     "verify_sha256",

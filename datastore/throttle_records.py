@@ -1,0 +1,36 @@
+"""The records of the failed-login counters (``store.throttle``), free of SQLAlchemy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+__all__ = ["THROTTLE_KINDS", "ThrottleRecord", "ThrottleRule"]
+
+THROTTLE_KINDS = ("username", "address", "transaction")
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleRule:
+    """One counter and its rule: ``limit`` attempts per ``window``, then locked for ``lock``."""
+
+    kind: str
+    key: str
+    limit: int
+    window: dt.timedelta
+    lock: dt.timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleRecord:
+    """A counter as stored: ``failures`` since ``window_start``, locked until ``locked_until``."""
+
+    kind: str
+    key: str
+    failures: int
+    window_start: dt.datetime
+    locked_until: dt.datetime | None
+
+    def locked_at(self, now: dt.datetime) -> bool:
+        """Whether the key is refused at ``now``."""
+        return self.locked_until is not None and now < self.locked_until
