@@ -21,7 +21,7 @@ from datastore.records import (
     ReleaseFacts,
 )
 from datastore.store import Datastore
-from datastore.throttle_records import THROTTLE_KINDS, ThrottleRecord, ThrottleRule
+from datastore.throttle_records import THROTTLE_KINDS, ThrottleCount, ThrottleRecord, ThrottleRule
 
 __all__ = [
     "ATTRIBUTES",
@@ -39,6 +39,7 @@ __all__ = [
     "PasswordHashing",
     "ProtocolRecord",
     "ReleaseFacts",
+    "ThrottleCount",
     "ThrottleRecord",
     "ThrottleRule",
     "database_problem",

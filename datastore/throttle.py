@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from datastore.models import LoginThrottle
-from datastore.throttle_records import ThrottleRecord, ThrottleRule
+from datastore.throttle_records import ThrottleCount, ThrottleRecord, ThrottleRule
 
 if TYPE_CHECKING:
     from datastore.store import Datastore
@@ -56,12 +56,12 @@ class ThrottleRepository:
             return pg_insert(LoginThrottle).on_conflict_do_nothing()
         return sqlite_insert(LoginThrottle).on_conflict_do_nothing()
 
-    def count(self, rules: Sequence[ThrottleRule], now: dt.datetime) -> list[ThrottleRecord]:
+    def count(self, rules: Sequence[ThrottleRule], now: dt.datetime) -> list[ThrottleCount]:
         """Count one attempt against each rule; the counters afterwards, in the rules' order.
 
-        A counter that is locked at ``now`` is returned unchanged (not counted). A counter whose
-        window or lock has ended starts a new window with this attempt. The attempt that reaches
-        the limit locks the key for the rule's ``lock``.
+        A counter that is locked at ``now`` is returned unchanged (``counted`` False). A counter
+        whose window or lock has ended starts a new window with this attempt. The attempt that
+        reaches the limit locks the key for the rule's ``lock``.
         """
         if not rules:
             return []
@@ -83,10 +83,12 @@ class ThrottleRepository:
                 .with_for_update()
             ).all()
             by_key = {(row.kind, row.key): row for row in rows}
-            for (kind, key), rule in keyed.items():
-                _count_one(by_key[(kind, key)], rule, now)
+            counted = {k: _count_one(by_key[k], rule, now) for k, rule in keyed.items()}
             session.flush()
-            return [_record(by_key[(r.kind, r.key[:KEY_LENGTH])]) for r in rules]
+            return [
+                ThrottleCount(_record(by_key[k]), counted[k])
+                for k in ((r.kind, r.key[:KEY_LENGTH]) for r in rules)
+            ]
 
     def counters(self, keys: Sequence[tuple[str, str]]) -> list[ThrottleRecord]:
         """The stored counters of these (kind, key) pairs; missing ones are left out."""
@@ -128,11 +130,12 @@ class ThrottleRepository:
         return deleted
 
 
-def _count_one(row: LoginThrottle, rule: ThrottleRule, now: dt.datetime) -> None:
+def _count_one(row: LoginThrottle, rule: ThrottleRule, now: dt.datetime) -> bool:
     if row.locked_until is not None and now < row.locked_until:
-        return
+        return False
     if row.locked_until is not None or now >= row.window_start + rule.window:
         row.window_start, row.failures, row.locked_until = now, 0, None
     row.failures += 1
     if row.failures >= rule.limit:
         row.locked_until = now + rule.lock
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-__all__ = ["THROTTLE_KINDS", "ThrottleRecord", "ThrottleRule"]
+__all__ = ["THROTTLE_KINDS", "ThrottleCount", "ThrottleRecord", "ThrottleRule"]
 
 THROTTLE_KINDS = ("username", "address", "transaction")
 
@@ -34,3 +34,16 @@ class ThrottleRecord:
     def locked_at(self, now: dt.datetime) -> bool:
         """Whether the key is refused at ``now``."""
         return self.locked_until is not None and now < self.locked_until
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleCount:
+    """A counter after an attempt: ``counted`` is False when it was locked (attempt refused)."""
+
+    record: ThrottleRecord
+    counted: bool
+
+    @property
+    def locks_now(self) -> bool:
+        """This attempt reached the limit: the key is locked from now on."""
+        return self.counted and self.record.locked_until is not None

@@ -3,7 +3,8 @@
 Security choices: the same message for an unknown user, a wrong password and a disabled
 account (no account enumeration); an unknown user still costs one argon2 verification
 (constant timing); a per-transaction CSRF token bound to a browser cookie; the pending
-authorization request comes back signed, never trusted from the form.
+authorization request comes back signed, never trusted from the form; wrong passwords are
+counted per username, client address and transaction (``idp.throttle``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from idp.pending import PendingAuthorization, csrf_token_for, load_pending, sign
 from idp.provider import Provider, ProviderDep
 from idp.rendering import html_page, mark_event, mark_html_errors, render_error
 from idp.sso import CSRF_COOKIE, SESSION_COOKIE, new_session_id, set_cookie
+from idp.throttle import TOO_MANY_ATTEMPTS, TOO_MANY_STATUS, admit, count_failure, count_success
 
 __all__ = ["LOGIN_FAILED", "build_login_router", "render_login"]
 
@@ -42,12 +44,15 @@ def render_login(
     *,
     error: str | None = None,
     username: str = "",
+    status_code: int = 200,
 ) -> Response:
-    """The login page for a pending request, as a new login transaction."""
-    now = provider.store.clock.now()
-    pending = pending.with_transaction(
-        now + dt.timedelta(seconds=provider.settings.login_ttl_seconds)
-    )
+    """The login page for a pending request; a new login transaction unless it has one."""
+    if not pending.tx_id:
+        # A form shown again keeps its transaction, and so its count of password attempts.
+        now = provider.store.clock.now()
+        pending = pending.with_transaction(
+            now + dt.timedelta(seconds=provider.settings.login_ttl_seconds)
+        )
     browser_secret = cookies.get(CSRF_COOKIE)
     if not browser_secret or len(browser_secret) != 43:
         browser_secret = secrets.token_urlsafe(32)
@@ -62,6 +67,7 @@ def render_login(
             "error": error,
             "username": username,
         },
+        status_code=status_code,
         # Chromium applies form-action to the redirect that follows the POST as well, so the
         # client's redirect_uri origin must be allowed or the browser blocks the code response.
         form_action=f"'self' {_origin(pending.redirect_uri)}",
@@ -129,6 +135,16 @@ def login(provider: Provider, request: Request, oauth: OAuthRequest) -> Response
             "login", "failure", client_id=client.client_id, reason="csrf token missing or wrong"
         )
         return render_login(provider, oauth.cookies, pending, client, error=FORM_EXPIRED)
+    admission = admit(provider, pending, username, request.client.host if request.client else "")
+    if admission is None:
+        provider.store.logs.record_event(
+            "login",
+            "failure",
+            client_id=client.client_id,
+            reason="too many attempts",
+            detail={"username": username[:120]},
+        )
+        return _too_many(provider, oauth, pending, client)
     account, reason = authenticate(provider, username, oauth.get("password") or "")
     if account is None:
         provider.store.logs.record_event(
@@ -138,9 +154,12 @@ def login(provider: Provider, request: Request, oauth: OAuthRequest) -> Response
             reason=reason,
             detail={"username": username[:120]},
         )
+        if count_failure(provider, admission):
+            return _too_many(provider, oauth, pending, client)
         return render_login(
             provider, oauth.cookies, pending, client, error=LOGIN_FAILED, username=username
         )
+    count_success(provider, admission)
     request.state.account_uuid = account.account_uuid
     now = provider.store.clock.now()
     session_id = new_session_id()
@@ -167,6 +186,20 @@ def login(provider: Provider, request: Request, oauth: OAuthRequest) -> Response
         provider, response, SESSION_COOKIE, session_id, provider.settings.session_ttl_seconds
     )
     return response
+
+
+def _too_many(
+    provider: Provider, oauth: OAuthRequest, pending: PendingAuthorization, client: ClientRecord
+) -> Response:
+    # Without the username typed: one and the same page whatever the username.
+    return render_login(
+        provider,
+        oauth.cookies,
+        pending,
+        client,
+        error=TOO_MANY_ATTEMPTS,
+        status_code=TOO_MANY_STATUS,
+    )
 
 
 def build_login_router() -> APIRouter:

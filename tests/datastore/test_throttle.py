@@ -16,23 +16,23 @@ def rule(key: str = "jan.peeters", limit: int = 3) -> ThrottleRule:
 
 def test_the_attempt_at_the_limit_locks_and_a_locked_key_is_not_counted(store: Datastore) -> None:
     counts = [store.throttle.count([rule()], NOW)[0] for _ in range(3)]
-    assert [c.failures for c in counts] == [1, 2, 3]
-    assert counts[1].locked_until is None
-    assert counts[2].locked_until == NOW + MINUTES_15
-    again = store.throttle.count([rule()], NOW + dt.timedelta(minutes=1))[0]
-    assert again == counts[2]
+    assert [c.record.failures for c in counts] == [1, 2, 3]
+    assert [c.locks_now for c in counts] == [False, False, True]
+    assert counts[2].record.locked_until == NOW + MINUTES_15
+    again = store.throttle.count([rule()], NOW)[0]
+    assert (again.record, again.counted, again.locks_now) == (counts[2].record, False, False)
 
 
 def test_a_new_window_starts_after_the_window_or_the_lock(store: Datastore) -> None:
     store.throttle.count([rule(), rule("other")], NOW)
     later = NOW + MINUTES_15
-    fresh, other = store.throttle.count([rule(), rule("other")], later)
+    fresh, other = (c.record for c in store.throttle.count([rule(), rule("other")], later))
     assert (fresh.failures, fresh.window_start) == (1, later)
     assert other.failures == 1
     for _ in range(2):
         store.throttle.count([rule()], later)
     after_lock = later + MINUTES_15
-    renewed = store.throttle.count([rule()], after_lock)[0]
+    renewed = store.throttle.count([rule()], after_lock)[0].record
     assert (renewed.failures, renewed.locked_until) == (1, None)
 
 
