@@ -108,7 +108,9 @@ def authenticate(
     provider: Provider, username: str, password: str
 ) -> tuple[AccountRecord | None, str]:
     """Check a username and password; returns the account (or None) and the exact reason."""
-    account = provider.store.world.account_by_username(username) if username else None
+    # A username with a NUL cannot exist, and PostgreSQL text cannot hold one: not looked up.
+    known = username and "\x00" not in username
+    account = provider.store.world.account_by_username(username) if known else None
     # Unknown users cost one verification too (a dummy hash): no timing oracle.
     valid = provider.hashing.verify(account.password_hash if account else None, password)
     if account is None:

@@ -49,8 +49,11 @@ USERNAME_LENGTH = 120
 
 
 def username_key(username: str) -> str:
-    """The counter key of a username as typed: trimmed, lower case, at most 120 characters."""
-    return username.strip().lower()[:USERNAME_LENGTH]
+    """The counter key of a username as typed: trimmed, lower case, at most 120 characters.
+
+    A NUL becomes U+FFFD: PostgreSQL text cannot hold one, and no username has one.
+    """
+    return username.strip().lower().replace("\x00", "\ufffd")[:USERNAME_LENGTH]
 
 
 @dataclass(frozen=True, slots=True)

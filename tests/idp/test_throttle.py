@@ -94,6 +94,14 @@ def test_a_successful_login_starts_the_count_again(op: TestClient) -> None:
     assert refused_as_too_many(wrong(op, "jan.peeters"))
 
 
+def test_a_username_with_a_nul_is_counted_as_any_other(op: TestClient) -> None:
+    for _ in range(4):
+        response = wrong(op, "jan\x00peeters")
+        assert response.status_code == 200
+        assert LOGIN_FAILED in response.text
+    assert refused_as_too_many(wrong(op, "jan\x00peeters"))
+
+
 def _same_page(response: httpx.Response) -> tuple[int, str, dict[str, str]]:
     # Every page has a fresh nonce for its style (Content-Security-Policy); nothing else differs.
     headers = {k: v for k, v in response.headers.items() if k != "content-security-policy"}
