@@ -103,11 +103,6 @@ class ThrottleRepository:
             ).all()
             return [_record(row) for row in rows]
 
-    def reset(self, kind: str, key: str) -> None:
-        """Forget one counter (a successful login resets its username's)."""
-        with self._store.write() as session:
-            session.execute(delete(LoginThrottle).where(*_where(kind, key)))
-
     def entries(
         self, filters: Sequence[tuple[str, str]] = (), *, limit: int = 1000
     ) -> list[ThrottleRecord]:

@@ -63,9 +63,8 @@ class Admission:
     rules: tuple[ThrottleRule, ...]
     # This is the transaction's last attempt: when it fails, the form is spent.
     last_of_transaction: bool
-    # The username has a counter to reset when the login succeeds.
-    username_counted: bool
-    username: str
+    # The counters a successful login removes: its username's and its transaction's.
+    done_on_success: tuple[tuple[str, str], ...]
 
 
 def _window(settings: ProviderSettings) -> dt.timedelta:
@@ -113,11 +112,13 @@ def admit(
     counters = provider.store.throttle.counters([(r.kind, r.key) for r in rules])
     if any(c.locked_at(now) for c in counters):
         return None
+    done = [(c.kind, c.key) for c in counters if c.kind == "username"]
+    if transaction is not None:
+        done.append(("transaction", transaction.record.key))
     return Admission(
         rules=rules,
         last_of_transaction=transaction is not None and transaction.locks_now,
-        username_counted=any(c.kind == "username" for c in counters),
-        username=key,
+        done_on_success=tuple(done),
     )
 
 
@@ -139,6 +140,7 @@ def count_failure(provider: Provider, admission: Admission) -> bool:
 
 
 def count_success(provider: Provider, admission: Admission) -> None:
-    """A successful login starts its username's count again."""
-    if admission.username_counted:
-        provider.store.throttle.reset("username", admission.username)
+    """A successful login starts its username's count again, and its form's counter goes
+    (the counters of logins that succeed do not pile up)."""
+    if admission.done_on_success:
+        provider.store.throttle.clear(admission.done_on_success)

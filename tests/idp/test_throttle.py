@@ -90,6 +90,7 @@ def test_wrong_passwords_outside_the_window_do_not_add_up(op: TestClient) -> Non
 def test_a_successful_login_starts_the_count_again(op: TestClient) -> None:
     wrong(op, "jan.peeters", times=4)
     assert logged_in(post(op, login_page(op), "jan.peeters", PUPIL_PASSWORD))
+    assert admin(op, "GET", "/throttle?username=jan.peeters").json()["entries"] == []
     assert LOGIN_FAILED in wrong(op, "jan.peeters", times=4).text
     assert refused_as_too_many(wrong(op, "jan.peeters"))
 
