@@ -127,16 +127,19 @@ def _spent() -> BadAuthorizationRequest:
 
 
 def count_failure(provider: Provider, admission: Admission) -> bool:
-    """Count a wrong password; True when it locked the username or the address.
+    """Count a wrong password; True when the username or the address is locked now.
 
-    The transaction's last wrong password raises ``BadAuthorizationRequest`` (its form is spent).
+    Otherwise the transaction's last wrong password raises ``BadAuthorizationRequest`` (its form
+    is spent). A lock goes first: starting again at the application would not help the user.
     """
     now = provider.store.clock.now()
     counts = provider.store.throttle.count(admission.rules, now)
+    # Locked by this attempt, or by a parallel one since this attempt was admitted.
+    if any(c.record.locked_at(now) for c in counts):
+        return True
     if admission.last_of_transaction:
         raise _spent()
-    # Locked by this attempt, or by a parallel one since this attempt was admitted.
-    return any(c.record.locked_at(now) for c in counts)
+    return False
 
 
 def count_success(provider: Provider, admission: Admission) -> None:

@@ -71,6 +71,16 @@ def test_five_wrong_passwords_lock_the_username_even_for_the_right_password(
     assert logged_in(post(op, login_page(op), "sara.wouters", PUPIL_PASSWORD))
 
 
+def test_five_wrong_passwords_on_one_form_say_to_try_again_later(op: TestClient) -> None:
+    page = login_page(op)
+    for _ in range(4):
+        page = post(op, page, "jan.peeters", "fout")
+        assert LOGIN_FAILED in page.text
+    assert refused_as_too_many(post(op, page, "jan.peeters", "fout"))
+    # The form itself is spent as well.
+    assert SPENT in post(op, page, "jan.peeters", PUPIL_PASSWORD).text
+
+
 def test_the_lock_ends_when_the_simulated_clock_passes_it(op: TestClient) -> None:
     wrong(op, "jan.peeters", times=5)
     assert admin(op, "PUT", "/clock", {"advance_seconds": 14 * 60}).status_code == 200
