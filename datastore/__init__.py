@@ -21,11 +21,10 @@ from datastore.records import (
     ReleaseFacts,
 )
 from datastore.store import Datastore
-from datastore.throttle_records import THROTTLE_KINDS, ThrottleCount, ThrottleRecord, ThrottleRule
+from datastore.throttle_records import ThrottleCount, ThrottleRecord, ThrottleRule
 
 __all__ = [
     "ATTRIBUTES",
-    "THROTTLE_KINDS",
     "AccountRecord",
     "AlreadyExists",
     "Argon2Parameters",

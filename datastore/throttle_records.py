@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-__all__ = ["THROTTLE_KINDS", "ThrottleCount", "ThrottleRecord", "ThrottleRule"]
-
-THROTTLE_KINDS = ("username", "address", "transaction")
+__all__ = ["ThrottleCount", "ThrottleRecord", "ThrottleRule"]
 
 
 @dataclass(frozen=True, slots=True)
