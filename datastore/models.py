@@ -617,9 +617,10 @@ class FaultRule(Base):
 class LoginThrottle(Base):
     """Failed login attempts of one username, client address or login transaction.
 
-    A fixed window on the simulated clock: ``failures`` counts since ``window_start``; when they
-    reach the limit the key is refused until ``locked_until``. Every worker counts in the same
-    row, so the limit holds however many processes serve the login page.
+    A fixed window on the simulated clock: ``failures`` counts from ``window_start`` until
+    ``window_end``; when they reach the limit the key is refused until ``locked_until``. Every
+    worker counts in the same row, so the limit holds however many processes serve the login
+    page. A row whose window and lock have ended counts for nothing (retention purges it).
     """
 
     __tablename__ = "login_throttle"
@@ -630,6 +631,7 @@ class LoginThrottle(Base):
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[dt.datetime]
+    window_end: Mapped[dt.datetime]
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None]
 

@@ -33,7 +33,9 @@ KEY_LENGTH = 200
 
 
 def _record(row: LoginThrottle) -> ThrottleRecord:
-    return ThrottleRecord(row.kind, row.key, row.failures, row.window_start, row.locked_until)
+    return ThrottleRecord(
+        row.kind, row.key, row.failures, row.window_start, row.window_end, row.locked_until
+    )
 
 
 def _where(kind: str | None, key: str | None) -> list[ColumnElement[bool]]:
@@ -72,7 +74,13 @@ class ThrottleRepository:
             session.execute(
                 self._insert(),
                 [
-                    {"kind": kind, "key": key, "window_start": now, "failures": 0}
+                    {
+                        "kind": kind,
+                        "key": key,
+                        "window_start": now,
+                        "window_end": now + keyed[(kind, key)].window,
+                        "failures": 0,
+                    }
                     for kind, key in sorted(keyed)
                 ],
             )
@@ -104,16 +112,38 @@ class ThrottleRepository:
             return [_record(row) for row in rows]
 
     def entries(
-        self, filters: Sequence[tuple[str, str]] = (), *, limit: int = 1000
+        self,
+        filters: Sequence[tuple[str, str]] = (),
+        *,
+        counting_at: dt.datetime | None = None,
+        limit: int = 1000,
     ) -> list[ThrottleRecord]:
-        """Counters, newest window first; with ``filters`` only those (kind, key) pairs."""
+        """Counters, newest window first; with ``filters`` only those (kind, key) pairs, with
+        ``counting_at`` only those whose window or lock still runs then."""
         query = select(LoginThrottle).order_by(
             LoginThrottle.window_start.desc(), LoginThrottle.kind, LoginThrottle.key
         )
         if filters:
             query = query.where(or_(*(and_(*_where(k, v)) for k, v in filters)))
+        if counting_at is not None:
+            query = query.where(
+                or_(
+                    LoginThrottle.window_end > counting_at, LoginThrottle.locked_until > counting_at
+                )
+            )
         with self._store.read() as session:
             return [_record(row) for row in session.scalars(query.limit(limit)).all()]
+
+    def purge(self, now: dt.datetime) -> int:
+        """Delete the counters that count for nothing any more at ``now``; returns how many."""
+        with self._store.write() as session:
+            deleted: int = session.execute(
+                delete(LoginThrottle).where(
+                    LoginThrottle.window_end <= now,
+                    or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+                )
+            ).rowcount  # type: ignore[attr-defined]
+        return deleted
 
     def clear(self, filters: Sequence[tuple[str, str]] = ()) -> int:
         """Delete counters (every one, or those (kind, key) pairs); returns how many."""
@@ -128,8 +158,9 @@ class ThrottleRepository:
 def _count_one(row: LoginThrottle, rule: ThrottleRule, now: dt.datetime) -> bool:
     if row.locked_until is not None and now < row.locked_until:
         return False
-    if row.locked_until is not None or now >= row.window_start + rule.window:
-        row.window_start, row.failures, row.locked_until = now, 0, None
+    if row.locked_until is not None or now >= row.window_end:
+        row.window_start, row.window_end = now, now + rule.window
+        row.failures, row.locked_until = 0, None
     row.failures += 1
     if row.failures >= rule.limit:
         row.locked_until = now + rule.lock

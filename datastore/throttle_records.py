@@ -21,12 +21,13 @@ class ThrottleRule:
 
 @dataclass(frozen=True, slots=True)
 class ThrottleRecord:
-    """A counter as stored: ``failures`` since ``window_start``, locked until ``locked_until``."""
+    """A counter as stored: ``failures`` in its window, locked until ``locked_until``."""
 
     kind: str
     key: str
     failures: int
     window_start: dt.datetime
+    window_end: dt.datetime
     locked_until: dt.datetime | None
 
     def locked_at(self, now: dt.datetime) -> bool:

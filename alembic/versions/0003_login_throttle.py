@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('window_start', datastore.models.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('window_end', datastore.models.UtcDateTime(timezone=True), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
     sa.Column('locked_until', datastore.models.UtcDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("kind IN ('username', 'address', 'transaction')", name=op.f('ck_login_throttle_kind')),

@@ -82,18 +82,13 @@ def _policy(settings: ProviderSettings) -> ThrottlePolicy:
     )
 
 
-def _entry(record: ThrottleRecord, settings: ProviderSettings, now: dt.datetime) -> ThrottleEntry:
-    window = (
-        settings.login_ttl_seconds
-        if record.kind == "transaction"
-        else settings.login_window_seconds
-    )
+def _entry(record: ThrottleRecord, now: dt.datetime) -> ThrottleEntry:
     return ThrottleEntry(
         kind=record.kind,
         key=record.key,
         failures=record.failures,
         window_start=record.window_start,
-        window_end=record.window_start + dt.timedelta(seconds=window),
+        window_end=record.window_end,
         locked_until=record.locked_until,
         locked=record.locked_at(now),
     )
@@ -118,15 +113,12 @@ def add_throttle_routes(router: APIRouter) -> None:
         address: AddressFilter = None,
     ) -> ThrottleView:
         """The counters of wrong passwords that still count, newest first, and the policy."""
-        settings = get_settings(request)
         now = store.clock.now()
-        entries = [
-            _entry(r, settings, now) for r in store.throttle.entries(_filters(username, address))
-        ]
+        records = store.throttle.entries(_filters(username, address), counting_at=now)
         return ThrottleView(
             now=now,
-            policy=_policy(settings),
-            entries=[e for e in entries if e.locked or e.window_end > now],
+            policy=_policy(get_settings(request)),
+            entries=[_entry(record, now) for record in records],
         )
 
     @router.delete("/throttle", tags=["throttle"])

@@ -46,3 +46,14 @@ def test_counters_can_be_read_reset_and_cleared(store: Datastore) -> None:
     assert store.throttle.counters([("username", "jan.peeters")]) == []
     assert store.throttle.clear() == 1
     assert store.throttle.entries() == []
+
+
+def test_purge_deletes_counters_whose_window_and_lock_have_ended(store: Datastore) -> None:
+    store.throttle.count([rule("a")], NOW)
+    for _ in range(3):
+        store.throttle.count([rule("locked")], NOW + dt.timedelta(minutes=10))
+    assert store.throttle.purge(NOW + MINUTES_15 - dt.timedelta(seconds=1)) == 0
+    assert store.throttle.purge(NOW + MINUTES_15) == 1
+    assert [r.key for r in store.throttle.entries(counting_at=NOW + MINUTES_15)] == ["locked"]
+    assert store.throttle.purge(NOW + dt.timedelta(minutes=25)) == 1
+    assert store.throttle.entries() == []

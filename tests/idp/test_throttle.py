@@ -196,6 +196,15 @@ def test_admin_throttle_filters_are_validated(op: TestClient) -> None:
     assert admin(op, "GET", "/throttle?address=%00").status_code == 422
 
 
+def test_retention_purge_removes_counters_that_count_for_nothing(op: TestClient) -> None:
+    wrong(op, "jan.peeters")
+    assert admin(op, "PUT", "/clock", {"advance_seconds": 15 * 60}).status_code == 200
+    # The username's and the address's windows have ended; the form's runs on.
+    assert admin(op, "POST", "/purge").json()["login_throttle"] == 2
+    [entry] = admin(op, "GET", "/throttle").json()["entries"]
+    assert entry["kind"] == "transaction"
+
+
 def test_a_reset_of_the_world_clears_the_counters(op: TestClient) -> None:
     wrong(op, "jan.peeters", times=5)
     assert admin(op, "POST", "/reset").status_code == 200
