@@ -21,6 +21,7 @@ from datastore.records import (
     ReleaseFacts,
 )
 from datastore.store import Datastore
+from datastore.throttle_records import ThrottleCount, ThrottleRecord, ThrottleRule
 from datastore.vocabulary import (
     ACCESS_TOKEN_FORMATS,
     DEFAULT_ACR,
@@ -61,6 +62,9 @@ __all__ = [
     "ReleaseFacts",
     "Scope",
     "SubjectType",
+    "ThrottleCount",
+    "ThrottleRecord",
+    "ThrottleRule",
     "database_problem",
     "sha256_hex",
     "verify_sha256",

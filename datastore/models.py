@@ -635,6 +635,28 @@ class FaultRule(Base):
     created_at: Mapped[dt.datetime]
 
 
+class LoginThrottle(Base):
+    """Failed login attempts of one username, client address or login transaction.
+
+    A fixed window on the simulated clock: ``failures`` counts from ``window_start`` until
+    ``window_end``; when they reach the limit the key is refused until ``locked_until``. Every
+    worker counts in the same row, so the limit holds however many processes serve the login
+    page. A row whose window and lock have ended counts for nothing (retention purges it).
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (
+        CheckConstraint("kind IN ('username', 'address', 'transaction')", name="kind"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[dt.datetime]
+    window_end: Mapped[dt.datetime]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+
+
 class Snapshot(Base):
     """A named snapshot of the world, for quick test isolation (admin API save/restore)."""
 

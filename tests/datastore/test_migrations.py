@@ -28,7 +28,7 @@ def _differences(store: Datastore) -> list[Any]:
 
 def test_the_token_acr_revision_goes_down_and_up_again(store: Datastore) -> None:
     config = alembic_config(store.engine.url.render_as_string(hide_password=False))
-    command.downgrade(config, "0002")
+    command.downgrade(config, "0003")
     store.engine.dispose()
     missing = {(d[0], d[2], d[3].name) for d in _differences(store)}
     assert missing == {

@@ -69,12 +69,31 @@ def test_ending_a_protocol_refuses_the_next_login(
     assert failure.value.error == "unauthorized_client"
 
 
+def test_too_many_wrong_passwords_lock_until_cleared(
+    leerid_admin: LeerIDAdmin, leerid_login: Login
+) -> None:
+    errors = []
+    for _ in range(5):
+        with pytest.raises(LeerIDLoginError) as failure:
+            leerid_login("ididdit", "jan.peeters", "verkeerd")
+        errors.append(failure.value.error)
+    assert errors == ["login_failed"] * 4 + ["too_many_attempts"]
+    with pytest.raises(LeerIDLoginError) as failure:
+        leerid_login("ididdit", "jan.peeters")
+    assert failure.value.error == "too_many_attempts"
+    assert failure.value.description == "Te veel pogingen, probeer later opnieuw."
+    assert leerid_admin.throttle(username="jan.peeters")["entries"][0]["locked"] is True
+    assert leerid_admin.clear_throttle(username="jan.peeters") == 1
+    assert leerid_login("ididdit", "jan.peeters").access_token
+
+
 def test_each_test_starts_from_the_seeded_world(
     leerid_admin: LeerIDAdmin, leerid_login: Login
 ) -> None:
     # The previous tests ended a protocol, added a fault and moved the clock: all undone.
     assert leerid_admin.faults() == []
     assert leerid_admin.clock()["simulated"] is False
+    assert leerid_admin.throttle()["entries"] == []
     assert leerid_login("ididdit", "jan.peeters").access_token
 
 
