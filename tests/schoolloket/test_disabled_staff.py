@@ -177,7 +177,8 @@ def test_every_enrolled_pupil_of_a_large_school_can_get_a_new_password(
     assert 'data-testid="pupil-row-jan.peeters"' not in listed
     jan = demo.world.account_by_username("jan.peeters")
     lotte = demo.world.account_by_username("lotte.janssens")  # another school's pupil
-    assert jan is not None and lotte is not None
+    assert jan is not None
+    assert lotte is not None
     token = browser.csrf_token  # type: ignore[attr-defined]
 
     reset = _reset(browser, token, jan.account_uuid)
