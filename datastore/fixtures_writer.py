@@ -212,7 +212,9 @@ class Writer:
         self.staff[spec.username] = staff
         password = spec.password or self.world.passwords.staff
         assert password is not None  # checked by check_references
-        self.write_account(existing, account_uuid, spec.username, password, staff_id=staff.id)
+        self.write_account(
+            existing, account_uuid, spec.username, password, staff_id=staff.id, status=spec.status
+        )
         for assignment in spec.director_assignments:
             school_id = self.schools[assignment.school].id
             self.upsert(
