@@ -21,9 +21,30 @@ from datastore.records import (
     ReleaseFacts,
 )
 from datastore.store import Datastore
+from datastore.vocabulary import (
+    ACCESS_TOKEN_FORMATS,
+    DEFAULT_ACR,
+    DEFAULT_ALLOWED_SCOPES,
+    DEFAULT_PKCE_METHODS,
+    PKCE_METHODS,
+    SCOPES,
+    SUBJECT_TYPES,
+    AccessTokenFormat,
+    PkceMethod,
+    Scope,
+    SubjectType,
+)
 
 __all__ = [
+    "ACCESS_TOKEN_FORMATS",
     "ATTRIBUTES",
+    "DEFAULT_ACR",
+    "DEFAULT_ALLOWED_SCOPES",
+    "DEFAULT_PKCE_METHODS",
+    "PKCE_METHODS",
+    "SCOPES",
+    "SUBJECT_TYPES",
+    "AccessTokenFormat",
     "AccountRecord",
     "AlreadyExists",
     "Argon2Parameters",
@@ -35,8 +56,11 @@ __all__ = [
     "FixtureError",
     "NotFound",
     "PasswordHashing",
+    "PkceMethod",
     "ProtocolRecord",
     "ReleaseFacts",
+    "Scope",
+    "SubjectType",
     "database_problem",
     "sha256_hex",
     "verify_sha256",

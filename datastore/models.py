@@ -297,6 +297,8 @@ class Client(Base):
         ),
         CheckConstraint("claim_dialect IN ('leerid', 'acm')", name="claim_dialect"),
         CheckConstraint("id_token_signed_response_alg IN ('RS256', 'ES256')", name="id_token_alg"),
+        CheckConstraint("subject_type IN ('pairwise', 'public')", name="subject_type"),
+        CheckConstraint("access_token_format IN ('opaque', 'jwt')", name="access_token_format"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -321,6 +323,17 @@ class Client(Base):
     sector_identifier: Mapped[str | None] = mapped_column(String(200))
     # A staff-only client (the Schoolloket): pupils get access_denied, and vice versa.
     staff_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The rest of the integratiedossier. NULL means the default (ACM's behaviour, or the
+    # provider's setting for lifetimes); see datastore.vocabulary.
+    allowed_scopes: Mapped[list[str] | None] = mapped_column(JSON)
+    subject_type: Mapped[str] = mapped_column(String(10), default="pairwise")
+    access_token_format: Mapped[str] = mapped_column(String(10), default="opaque")
+    pkce_methods: Mapped[list[str] | None] = mapped_column(JSON)
+    access_token_ttl_seconds: Mapped[int | None]
+    id_token_ttl_seconds: Mapped[int | None]
+    refresh_token_ttl_seconds: Mapped[int | None]
+    acr_values: Mapped[list[str] | None] = mapped_column(JSON)
+    jwks_uri: Mapped[str | None] = mapped_column(String(500))
 
 
 class Visibility(Base):

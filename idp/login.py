@@ -2,14 +2,14 @@
 
 Security choices: the same message for an unknown user, a wrong password and a disabled
 account (no account enumeration); an unknown user still costs one argon2 verification
-(constant timing); a per-transaction CSRF token bound to a browser cookie; the pending
+(constant timing); a per-transaction CSRF token bound by a server HMAC to a browser cookie
+the server made; the pending
 authorization request comes back signed, never trusted from the form.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import secrets
 from collections.abc import Mapping
 from typing import Annotated
@@ -23,7 +23,14 @@ from datastore.oidc import ProtocolEvent
 from idp.adapter import OAuthRequest, form_request
 from idp.codes import check_account_may_use, issue_code
 from idp.errors import BadAuthorizationRequest, OAuthError
-from idp.pending import PendingAuthorization, csrf_token_for, load_pending, sign_pending
+from idp.pending import (
+    PendingAuthorization,
+    csrf_browser_secret,
+    csrf_token_for,
+    csrf_token_ok,
+    load_pending,
+    sign_pending,
+)
 from idp.provider import Provider, ProviderDep
 from idp.rendering import html_page, mark_event, mark_html_errors, render_error
 from idp.sso import CSRF_COOKIE, SESSION_COOKIE, new_session_id, set_cookie
@@ -48,16 +55,14 @@ def render_login(
     pending = pending.with_transaction(
         now + dt.timedelta(seconds=provider.settings.login_ttl_seconds)
     )
-    browser_secret = cookies.get(CSRF_COOKIE)
-    if not browser_secret or len(browser_secret) != 43:
-        browser_secret = secrets.token_urlsafe(32)
+    browser_secret = csrf_browser_secret(provider, cookies)
     response = html_page(
         provider,
         "login.html",
         {
             "action": f"{provider.endpoints.prefix}/v1/login",
             "tx": sign_pending(provider, pending),
-            "csrf_token": csrf_token_for(browser_secret, pending.tx_id),
+            "csrf_token": csrf_token_for(provider, browser_secret, pending.tx_id),
             "client_name": client.name,
             "error": error,
             "username": username,
@@ -89,13 +94,10 @@ def check_client_still_registered(
 
 
 def check_csrf(
-    cookies: Mapping[str, str], pending: PendingAuthorization, token: str | None
+    provider: Provider, cookies: Mapping[str, str], pending: PendingAuthorization, token: str | None
 ) -> bool:
-    """The form's CSRF token must be the HMAC of this browser's cookie and the transaction."""
-    browser_secret = cookies.get(CSRF_COOKIE)
-    if not browser_secret or not token:
-        return False
-    return hmac.compare_digest(csrf_token_for(browser_secret, pending.tx_id), token)
+    """The form's CSRF token must be the server's HMAC of this browser's cookie and transaction."""
+    return csrf_token_ok(provider, cookies, pending.tx_id, token)
 
 
 def authenticate(
@@ -124,7 +126,7 @@ def login(provider: Provider, request: Request, oauth: OAuthRequest) -> Response
     client = check_client_still_registered(provider, pending)
     request.state.client_id = client.client_id
     username = (oauth.get("username") or "").strip()
-    if not check_csrf(oauth.cookies, pending, oauth.get("csrf_token")):
+    if not check_csrf(provider, oauth.cookies, pending, oauth.get("csrf_token")):
         provider.store.logs.record_event(
             "login", "failure", client_id=client.client_id, reason="csrf token missing or wrong"
         )

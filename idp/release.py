@@ -77,9 +77,12 @@ class ScopeError(Exception):
 
     error = "invalid_scope"
 
-    def __init__(self, description: str) -> None:
+    def __init__(self, description: str, *, detail: str | None = None) -> None:
         super().__init__(description)
+        # ``description`` goes to the client and never repeats its request; ``detail`` names the
+        # scope for the event log and the operator's preview.
         self.description = description
+        self.detail = detail or description
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +144,11 @@ def check_scopes(client: ClientRecord, scope: str | None) -> tuple[str, ...]:
     refused = [s for s in requested if s not in allowed]
     if refused:
         raise ScopeError(
-            f"scope {refused[0]!r} is not allowed for client {client.client_id!r}; "
-            f"allowed: {' '.join(allowed)}"
+            f"a requested scope is not allowed for this client; allowed: {' '.join(allowed)}",
+            detail=(
+                f"scope {refused[0]!r} is not allowed for client {client.client_id!r}; "
+                f"allowed: {' '.join(allowed)}"
+            ),
         )
     return requested
 

@@ -64,8 +64,20 @@ def prepare_minting(provider: Provider, client: ClientRecord) -> Minting:
     return Minting(now=now, today=provider.store.clock.today(), keys=keys)
 
 
+# The sector of the public ``sub``: a NUL byte can be in no client_id or sector_identifier, so no
+# client's pairwise value can equal an account's public one.
+PUBLIC_SECTOR = "\x00public"
+
+
 def subject(provider: Provider, client: ClientRecord, account: AccountRecord) -> str:
-    """The pairwise ``sub`` of this account at this client (OIDC Core §8.1, DECISIONS 14)."""
+    """The ``sub`` of this account at this client (OIDC Core §8).
+
+    Pairwise by default (§8.1): per client_id, or per ``sector_identifier`` when the dossier
+    names one, so two clients never see the same value. A dossier with ``subject_type: public``
+    gets one value per account at every such client, as ACM gives. Never an attribute.
+    """
+    if client.subject_type == "public":
+        return provider.pairwise_sub(PUBLIC_SECTOR, account.account_uuid)
     return provider.pairwise_sub(client.sector_identifier or client.client_id, account.account_uuid)
 
 

@@ -42,7 +42,9 @@ def check_scope_narrowing(
     granted = set(current.scope.split())
     extra = [s for s in scopes if s not in granted]
     if extra:
-        raise InvalidScope(f"scope {extra[0]} was not granted originally")
+        raise InvalidScope(
+            "a requested scope was not granted originally", reason=f"scope {extra[0]} not granted"
+        )
     if "openid" not in scopes:
         raise InvalidScope("the openid scope is required")
     return scopes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from jose import jwt as jose_jwt
@@ -272,3 +273,109 @@ def test_private_key_jwt_with_replay_protection(op: TestClient) -> None:
     )
     assert replay.status_code == 401
     assert replay.json()["error"] == "invalid_client"
+
+
+def _jwt_client(op: TestClient) -> RSAKey:
+    """Register ``jwt-client`` (private_key_jwt) and freeze the simulated clock at ``_FROZEN``."""
+    key = RSAKey.generate_key(2048, auto_kid=True)
+    created = admin(
+        op,
+        "POST",
+        "/clients",
+        {
+            "client_id": "jwt-client",
+            "application": "ididdit",
+            "redirect_uris": [REDIRECT_URI],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "jwks": {"keys": [key.as_dict(private=False)]},
+        },
+    )
+    assert created.status_code == 201, created.text
+    clock = admin(op, "PUT", "/clock", {"now": "2030-01-01T09:00:00Z", "frozen": True})
+    assert clock.status_code == 200, clock.text
+    return key
+
+
+_FROZEN = 1893488400  # 2030-01-01T09:00:00Z, far from the real time the test runs at
+
+
+def _assertion_call(op: TestClient, key: RSAKey, **claims: object) -> httpx.Response:
+    """Present an assertion with a made-up code: 401 means it was refused, 400 accepted."""
+    payload: dict[str, object] = {
+        "iss": "jwt-client",
+        "sub": "jwt-client",
+        "aud": f"{ISSUER}/v1/token",
+        "iat": _FROZEN,
+        "exp": _FROZEN + 180,
+        "jti": str(uuid.uuid4()),
+    }
+    payload.update(claims)
+    payload = {name: value for name, value in payload.items() if value is not None}
+    assertion = joserfc_jwt.encode({"alg": "RS256", "kid": key.kid}, payload, key)
+    return op.post(
+        "/op/v1/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": "not-a-code",
+            "redirect_uri": REDIRECT_URI,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {},
+        {"aud": ISSUER},
+        {"aud": [ISSUER, "https://elsewhere.example"]},
+        {"aud": ["https://elsewhere.example", f"{ISSUER}/v1/token"]},
+        {"iat": _FROZEN + 30, "nbf": _FROZEN + 30},  # a client clock a little ahead
+        {"iat": None, "exp": _FROZEN + 600},
+        {"iat": _FROZEN - 60, "exp": _FROZEN + 540},
+    ],
+)
+def test_private_key_jwt_accepts_what_real_clients_send(
+    op: TestClient, claims: dict[str, object]
+) -> None:
+    key = _jwt_client(op)
+    response = _assertion_call(op, key, **claims)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize(
+    ("claims", "words"),
+    [
+        ({"nbf": _FROZEN + 3600}, "nbf"),
+        ({"iat": _FROZEN + 3600, "exp": _FROZEN + 3700}, "iat"),
+        ({"exp": None}, "exp"),
+        ({"exp": _FROZEN - 120}, "expired"),
+        ({"exp": _FROZEN + 10 * 365 * 86400}, "lifetime"),
+        ({"iat": None, "exp": _FROZEN + 3600}, "lifetime"),
+        ({"iat": _FROZEN - 3000, "exp": _FROZEN + 120}, "lifetime"),
+        ({"aud": "https://elsewhere.example/<script>"}, "aud"),
+        ({"exp": "tomorrow"}, "exp"),
+        ({"nbf": "now"}, "nbf"),
+    ],
+)
+def test_private_key_jwt_time_and_audience_checks(
+    op: TestClient, claims: dict[str, object], words: str
+) -> None:
+    key = _jwt_client(op)
+    response = _assertion_call(op, key, **claims)
+    assert response.status_code == 401, response.text
+    body = response.json()
+    assert body["error"] == "invalid_client"
+    assert words in body["error_description"]
+    assert "<script>" not in response.text
+    assert "elsewhere" not in response.text
+
+
+def test_private_key_jwt_aud_of_odd_json_is_invalid_client(op: TestClient) -> None:
+    key = _jwt_client(op)
+    response = _assertion_call(op, key, aud=[{"a": 1}, [2]])
+    assert response.status_code == 401, response.text
+    assert response.json()["error"] == "invalid_client"

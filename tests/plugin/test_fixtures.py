@@ -88,3 +88,35 @@ def test_admin_errors_say_why(leerid_admin: LeerIDAdmin) -> None:
     with pytest.raises(LeerIDAdminError) as failure:
         leerid_admin.account("niemand")
     assert failure.value.status == 404
+
+
+def test_login_without_a_scope_releases_the_clients_protocol(leerid_login: Login) -> None:
+    # A test that leaves the scope out sees what a real LeerID client gets, not just ``sub``.
+    learn = leerid_login("i-learn", "jan.peeters")
+    assert learn.scope is not None
+    assert set(learn.scope.split()) == {"openid", "ov_leerling"}
+    assert learn.claims["account_uuid"] == "a6f98ebd-1280-4294-a90f-a5858c1f6f47"
+    assert learn.claims["naam"] == "Peeters"
+    assert learn.claims["instellingsnummer"] == "123456"
+    assert len(learn.claims["historiek_account_uuid"]) == 2
+    ididdit = leerid_login("ididdit", "jan.peeters")
+    assert {"leer_id_uuid", "account_uuid"} <= set(ididdit.claims)
+    assert "naam" not in ididdit.claims  # not in iDiddit's protocol
+
+
+def test_login_without_a_scope_at_a_staff_only_client_asks_openid(leerid_login: Login) -> None:
+    tokens = leerid_login("schoolloket", "dirk.directeur", "Personeel123!")
+    assert tokens.scope == "openid"
+    assert tokens.claims["sub"]
+
+
+def test_events_returns_the_items_of_the_api_page(
+    leerid_admin: LeerIDAdmin, leerid_login: Login
+) -> None:
+    leerid_login("ididdit", "jan.peeters")
+    events = leerid_admin.events(client_id="ididdit")
+    page = leerid_admin.call("GET", "/events", params={"client_id": "ididdit"})
+    assert isinstance(events, list)
+    assert events
+    assert events == page["items"]
+    assert all(event["client_id"] == "ididdit" for event in events)
