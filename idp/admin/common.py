@@ -76,10 +76,14 @@ def get_hashing(request: Request) -> PasswordHashing:
     )
 
 
-def get_ended_handler(request: Request) -> Callable[[Sequence[EndedSession]], None]:
+def get_ended_handler(request: Request) -> Callable[[Sequence[EndedSession]], None] | None:
     """What a change that ended SSO sessions calls after its commit: back-channel logout to
-    their clients (OIDC Back-Channel Logout 1.0), as a logout does."""
-    provider = request.app.state.provider
+    their clients (OIDC Back-Channel Logout 1.0), as a logout does. ``None`` for the admin API
+    served without the provider (no keys to sign logout tokens with): the sessions still end.
+    """
+    provider = getattr(request.app.state, "provider", None)
+    if provider is None:
+        return None
 
     def handler(ended: Sequence[EndedSession]) -> None:
         notify_ended(provider, ended)
@@ -87,7 +91,7 @@ def get_ended_handler(request: Request) -> Callable[[Sequence[EndedSession]], No
     return handler
 
 
-EndedDep = Annotated[Callable[[Sequence[EndedSession]], None], Depends(get_ended_handler)]
+EndedDep = Annotated[Callable[[Sequence[EndedSession]], None] | None, Depends(get_ended_handler)]
 
 
 def require_admin(
