@@ -330,8 +330,17 @@ class OidcRepository:
         replaces_id_hash: str | None = None,
         event: ProtocolEvent | None = None,
     ) -> SessionRecord:
-        """Start an SSO session (OIDC Core §3.1.2.3), ending the browser's previous one."""
+        """Start an SSO session (OIDC Core §3.1.2.3), ending the browser's previous one.
+
+        An account disabled while its password was being checked gets a session that is born
+        ended: no SSO, and its code is ``invalid_grant``. The account row is locked (shared)
+        first, so a concurrent disabling either waits for this session and ends it, or commits
+        before and is seen here.
+        """
         with self._store.write() as session:
+            status = session.scalar(
+                select(Account.status).where(Account.id == account_id).with_for_update(read=True)
+            )
             if replaces_id_hash is not None:
                 session.execute(
                     update(AuthSession)
@@ -345,6 +354,7 @@ class OidcRepository:
                 auth_time=now,
                 created_at=now,
                 expires_at=expires_at,
+                ended_at=None if status == "active" else now,
             )
             session.add(row)
             _add_events(session, now, [event])

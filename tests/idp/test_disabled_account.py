@@ -8,6 +8,7 @@ the user logs in afresh. Over HTTP, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from jose import jwt as jose_jwt
 
-from datastore import Datastore, PasswordHashing
+from datastore import Datastore, PasswordHashing, sha256_hex
 from datastore.fixtures import DEMO_WORLD, load_world
 from tests.idp.conftest import CHEAP
 from tests.idp.flows import (
@@ -150,3 +151,23 @@ def test_a_world_file_that_disables_an_account_ends_its_session(
     load_world(demo_store, DEMO_WORLD, issuer=ISSUER, hashing=HASHING)
     _assert_stopped(op, tokens, answer["code"])
     assert _userinfo(op, tokens_for(op)["access_token"]).status_code == 200
+
+
+def test_a_login_that_finishes_after_the_disabling_gets_no_session(
+    op: TestClient, demo_store: Datastore
+) -> None:
+    """The password check runs outside the transaction; the session it then starts for an
+    account disabled meanwhile is born ended (no SSO, and its code is refused)."""
+    _set_status(op, "jan.peeters", "disabled")
+    account = demo_store.world.account_by_username("jan.peeters")
+    assert account is not None
+    now = demo_store.clock.now()
+    started = demo_store.oidc.create_session(
+        id_hash=sha256_hex("late-login"),
+        sid="late-login",
+        account_id=account.id,
+        now=now,
+        expires_at=now + dt.timedelta(hours=1),
+    )
+    assert started.account_id == account.id
+    assert demo_store.oidc.session(sha256_hex("late-login"), now) is None
