@@ -638,6 +638,8 @@ def end_account_access(
     ids = sorted(set(account_ids))
     if not ids:
         return ()
+    # The caller's status change first: its row lock orders a concurrent login (create_session).
+    session.flush()
     rows = session.scalars(
         select(AuthSession)
         .where(AuthSession.account_id.in_(ids), AuthSession.ended_at.is_(None))
