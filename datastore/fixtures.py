@@ -59,7 +59,9 @@ def load_world(
     hashing = hashing or PasswordHashing.shared()
     try:
         with store.write() as session:
-            summary = write_world(session, world, file=file, issuer=issuer, hashing=hashing)
+            summary = write_world(
+                session, world, file=file, issuer=issuer, hashing=hashing, now=store.clock.now()
+            )
             # Processes cache clients and protocols: tell them the world changed.
             store.clock.bump_generation(session)
     except IntegrityError as exc:

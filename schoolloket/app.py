@@ -17,6 +17,7 @@ from schoolloket.access import Forbidden
 from schoolloket.package_api import ApiError
 from schoolloket.settings import SchoolloketSettings
 from schoolloket.web import (
+    SESSION_ENDED,
     NotLoggedIn,
     PageError,
     Schoolloket,
@@ -104,14 +105,19 @@ def _forbidden(request: Request, exc: Exception) -> Response:
 
 
 def _not_logged_in(request: Request, exc: Exception) -> Response:
+    """To the start page, which says why when a session was ended; a form: nothing changed."""
     if request.method in ("GET", "HEAD"):
         return RedirectResponse("/schoolloket/", status_code=303)
-    return get_schoolloket(request).render(
+    schoolloket = get_schoolloket(request)
+    page = schoolloket.render(
         "fout.html",
         status=401,
         title="Niet aangemeld",
-        message="Je sessie is verlopen. Meld je opnieuw aan; er werd niets gewijzigd.",
+        message=f"{SESSION_ENDED} Er werd niets gewijzigd.",
+        login=True,
     )
+    schoolloket.clear_cookie(page)
+    return page
 
 
 def _api_error(request: Request, exc: Exception) -> Response:

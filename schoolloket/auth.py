@@ -17,10 +17,18 @@ from fastapi import APIRouter, Form, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from datastore import NotFound
 from schoolloket.oidc import LoginError, origin
 from schoolloket.subject import staff_account_for_token
-from schoolloket.web import ContextDep, PageError, StaffDep, check_csrf, new_session_id
+from schoolloket.web import (
+    SESSION_ENDED,
+    ContextDep,
+    PageError,
+    StaffDep,
+    check_csrf,
+    current_staff,
+    new_session_id,
+    session_ended,
+)
 
 __all__ = ["router"]
 
@@ -39,18 +47,18 @@ LOGIN_ERRORS = {
 @router.get("/")
 def start(ctx: ContextDep) -> Response:
     """The start page: a login button, or the staff member's school."""
-    session = ctx.session
-    if session is None or session.account_id is None:
-        return ctx.app.render("start.html")
-    try:
-        roles = ctx.app.store.schoolloket.staff_roles(session.account_id)
-    except NotFound:  # the staff account was removed meanwhile
-        return ctx.app.render("start.html")
+    roles = current_staff(ctx)
+    if roles is None or ctx.session is None:
+        if not session_ended(ctx):
+            return ctx.app.render("start.html")
+        page = ctx.app.render("start.html", message=SESSION_ENDED)
+        ctx.app.clear_cookie(page)
+        return page
     if len(roles.schools) == 1:
         nummer = roles.schools[0].school.instellingsnummer
         return RedirectResponse(f"/schoolloket/scholen/{nummer}", status_code=303)
     return ctx.app.render(
-        "kies_school.html", staff=roles, csrf_token=session.csrf_token, roles=None, school=None
+        "kies_school.html", staff=roles, csrf_token=ctx.session.csrf_token, roles=None, school=None
     )
 
 

@@ -7,7 +7,7 @@ time (``hmac.compare_digest``) and never logged or echoed.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Query, Request, Response, Security
@@ -25,10 +25,13 @@ from datastore import (
 )
 from datastore.admin import InvalidField
 from datastore.hashing import PasswordHashing
+from datastore.oidc import EndedSession
+from idp.backchannel import notify_ended
 from idp.settings import ProviderSettings
 
 __all__ = [
     "AdminRoute",
+    "EndedDep",
     "HashingDep",
     "IdPath",
     "KeyPath",
@@ -71,6 +74,24 @@ def get_hashing(request: Request) -> PasswordHashing:
             parallelism=settings.argon2_parallelism,
         )
     )
+
+
+def get_ended_handler(request: Request) -> Callable[[Sequence[EndedSession]], None] | None:
+    """What a change that ended SSO sessions calls after its commit: back-channel logout to
+    their clients (OIDC Back-Channel Logout 1.0), as a logout does. ``None`` for the admin API
+    served without the provider (no keys to sign logout tokens with): the sessions still end.
+    """
+    provider = getattr(request.app.state, "provider", None)
+    if provider is None:
+        return None
+
+    def handler(ended: Sequence[EndedSession]) -> None:
+        notify_ended(provider, ended)
+
+    return handler
+
+
+EndedDep = Annotated[Callable[[Sequence[EndedSession]], None] | None, Depends(get_ended_handler)]
 
 
 def require_admin(

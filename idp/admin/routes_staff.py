@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from datastore import NotFound
 from datastore.admin import InvalidField
 from datastore.admin_records import AdminAssignment, AdminGrant, AdminStaff, ClassSharingState
-from idp.admin.common import HashingDep, IdPath, SchoolPath, StoreDep
+from idp.admin.common import EndedDep, HashingDep, IdPath, SchoolPath, StoreDep
 from idp.admin.schemas_staff import (
     AssignmentCreate,
     AssignmentUpdate,
@@ -54,8 +54,8 @@ def _staff(router: APIRouter) -> None:
         return store.admin.update_staff(staff_id, body.model_dump(exclude_unset=True))
 
     @router.delete("/staff/{staff_id}", status_code=204, tags=tags)
-    def delete_staff(staff_id: IdPath, store: StoreDep) -> Response:
-        store.admin.delete_staff(staff_id)
+    def delete_staff(staff_id: IdPath, store: StoreDep, ended: EndedDep) -> Response:
+        store.admin.delete_staff(staff_id, on_ended=ended)
         return Response(status_code=204)
 
 

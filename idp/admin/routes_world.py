@@ -14,6 +14,7 @@ from datastore.admin_records import (
     AdminSchool,
 )
 from idp.admin.common import (
+    EndedDep,
     HashingDep,
     IdPath,
     KeyPath,
@@ -129,9 +130,9 @@ def _pupils(router: APIRouter) -> None:
         return store.admin.update_pupil(pupil_id, body.model_dump(exclude_unset=True))
 
     @router.delete("/pupils/{pupil_id}", status_code=204, tags=tags)
-    def delete_pupil(pupil_id: IdPath, store: StoreDep) -> Response:
+    def delete_pupil(pupil_id: IdPath, store: StoreDep, ended: EndedDep) -> Response:
         """Delete a pupil with their accounts and enrolments."""
-        store.admin.delete_pupil(pupil_id)
+        store.admin.delete_pupil(pupil_id, on_ended=ended)
         return Response(status_code=204)
 
 
@@ -161,17 +162,26 @@ def _accounts(router: APIRouter) -> None:
 
     @router.patch("/accounts/{account}", tags=tags)
     def update_account(
-        account: KeyPath, body: AccountUpdate, store: StoreDep, hashing: HashingDep
+        account: KeyPath,
+        body: AccountUpdate,
+        store: StoreDep,
+        hashing: HashingDep,
+        ended: EndedDep,
     ) -> AdminAccount:
-        """Change an account (by username or account_uuid): a new password, status, username."""
+        """Change an account (by username or account_uuid): a new password, status, username.
+
+        ``status: disabled`` stops the account at once: its SSO sessions end (with back-channel
+        logout), its tokens and unredeemed codes stop working, its Schoolloket session ends.
+        """
         values = body.model_dump(exclude_unset=True)
         password = values.pop("password", None)
         password_hash = hashing.hash(password) if password else None
-        return store.admin.update_account(account, values, password_hash)
+        return store.admin.update_account(account, values, password_hash, on_ended=ended)
 
     @router.delete("/accounts/{account}", status_code=204, tags=tags)
-    def delete_account(account: KeyPath, store: StoreDep) -> Response:
-        store.admin.delete_account(account)
+    def delete_account(account: KeyPath, store: StoreDep, ended: EndedDep) -> Response:
+        """Delete an account; its sessions end first, as when it is disabled."""
+        store.admin.delete_account(account, on_ended=ended)
         return Response(status_code=204)
 
 
