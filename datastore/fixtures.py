@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from datastore.errors import DatastoreError, FixtureError
+from datastore.fixtures_apps import DEFAULT_RP_ORIGIN
 from datastore.fixtures_refs import check_references
 from datastore.fixtures_schema import WorldSpec
 from datastore.fixtures_writer import WorldSummary, write_world
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_ISSUER",
+    "DEFAULT_RP_ORIGIN",
     "DEMO_WORLD",
     "WorldSummary",
     "database_unusable",
@@ -46,11 +48,14 @@ def load_world(
     path: str | Path,
     *,
     issuer: str = DEFAULT_ISSUER,
+    rp_origin: str | None = DEFAULT_RP_ORIGIN,
     hashing: PasswordHashing | None = None,
 ) -> WorldSummary:
     """Check the world file at ``path`` and upsert it into ``store`` in one transaction.
 
-    ``issuer`` fills in ``{issuer_origin}`` in redirect URIs. ``hashing`` hashes the passwords
+    ``issuer`` fills in ``{issuer_origin}`` in redirect URIs, ``rp_origin`` (where rp_demo
+    runs) fills in ``{rp_origin}``; with ``rp_origin=None`` (no rp_demo runs) back-channel
+    logout URIs under ``{rp_origin}`` are left out. ``hashing`` hashes the passwords
     (argon2id, OWASP parameters by default; tests pass cheaper ones). Raises ``FixtureError``
     naming the file, the path inside it and the reason; then nothing is loaded.
     """
@@ -59,7 +64,9 @@ def load_world(
     hashing = hashing or PasswordHashing()
     try:
         with store.write() as session:
-            summary = write_world(session, world, file=file, issuer=issuer, hashing=hashing)
+            summary = write_world(
+                session, world, file=file, issuer=issuer, hashing=hashing, rp_origin=rp_origin
+            )
             # Processes cache clients and protocols: tell them the world changed.
             store.clock.bump_generation(session)
     except IntegrityError as exc:
@@ -83,10 +90,14 @@ def _first_line(exc: DBAPIError) -> str:
 
 
 def load_demo(
-    store: Datastore, *, issuer: str = DEFAULT_ISSUER, hashing: PasswordHashing | None = None
+    store: Datastore,
+    *,
+    issuer: str = DEFAULT_ISSUER,
+    rp_origin: str | None = DEFAULT_RP_ORIGIN,
+    hashing: PasswordHashing | None = None,
 ) -> WorldSummary:
-    """Load the demo world of CONTRACT.md (``datastore/worlds/demo.yaml``)."""
-    return load_world(store, DEMO_WORLD, issuer=issuer, hashing=hashing)
+    """Load the demo world (``datastore/worlds/demo.yaml``)."""
+    return load_world(store, DEMO_WORLD, issuer=issuer, rp_origin=rp_origin, hashing=hashing)
 
 
 def parse_world(path: str | Path) -> WorldSpec:

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from datastore.errors import FixtureError
-from datastore.fixtures_apps import write_application
+from datastore.fixtures_apps import DEFAULT_RP_ORIGIN, write_application
 from datastore.fixtures_schema import (
     PupilSpec,
     SchoolSpec,
@@ -67,10 +67,16 @@ class WorldSummary:
 
 
 def write_world(
-    session: Session, world: WorldSpec, *, file: str, issuer: str, hashing: PasswordHashing
+    session: Session,
+    world: WorldSpec,
+    *,
+    file: str,
+    issuer: str,
+    hashing: PasswordHashing,
+    rp_origin: str | None = DEFAULT_RP_ORIGIN,
 ) -> WorldSummary:
     """Upsert everything ``world`` describes within ``session``'s transaction."""
-    return Writer(session, world, file, issuer, hashing).write()
+    return Writer(session, world, file, issuer, hashing, rp_origin).write()
 
 
 class Writer:
@@ -83,8 +89,10 @@ class Writer:
         file: str,
         issuer: str,
         hashing: PasswordHashing,
+        rp_origin: str | None = DEFAULT_RP_ORIGIN,
     ) -> None:
         self.session = session
+        self.rp_origin = rp_origin
         self.world = world
         self.file = file
         self.issuer = issuer

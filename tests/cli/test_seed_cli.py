@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from datastore import Datastore
+
 
 def run(
     *args: str, database_url: str, env: dict[str, str] | None = None
@@ -41,6 +43,21 @@ def test_seed_demo_twice(sqlite_url: str) -> None:
     second = run("seed", "demo", database_url=sqlite_url)
     assert second.returncode == 0, second.stderr
     assert second.stdout == first.stdout
+
+
+def test_seed_demo_registers_rp_demo_where_it_is_configured(sqlite_url: str) -> None:
+    result = run("seed", "demo", database_url=sqlite_url, env={"LEERID_RP_PORT": "9123"})
+    assert result.returncode == 0, result.stderr
+    store = Datastore.from_url(sqlite_url)
+    try:
+        client = store.world.client("ididdit")
+    finally:
+        store.dispose()
+    assert client is not None
+    assert "http://localhost:9123/callback" in client.redirect_uris
+    assert "http://127.0.0.1:9123/callback" in client.redirect_uris
+    assert not any(":8001" in uri for uri in client.redirect_uris)
+    assert client.backchannel_logout_uri == "http://localhost:9123/backchannel-logout"
 
 
 def test_seed_missing_file(sqlite_url: str) -> None:

@@ -5,8 +5,9 @@ Every browser test (rp_demo's and the Schoolloket's) uses these:
 - ``demo_servers`` (session): a fresh SQLite database, migrated, with the demo world of
   CONTRACT.md; the provider (``leerid_sim.server.create_server_app``, with the Schoolloket at
   ``/schoolloket``) and rp_demo, each served by uvicorn on a free port of 127.0.0.1. The
-  demo clients' redirect URIs are those of the demo world with port 8001 replaced by
-  rp_demo's port. Do not change the world through it; use ``fresh_demo_servers`` for that.
+  demo world is loaded with rp_demo's address as ``{rp_origin}``, as ``leerid-sim seed``
+  does, so the demo clients' redirect and back-channel URIs are rp_demo's. Do not change
+  the world through it; use ``fresh_demo_servers`` for that.
 - ``fresh_demo_servers`` (function): the same, but a world of its own, for a test that
   changes it (class sharing, the clock, protocols); ``postgres_demo_servers`` likewise on a
   fresh PostgreSQL database (mark the test ``postgres``).
@@ -79,13 +80,8 @@ def running_demo(workdir: Path, database_url: str | None = None) -> Iterator[Dem
     provider_url = f"http://127.0.0.1:{provider_sock.getsockname()[1]}"
     rp_url = f"http://127.0.0.1:{rp_sock.getsockname()[1]}"
     issuer = f"{provider_url}/op"
-    world = workdir / "demo-world.yaml"
-    world.write_text(
-        DEMO_WORLD.read_text(encoding="utf-8").replace(":8001/", f":{rp_url.rsplit(':', 1)[1]}/"),
-        encoding="utf-8",
-    )
     store = Datastore.from_url(database_url)
-    load_world(store, world, issuer=issuer, hashing=PasswordHashing(CHEAP))
+    load_world(store, DEMO_WORLD, issuer=issuer, rp_origin=rp_url, hashing=PasswordHashing(CHEAP))
     provider_settings = ProviderSettings(
         issuer=issuer,
         host="127.0.0.1",
@@ -96,9 +92,11 @@ def running_demo(workdir: Path, database_url: str | None = None) -> Iterator[Dem
         argon2_time_cost=CHEAP.time_cost,
     )
     rp_settings = RPSettings(issuer=issuer, base_url=rp_url, admin_token=SecretStr(ADMIN_TOKEN))
+    provider_app = create_server_app(provider_settings)
+    provider_app.state.world_rp_origin = rp_url
     with ExitStack() as stack:
         stack.callback(store.dispose)
-        stack.enter_context(serve(create_server_app(provider_settings), provider_sock))
+        stack.enter_context(serve(provider_app, provider_sock))
         stack.enter_context(serve(create_app(rp_settings), rp_sock))
         yield DemoServers(provider_url, issuer, rp_url, database_url, ADMIN_TOKEN, store)
 
