@@ -32,6 +32,7 @@ def register(subparsers: Any) -> None:
 
 def _seed(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     from datastore.fixtures import DEMO_WORLD, load_world
     from leerid_sim.commands.demo import rp_demo_origin
@@ -44,7 +45,10 @@ def _seed(args: argparse.Namespace) -> int:
         rp_origin = rp_demo_origin(RPSettings())
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise CommandError(f"invalid setting LEERID_RP_{first['loc'][0]}: {first['msg']}") from None
+        name = f"LEERID_RP_{str(first['loc'][0]).upper()}"
+        raise CommandError(f"invalid setting {name}: {first['msg']}") from None
+    except SettingsError as exc:
+        raise CommandError(f"invalid LEERID_RP_* setting: {exc}") from None
     path = DEMO_WORLD if args.world == "demo" else args.world
     store = open_store(args)
     try:

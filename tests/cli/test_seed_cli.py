@@ -99,6 +99,11 @@ def test_seed_names_every_problem_of_a_file_and_writes_nothing(
         store.dispose()
 
 
+def test_seed_with_a_bad_rp_demo_setting_says_which(sqlite_url: str) -> None:
+    result = run("seed", "demo", database_url=sqlite_url, env={"LEERID_RP_PORT": "abc"})
+    assert_one_line_error(result, "leerid-sim seed: error:", "LEERID_RP_PORT")
+
+
 def test_seed_missing_file(sqlite_url: str) -> None:
     result = run("seed", "nosuchfile", database_url=sqlite_url)
     assert_one_line_error(result, "leerid-sim seed: error:", "nosuchfile", "no such file")
