@@ -30,6 +30,7 @@ def build_admin_router() -> APIRouter:
     from idp.admin.routes_providers import add_providers_routes
     from idp.admin.routes_schoolloket import add_schoolloket_routes
     from idp.admin.routes_staff import add_staff_routes
+    from idp.admin.routes_throttle import add_throttle_routes
     from idp.admin.routes_world import add_world_routes
 
     # The token first: without it, a request learns nothing, not even which parameters exist.
@@ -45,6 +46,7 @@ def build_admin_router() -> APIRouter:
         add_control_routes,
         add_logs_routes,
         add_schoolloket_routes,
+        add_throttle_routes,
     ):
         add_routes(router)
     return router
