@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from datastore.errors import FixtureError
-from datastore.fixtures_apps import write_application
+from datastore.fixtures_apps import DEFAULT_RP_ORIGIN, write_application
 from datastore.fixtures_schema import (
     PupilSpec,
     SchoolSpec,
@@ -75,12 +75,13 @@ def write_world(
     issuer: str,
     hashing: PasswordHashing,
     now: dt.datetime,
+    rp_origin: str | None = DEFAULT_RP_ORIGIN,
 ) -> WorldSummary:
     """Upsert everything ``world`` describes within ``session``'s transaction.
 
     ``now`` (the simulated clock) is when an account the file disables loses its sessions.
     """
-    return Writer(session, world, file, issuer, hashing, now).write()
+    return Writer(session, world, file, issuer, hashing, now, rp_origin).write()
 
 
 class Writer:
@@ -94,9 +95,11 @@ class Writer:
         issuer: str,
         hashing: PasswordHashing,
         now: dt.datetime,
+        rp_origin: str | None = DEFAULT_RP_ORIGIN,
     ) -> None:
         self.session = session
         self.now = now
+        self.rp_origin = rp_origin
         self.world = world
         self.file = file
         self.issuer = issuer

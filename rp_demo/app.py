@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from rp_demo.backchannel import router as backchannel_router
 from rp_demo.dov import router as dov_router
-from rp_demo.errors import FlowError
+from rp_demo.errors import FlowError, UnknownClient
 from rp_demo.oidc import build_oauth
 from rp_demo.pages import render_flow_error
 from rp_demo.pages import router as pages_router
@@ -26,7 +26,7 @@ from rp_demo.refresh import router as refresh_router
 from rp_demo.sessions import SESSION_MAX_AGE_SECONDS, SessionRegistry
 from rp_demo.settings import RPSettings
 from rp_demo.spa import router as spa_router
-from rp_demo.templates import build_templates
+from rp_demo.templates import build_templates, render
 
 __all__ = ["create_app"]
 
@@ -68,5 +68,9 @@ def create_app(
     @app.exception_handler(FlowError)
     async def _flow_error(request: Request, exc: FlowError) -> HTMLResponse:
         return render_flow_error(request, exc)
+
+    @app.exception_handler(UnknownClient)
+    async def _unknown_client(request: Request, exc: UnknownClient) -> HTMLResponse:
+        return render(request, "not_found.html", 404, client_id=exc.client_id)
 
     return app

@@ -14,7 +14,7 @@ from authlib.integrations.base_client import OAuthError
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from rp_demo.errors import FlowError
+from rp_demo.errors import FlowError, KnownClient
 from rp_demo.oidc import decode_unverified, verified_login
 from rp_demo.provider import ProviderError
 from rp_demo.templates import current_session
@@ -25,7 +25,7 @@ router = APIRouter()
 
 
 @router.post("/inspector/{client_id}/refresh")
-async def refresh(request: Request, client_id: str) -> Response:
+async def refresh(request: Request, client_id: KnownClient) -> Response:
     """Use the refresh token once and show the new tokens in the inspector."""
     session = current_session(request)
     login = session.logins.get(client_id) if session else None

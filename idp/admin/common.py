@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Query, Request, Response, Security
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -30,6 +31,7 @@ from idp.backchannel import notify_ended
 from idp.settings import ProviderSettings
 
 __all__ = [
+    "VALIDATION_ERROR_RESPONSE",
     "AdminRoute",
     "EndedDep",
     "HashingDep",
@@ -43,8 +45,18 @@ __all__ = [
     "get_settings",
     "get_store",
     "invalid_field",
+    "refuse_unknown_query",
     "require_admin",
 ]
+
+# FastAPI's own 422 document. FastAPI declares it on routes with parameters; ``AdminRoute``
+# adds it to the others, which refuse query parameters too (``refuse_unknown_query``).
+VALIDATION_ERROR_RESPONSE: dict[str, Any] = {
+    "description": "Validation Error",
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
+    },
+}
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -119,6 +131,55 @@ def require_admin(
         )
 
 
+def _dependants(dependant: Any) -> list[Any]:
+    """``dependant`` and every dependency under it."""
+    found, pending = [], [dependant]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(current.dependencies)
+    return found
+
+
+def _declared_query(route: Any) -> frozenset[str]:
+    """The query parameter names ``route`` declares, its dependencies' included (cached)."""
+    names: frozenset[str] | None = getattr(route, "_declared_query_names", None)
+    if names is None:
+        dependant = getattr(route, "dependant", None)
+        if dependant is None:
+            return frozenset()
+        names = frozenset(
+            field.alias for current in _dependants(dependant) for field in current.query_params
+        )
+        route._declared_query_names = names
+    return names
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """A query parameter the route does not declare is a 422, as a bad value would be.
+
+    A misspelled filter (``/events?clientid=x``) would otherwise be ignored and the answer
+    would be everything, unfiltered. The allowed names come from the route's own declared
+    query parameters, so they cannot drift from the OpenAPI document.
+    """
+    allowed = _declared_query(request.scope.get("route"))
+    unknown = [name for name in dict.fromkeys(request.query_params.keys()) if name not in allowed]
+    if not unknown:
+        return
+    takes = ", ".join(sorted(allowed)) if allowed else "none"
+    raise RequestValidationError(
+        [
+            {
+                "type": "extra_forbidden",
+                "loc": ("query", name),
+                "msg": f"unknown query parameter (this route takes: {takes})",
+                "input": request.query_params.get(name),
+            }
+            for name in unknown
+        ]
+    )
+
+
 def invalid_field(field: str, message: str, where: str = "body") -> JSONResponse:
     """A 422 in FastAPI's own shape, naming the field."""
     return JSONResponse(
@@ -131,6 +192,16 @@ def invalid_field(field: str, message: str, where: str = "body") -> JSONResponse
 
 class AdminRoute(APIRoute):
     """A route whose datastore errors become JSON: 422 naming the field, 404, 409."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        has_params = self.body_field is not None or any(
+            d.path_params or d.query_params or d.header_params or d.cookie_params
+            for d in _dependants(self.dependant)
+        )
+        if not has_params:
+            # An unknown query parameter is a 422 here too: say so in the OpenAPI document.
+            self.responses = {**self.responses, 422: VALIDATION_ERROR_RESPONSE}
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
