@@ -34,13 +34,14 @@ log = logging.getLogger("idp")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _page_headers(nonce: str, form_action: str) -> dict[str, str]:
+def _page_headers(nonce: str, form_action: str, connect_src: str | None) -> dict[str, str]:
     # Pages are never framed (clickjacking) and run no script or style but their own.
+    connect = f"; connect-src {connect_src}" if connect_src else ""
     return {
         "Content-Security-Policy": (
             f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
             f"img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; "
-            "base-uri 'none'"
+            f"base-uri 'none'{connect}"
         ),
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
@@ -56,11 +57,16 @@ def html_page(
     *,
     status_code: int = 200,
     form_action: str = "'self'",
+    connect_src: str | None = None,
 ) -> HTMLResponse:
-    """A server-rendered Dutch page with CSP, anti-framing and no-store headers."""
+    """A server-rendered Dutch page with CSP, anti-framing and no-store headers.
+
+    ``connect_src``: where the page's own script may send requests (none by default).
+    """
     nonce = secrets.token_urlsafe(16)
     body = provider.templates.get_template(template).render(nonce=nonce, **context)
-    return HTMLResponse(body, status_code, headers=_page_headers(nonce, form_action))
+    headers = _page_headers(nonce, form_action, connect_src)
+    return HTMLResponse(body, status_code, headers=headers)
 
 
 def json_response(
