@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from datastore import Datastore
 from idp.admin import build_admin_router
@@ -17,6 +18,7 @@ from idp.errors import OAuthError
 from idp.fastlane import FastLane
 from idp.faults import FaultInjectionMiddleware
 from idp.health import build_health_router
+from idp.home import build_home_router, render_http_error
 from idp.introspection import build_introspection_router
 from idp.lazy import include_router_lazily
 from idp.login import build_login_router
@@ -83,9 +85,11 @@ def create_app(
         oidc.include_router(router)
     app.include_router(oidc, prefix=provider.endpoints.prefix)
     app.include_router(build_health_router())
+    app.include_router(build_home_router())
     app.include_router(build_docs_router(app.openapi_url or "/openapi.json"))
     include_router_lazily(app, build_admin_router, prefix="/admin/api")
     app.add_exception_handler(OAuthError, render_error)
+    app.add_exception_handler(StarletteHTTPException, render_http_error)
     app.add_exception_handler(Exception, render_unexpected)
     prefix = provider.endpoints.prefix
     # Innermost: the hot protocol endpoints and discovery/JWKS, each without the router; they

@@ -67,7 +67,8 @@ def _http_error(request: Request, exc: Exception) -> Response:
     message = (
         "Deze pagina bestaat niet in het LeerID Schoolloket."
         if exc.status_code == 404
-        else str(exc.detail)
+        else "Deze pagina bestaat, maar niet voor wat je browser vroeg. Ga terug en probeer "
+        "opnieuw."
     )
     return get_schoolloket(request).render(
         "fout.html", status=exc.status_code, title=title, message=message, **_who(request)
