@@ -136,7 +136,7 @@ def render_error(request: Request, exc: Exception) -> Response:
         return html_page(
             provider,
             "error.html",
-            {"error": exc.error, "description": exc.description},
+            {"error": exc.error, "description": exc.nl or page_message(exc.error)},
             status_code=exc.status_code,
         )
     headers: dict[str, str] = {}
@@ -162,10 +162,23 @@ def render_unexpected(request: Request, exc: Exception) -> Response:
         return html_page(
             provider,
             "error.html",
-            {"error": body["error"], "description": body["error_description"]},
+            {"error": body["error"], "description": page_message(body["error"])},
             status_code=500,
         )
     return json_response(body, status_code=500)
+
+
+# What an error page says when the error has no Dutch text of its own (RFC 6749 §4.1.2.1).
+_PAGE_MESSAGES = {
+    "invalid_request": "De aanvraag van de toepassing is niet geldig.",
+    "unauthorized_client": "Deze toepassing mag niet aanmelden via LeerID.",
+    "server_error": "Er ging onverwacht iets mis bij LeerID. Probeer het later opnieuw.",
+}
+
+
+def page_message(error: str) -> str:
+    """The Dutch sentence of an error page for an error code."""
+    return _PAGE_MESSAGES.get(error, "LeerID kon de aanvraag van de toepassing niet verwerken.")
 
 
 def _record_failure(provider: Provider, request: Request, exc: OAuthError) -> None:

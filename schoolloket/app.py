@@ -128,6 +128,12 @@ def _invalid_request(request: Request, exc: Exception) -> Response:
     )
     if request.url.path.startswith("/schoolloket/api/") or "/api/" in request.url.path:
         return ApiError(400, "invalid_request", problems).response()
+    # pydantic's messages are English: the page names the fields, in a Dutch sentence.
+    fields = sorted({str(error.get("loc", ("?",))[-1]) for error in exc.errors()})
+    message = (
+        f"Het formulier of de link is onvolledig of ongeldig (veld: {', '.join(fields)}). "
+        "Er werd niets gewijzigd."
+    )
     return get_schoolloket(request).render(
-        "fout.html", status=400, title="Ongeldige invoer", message=problems
+        "fout.html", status=400, title="Ongeldige invoer", message=message
     )

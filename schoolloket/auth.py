@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from datastore import NotFound
-from schoolloket.oidc import LoginError, origin
+from schoolloket.oidc import LOGGED_OUT_STATE, LoginError, origin
 from schoolloket.subject import staff_account_for_token
 from schoolloket.web import ContextDep, PageError, StaffDep, check_csrf, new_session_id
 
@@ -37,11 +37,14 @@ LOGIN_ERRORS = {
 
 
 @router.get("/")
-def start(ctx: ContextDep) -> Response:
-    """The start page: a login button, or the staff member's school."""
+def start(ctx: ContextDep, state: Annotated[str, Query(max_length=20)] = "") -> Response:
+    """The start page: a login button, or the staff member's school.
+
+    Back from the provider's logout (RP-Initiated Logout 1.0 §3, our ``state``), it says so.
+    """
     session = ctx.session
     if session is None or session.account_id is None:
-        return ctx.app.render("start.html")
+        return ctx.app.render("start.html", logged_out=state == LOGGED_OUT_STATE)
     try:
         roles = ctx.app.store.schoolloket.staff_roles(session.account_id)
     except NotFound:  # the staff account was removed meanwhile
@@ -111,7 +114,12 @@ async def callback(
             code, pending.code_verifier, pending.login_nonce
         )
     except LoginError as exc:
-        raise PageError(502, "Aanmelden mislukt", f"{exc.error}: {exc.description}") from exc
+        # The provider's description is English, for machines: the page names only the code.
+        raise PageError(
+            502,
+            "Aanmelden mislukt",
+            f"LeerID rondde de aanmelding niet af (foutcode {exc.error}). Begin opnieuw.",
+        ) from exc
     account_id = await run_in_threadpool(
         staff_account_for_token, ctx.app.store, access_token, ctx.app.own.client_id
     )
