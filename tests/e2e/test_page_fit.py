@@ -62,6 +62,7 @@ PAGES: dict[str, Visit] = {
     # The Schoolloket
     "schoolloket-start": Visit("anonymous", lambda s: s.schoolloket_url),
     "schoolloket-404": Visit("anonymous", lambda s: f"{s.schoolloket_url}bestaat-niet"),
+    "schoolloket-afgemeld": Visit("anonymous", lambda s: f"{s.schoolloket_url}?state=afgemeld"),
     "schoolloket-instellingen": Visit("director", lambda s: _school(s, "/instellingen")),
     "schoolloket-protocol": Visit("director", lambda s: _school(s, "/instellingen/protocol")),
     "schoolloket-stopzetten": Visit("director", lambda s: _school(s, "/instellingen/stopzetten")),
