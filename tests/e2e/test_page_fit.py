@@ -3,7 +3,9 @@
 
 Logging in is done once per persona (a browser context each, kept for the module); each case
 only resizes that context's page, opens one URL and runs axe (WCAG 2.1 A/AA rules and axe's
-best practices, as axe-core runs by default).
+best practices, as axe-core runs by default). The provider runs in demo mode, so its landing
+page lists the personas. Swagger UI at ``/docs`` is not ours to change (its own markup nests
+buttons): ``test_apidocs_browser.py`` checks that it loads offline and fits a phone.
 """
 
 from __future__ import annotations
