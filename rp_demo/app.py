@@ -11,8 +11,10 @@ from pathlib import Path
 
 import httpx2
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from rp_demo.backchannel import router as backchannel_router
@@ -73,4 +75,25 @@ def create_app(
     async def _unknown_client(request: Request, exc: UnknownClient) -> HTMLResponse:
         return render(request, "not_found.html", 404, client_id=exc.client_id)
 
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
     return app
+
+
+_HTTP_ERRORS = {
+    404: ("Pagina niet gevonden", "Deze pagina bestaat niet in rp_demo."),
+    405: ("Dat kan hier niet", "Deze pagina bestaat, maar niet voor wat je browser vroeg."),
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods: a Dutch page for a browser, FastAPI's JSON for others."""
+    assert isinstance(exc, StarletteHTTPException)
+    page = _HTTP_ERRORS.get(exc.status_code)
+    if page is None or "text/html" not in request.headers.get("accept", ""):
+        return await http_exception_handler(request, exc)
+    title, message = page
+    response = render(request, "not_found.html", exc.status_code, title=title, message=message)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response

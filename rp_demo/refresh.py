@@ -33,7 +33,7 @@ async def refresh(request: Request, client_id: KnownClient) -> Response:
         return RedirectResponse(f"/inspector/{client_id}", status_code=303)
     if not login.refresh_token:
         raise FlowError(
-            "invalid_request", "deze aanmelding kreeg geen refresh token", client_id=client_id
+            "invalid_request", "Deze aanmelding kreeg geen refresh token.", client_id=client_id
         )
     client = request.app.state.oauth.create_client(client_id)
     try:
@@ -55,7 +55,7 @@ async def refresh(request: Request, client_id: KnownClient) -> Response:
             if renewed.claims.get(claim) != login.claims.get(claim):
                 raise FlowError(
                     "rp_id_token_invalid",
-                    f"het vernieuwde ID-token heeft een andere {claim} (OIDC Core §12.2)",
+                    f"Het vernieuwde ID-token heeft een andere {claim} (OIDC Core §12.2).",
                     client_id=client_id,
                 )
     else:  # §12.2: the ID token is optional in a refresh response; keep the first one

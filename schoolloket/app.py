@@ -68,7 +68,8 @@ def _http_error(request: Request, exc: Exception) -> Response:
     message = (
         "Deze pagina bestaat niet in het LeerID Schoolloket."
         if exc.status_code == 404
-        else str(exc.detail)
+        else "Deze pagina bestaat, maar niet voor wat je browser vroeg. Ga terug en probeer "
+        "opnieuw."
     )
     return get_schoolloket(request).render(
         "fout.html", status=exc.status_code, title=title, message=message, **_who(request)
@@ -133,6 +134,12 @@ def _invalid_request(request: Request, exc: Exception) -> Response:
     )
     if request.url.path.startswith("/schoolloket/api/") or "/api/" in request.url.path:
         return ApiError(400, "invalid_request", problems).response()
+    # pydantic's messages are English: the page names the fields, in a Dutch sentence.
+    fields = sorted({str(error.get("loc", ("?",))[-1]) for error in exc.errors()})
+    message = (
+        f"Het formulier of de link is onvolledig of ongeldig (veld: {', '.join(fields)}). "
+        "Er werd niets gewijzigd."
+    )
     return get_schoolloket(request).render(
-        "fout.html", status=400, title="Ongeldige invoer", message=problems
+        "fout.html", status=400, title="Ongeldige invoer", message=message
     )

@@ -26,26 +26,9 @@ from leerid_sim.options import (
     require_database,
     server_tls,
 )
+from leerid_sim.personas import PERSONAS, PUPIL_PASSWORD, STAFF, STAFF_PASSWORD
 
 __all__ = ["PERSONAS", "STAFF", "banner", "register", "rp_demo_origin"]
-
-PUPIL_PASSWORD = "Leerling123!"  # noqa: S105 - the documented demo password (CONTRACT.md)
-STAFF_PASSWORD = "Personeel123!"  # noqa: S105 - the documented demo password (CONTRACT.md)
-
-# CONTRACT.md "The demo world": who to log in as, and what each one shows.
-PERSONAS: tuple[tuple[str, str], ...] = (
-    ("jan.peeters", "identified pupil with 2 old accounts; 123456, class 3B"),
-    ("lotte.janssens", "identified pupil; school 654321 without class sharing, 5A"),
-    ("noah.tijdelijk", "temporary account (no INSZ): no leer_id_uuid; 123456, 3A"),
-    ("sara.wouters", "identified pupil; KlasApp is not visible to her; 123456, 3A"),
-    ("ex.leerling", "enrolment ended 2026-06-30: i-Learn and KlasApp refuse her"),
-    ("emma.maes", "one pupil with two accounts (also emma.maes2); 123456, 3B"),
-)
-STAFF: tuple[tuple[str, str], ...] = (
-    ("dirk.directeur", "director of 123456: LeerID-databeheerder (class sharing)"),
-    ("bert.beheerder", "LeerID-beheerder of 123456 (accounts, applications)"),
-    ("ilse.interim", "temporary director of 654321 until 2026-08-31"),
-)
 
 
 def register(subparsers: Any) -> None:
@@ -78,10 +61,10 @@ def banner(provider_url: str, issuer: str, rp_url: str, admin_token: str | None)
         f"  admin API (OpenAPI at /docs):  {provider_url}/admin/api  Bearer {admin_token or '-'}",
         "",
         f"Pupils (password {PUPIL_PASSWORD}):",
-        *(f"  {name:<16} {who}" for name, who in PERSONAS),
+        *(f"  {name:<16} {who}" for name, who, _ in PERSONAS),
         "",
         f"Staff, in the Schoolloket (password {STAFF_PASSWORD}):",
-        *(f"  {name:<16} {who}" for name, who in STAFF),
+        *(f"  {name:<16} {who}" for name, who, _ in STAFF),
         "",
         "Press Ctrl+C to stop.",
     ]

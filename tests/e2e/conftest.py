@@ -101,6 +101,9 @@ def running_demo(
         port=int(provider_url.rsplit(":", 1)[1]),
         database_url=database_url,
         admin_token=SecretStr(ADMIN_TOKEN),
+        # As ``leerid-sim demo`` runs it (the landing page lists the personas); the explicit
+        # admin token still wins over the demo one.
+        demo_mode=True,
         argon2_memory_kib=CHEAP.memory_cost,
         argon2_time_cost=CHEAP.time_cost,
         tls=tls,
