@@ -21,9 +21,31 @@ from datastore.records import (
     ReleaseFacts,
 )
 from datastore.store import Datastore
+from datastore.throttle_records import ThrottleCount, ThrottleRecord, ThrottleRule
+from datastore.vocabulary import (
+    ACCESS_TOKEN_FORMATS,
+    DEFAULT_ACR,
+    DEFAULT_ALLOWED_SCOPES,
+    DEFAULT_PKCE_METHODS,
+    PKCE_METHODS,
+    SCOPES,
+    SUBJECT_TYPES,
+    AccessTokenFormat,
+    PkceMethod,
+    Scope,
+    SubjectType,
+)
 
 __all__ = [
+    "ACCESS_TOKEN_FORMATS",
     "ATTRIBUTES",
+    "DEFAULT_ACR",
+    "DEFAULT_ALLOWED_SCOPES",
+    "DEFAULT_PKCE_METHODS",
+    "PKCE_METHODS",
+    "SCOPES",
+    "SUBJECT_TYPES",
+    "AccessTokenFormat",
     "AccountRecord",
     "AlreadyExists",
     "Argon2Parameters",
@@ -35,8 +57,14 @@ __all__ = [
     "FixtureError",
     "NotFound",
     "PasswordHashing",
+    "PkceMethod",
     "ProtocolRecord",
     "ReleaseFacts",
+    "Scope",
+    "SubjectType",
+    "ThrottleCount",
+    "ThrottleRecord",
+    "ThrottleRule",
     "database_problem",
     "sha256_hex",
     "verify_sha256",

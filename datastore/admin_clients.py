@@ -14,6 +14,7 @@ from datastore.admin_records import AdminClient
 from datastore.errors import AlreadyExists, NotFound
 from datastore.hashing import sha256_hex
 from datastore.models import Application, Client
+from datastore.vocabulary import DEFAULT_ACR, DEFAULT_ALLOWED_SCOPES, DEFAULT_PKCE_METHODS
 
 __all__ = ["CLIENT_FIELDS", "ClientAdmin"]
 
@@ -32,8 +33,29 @@ CLIENT_FIELDS = (
     "sector_identifier",
     "staff_only",
     "jwks",
+    "allowed_scopes",
+    "subject_type",
+    "access_token_format",
+    "pkce_methods",
+    "access_token_ttl_seconds",
+    "id_token_ttl_seconds",
+    "refresh_token_ttl_seconds",
+    "acr_values",
+    "jwks_uri",
 )
-_NULLABLE = ("backchannel_logout_uri", "sector_identifier", "jwks")
+# Fields an update may set to null: for the dossier fields, null is back to the default.
+_NULLABLE = (
+    "backchannel_logout_uri",
+    "sector_identifier",
+    "jwks",
+    "allowed_scopes",
+    "pkce_methods",
+    "access_token_ttl_seconds",
+    "id_token_ttl_seconds",
+    "refresh_token_ttl_seconds",
+    "acr_values",
+    "jwks_uri",
+)
 
 
 def _client_record(session: Session, row: Client, secret: str | None = None) -> AdminClient:
@@ -56,6 +78,15 @@ def _client_record(session: Session, row: Client, secret: str | None = None) -> 
         staff_only=row.staff_only,
         jwks=row.jwks,
         has_secret=row.secret_hash is not None,
+        allowed_scopes=tuple(row.allowed_scopes or DEFAULT_ALLOWED_SCOPES),
+        subject_type=row.subject_type,
+        access_token_format=row.access_token_format,
+        pkce_methods=tuple(row.pkce_methods or DEFAULT_PKCE_METHODS),
+        access_token_ttl_seconds=row.access_token_ttl_seconds,
+        id_token_ttl_seconds=row.id_token_ttl_seconds,
+        refresh_token_ttl_seconds=row.refresh_token_ttl_seconds,
+        acr_values=tuple(row.acr_values or (DEFAULT_ACR,)),
+        jwks_uri=row.jwks_uri,
         client_secret=secret,
     )
 
@@ -94,6 +125,8 @@ class ClientAdmin(AdminBase):
                 claim_dialect="leerid",
                 class_sharing_integrated=False,
                 staff_only=False,
+                subject_type="pairwise",
+                access_token_format="opaque",  # noqa: S106 - a format name
             )
             for field in CLIENT_FIELDS:
                 if values.get(field) is not None:
@@ -151,7 +184,13 @@ def _stored(value: Any) -> Any:
 
 
 def _check_client(row: Client) -> None:
-    if row.token_endpoint_auth_method == "private_key_jwt" and not row.jwks:  # noqa: S105
-        raise InvalidField("jwks", "a private_key_jwt client needs its public keys (jwks)")
+    if row.token_endpoint_auth_method == "private_key_jwt" and not (  # noqa: S105
+        row.jwks or row.jwks_uri
+    ):
+        raise InvalidField(
+            "jwks", "a private_key_jwt client needs its public keys (jwks or jwks_uri)"
+        )
+    if row.allowed_scopes is not None and "openid" not in row.allowed_scopes:
+        raise InvalidField("allowed_scopes", "allowed_scopes must include openid")
     if not row.redirect_uris:
         raise InvalidField("redirect_uris", "a client needs at least one redirect URI")

@@ -150,6 +150,17 @@ class AdminClient:
     staff_only: bool
     jwks: dict[str, Any] | None
     has_secret: bool
+    # The rest of the integratiedossier, as the provider applies it (lifetimes: ``None`` is the
+    # provider's setting).
+    allowed_scopes: tuple[str, ...]
+    subject_type: str
+    access_token_format: str
+    pkce_methods: tuple[str, ...]
+    access_token_ttl_seconds: int | None
+    id_token_ttl_seconds: int | None
+    refresh_token_ttl_seconds: int | None
+    acr_values: tuple[str, ...]
+    jwks_uri: str | None
     client_secret: str | None = None
 
 

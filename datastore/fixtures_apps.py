@@ -118,4 +118,13 @@ def write_client(writer: Writer, application: Application, spec: ClientSpec, pat
         backchannel_logout_uri=spec.backchannel_logout_uri,
         sector_identifier=spec.sector_identifier,
         staff_only=spec.staff_only,
+        allowed_scopes=spec.allowed_scopes,
+        subject_type=spec.subject_type,
+        access_token_format=spec.access_token_format,
+        pkce_methods=spec.pkce_methods,
+        access_token_ttl_seconds=spec.access_token_ttl_seconds,
+        id_token_ttl_seconds=spec.id_token_ttl_seconds,
+        refresh_token_ttl_seconds=spec.refresh_token_ttl_seconds,
+        acr_values=spec.acr_values,
+        jwks_uri=spec.jwks_uri,
     )

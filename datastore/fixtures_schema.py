@@ -25,6 +25,7 @@ from pydantic import (
 
 from datastore.insz import insz_is_valid
 from datastore.records import ATTRIBUTES
+from datastore.vocabulary import AccessTokenFormat, PkceMethod, Scope, SubjectType
 
 __all__ = [
     "FORMAT",
@@ -240,6 +241,11 @@ class VisibilitySpec(_Spec):
     pupils: list[Username] = []
 
 
+# A token lifetime in seconds: at least 30 s, at most a year.
+Lifetime = Annotated[int, Field(ge=30, le=366 * 24 * 3600)]
+# An authentication context class reference, e.g. urn:be:vlaanderen:authmech:leerid.
+AcrValue = Annotated[str, Field(pattern=r"^[A-Za-z0-9:._~/-]{1,200}$")]
+
 ClientAuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 _SECRET_METHODS = {"client_secret_basic", "client_secret_post"}
 
@@ -263,6 +269,16 @@ class ClientSpec(_Spec):
     backchannel_logout_uri: Uri | None = None
     sector_identifier: Annotated[str, Field(max_length=200)] | None = None
     staff_only: bool = False
+    # The rest of the integratiedossier; left out, each is what ACM does.
+    allowed_scopes: Annotated[list[Scope], Field(min_length=1)] | None = None
+    subject_type: SubjectType = "pairwise"
+    access_token_format: AccessTokenFormat = "opaque"  # noqa: S105 - a format name
+    pkce_methods: Annotated[list[PkceMethod], Field(min_length=1)] | None = None
+    access_token_ttl_seconds: Lifetime | None = None
+    id_token_ttl_seconds: Lifetime | None = None
+    refresh_token_ttl_seconds: Lifetime | None = None
+    acr_values: Annotated[list[AcrValue], Field(min_length=1, max_length=10)] | None = None
+    jwks_uri: Uri | None = None
 
     @model_validator(mode="after")
     def _authentication(self) -> ClientSpec:
@@ -276,8 +292,10 @@ class ClientSpec(_Spec):
             raise ValueError("client_secret_basic/client_secret_post need a secret")
         if not methods & _SECRET_METHODS and has_secret:
             raise ValueError("a secret is only for client_secret_basic/client_secret_post")
-        if "private_key_jwt" in methods and not self.jwks:
-            raise ValueError("private_key_jwt needs the client's jwks")
+        if "private_key_jwt" in methods and not (self.jwks or self.jwks_uri):
+            raise ValueError("private_key_jwt needs the client's jwks or jwks_uri")
+        if self.allowed_scopes is not None and "openid" not in self.allowed_scopes:
+            raise ValueError("allowed_scopes must include openid")
         return self
 
 

@@ -6,6 +6,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from datastore.vocabulary import (
+    DEFAULT_ACR,
+    DEFAULT_ALLOWED_SCOPES,
+    DEFAULT_PKCE_METHODS,
+    AccessTokenFormat,
+    PkceMethod,
+    SubjectType,
+)
+
 __all__ = [
     "ATTRIBUTES",
     "AccountRecord",
@@ -96,6 +105,23 @@ class ClientRecord:
     sector_identifier: str | None
     staff_only: bool
     protocol: ProtocolRecord | None
+    # The rest of the integratiedossier; each default is what ACM does.
+    allowed_scopes: tuple[str, ...] = DEFAULT_ALLOWED_SCOPES
+    subject_type: SubjectType = "pairwise"
+    access_token_format: AccessTokenFormat = "opaque"  # noqa: S105 - a format name
+    pkce_methods: tuple[PkceMethod, ...] = DEFAULT_PKCE_METHODS
+    # Lifetimes in seconds; ``None`` is the provider's setting (LEERID_*_TTL_SECONDS).
+    access_token_ttl_seconds: int | None = None
+    id_token_ttl_seconds: int | None = None
+    refresh_token_ttl_seconds: int | None = None
+    # The ``acr`` values the client may receive; the first is the one it gets by default.
+    acr_values: tuple[str, ...] = (DEFAULT_ACR,)
+    jwks_uri: str | None = None
+
+    @property
+    def acr(self) -> str:
+        """The dossier's own authentication method URN (OIDC Core §2 ``acr``)."""
+        return self.acr_values[0]
 
     @property
     def is_public(self) -> bool:

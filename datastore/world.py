@@ -7,17 +7,19 @@ for one application (``datastore.world_release``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Select, select
 
 from datastore.errors import NotFound
 from datastore.models import Account, Application, Client, Organisation, Protocol
 from datastore.records import AccountRecord, ClientRecord, ProtocolRecord, ReleaseFacts
+from datastore.vocabulary import DEFAULT_ACR, DEFAULT_ALLOWED_SCOPES, DEFAULT_PKCE_METHODS
 from datastore.world_release import account_columns, account_record, release_facts
 
 if TYPE_CHECKING:
     from datastore.store import Datastore
+    from datastore.vocabulary import AccessTokenFormat, PkceMethod, SubjectType
 
 __all__ = ["WorldRepository"]
 
@@ -64,6 +66,17 @@ def client_record(
         sector_identifier=client.sector_identifier,
         staff_only=client.staff_only,
         protocol=protocol_record(protocol) if protocol is not None else None,
+        allowed_scopes=tuple(client.allowed_scopes or DEFAULT_ALLOWED_SCOPES),
+        subject_type=cast("SubjectType", client.subject_type),
+        access_token_format=cast("AccessTokenFormat", client.access_token_format),
+        pkce_methods=cast(
+            "tuple[PkceMethod, ...]", tuple(client.pkce_methods or DEFAULT_PKCE_METHODS)
+        ),
+        access_token_ttl_seconds=client.access_token_ttl_seconds,
+        id_token_ttl_seconds=client.id_token_ttl_seconds,
+        refresh_token_ttl_seconds=client.refresh_token_ttl_seconds,
+        acr_values=tuple(client.acr_values or (DEFAULT_ACR,)),
+        jwks_uri=client.jwks_uri,
     )
 
 

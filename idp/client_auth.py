@@ -22,6 +22,7 @@ from joserfc.jwk import KeySet
 
 from datastore import ClientRecord, verify_sha256
 from idp.adapter import OAuthRequest
+from idp.client_keys import JwksUnavailable, header_kid
 from idp.errors import InvalidClient, InvalidRequest
 from idp.provider import Provider
 
@@ -101,6 +102,18 @@ def _client_keys(client: ClientRecord) -> KeySet:
     return keyset
 
 
+def _assertion_keys(provider: Provider, client: ClientRecord, assertion: str) -> KeySet:
+    """The dossier's inline JWKS, else the set at its ``jwks_uri`` (fetched again on a new kid)."""
+    if client.jwks or client.jwks_uri is None:
+        return _client_keys(client)
+    try:
+        return provider.remote_keys.key_set(client.jwks_uri, header_kid(assertion))
+    except JwksUnavailable as exc:
+        raise InvalidClient(
+            "the client's jwks_uri gave no usable keys", reason=f"jwks_uri: {exc}"
+        ) from exc
+
+
 def _numeric_date(claims: dict[str, object], name: str) -> float | None:
     """RFC 7519 §2 NumericDate: a JSON number (``bool`` is not one); ``None`` when absent."""
     value = claims.get(name)
@@ -148,10 +161,12 @@ def _verify_assertion(
     if oauth.get("client_assertion_type") != ASSERTION_TYPE:
         raise InvalidClient(f"client_assertion_type must be {ASSERTION_TYPE}")
     assertion = oauth.get("client_assertion")
-    if assertion is None or not client.jwks:
+    if assertion is None or not (client.jwks or client.jwks_uri):
         raise InvalidClient("client_assertion missing or no keys registered")
     try:
-        claims = jwt.decode(assertion, _client_keys(client), algorithms=ASSERTION_ALGS).claims
+        claims = jwt.decode(
+            assertion, _assertion_keys(provider, client, assertion), algorithms=ASSERTION_ALGS
+        ).claims
     except (JoseError, ValueError) as exc:
         raise InvalidClient(
             "client_assertion signature invalid", reason=f"assertion: {exc}"

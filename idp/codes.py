@@ -59,6 +59,7 @@ def issue_code(
             code_challenge=pending.code_challenge,
             code_challenge_method=pending.code_challenge_method,
             auth_time=session.auth_time,
+            acr=pending.acr,
             expires_at=now + dt.timedelta(seconds=provider.settings.code_ttl_seconds),
         ),
         now,

@@ -46,6 +46,8 @@ class PendingAuthorization:
     response_mode: str
     max_age: int | None
     prompt: tuple[str, ...]
+    # The ``acr`` this login will report (OIDC Core §3.1.2.1 ``acr_values``, as ACM chooses it).
+    acr: str | None = None
     # The login transaction: its id binds the CSRF token, ``expires`` its lifetime (epoch s).
     tx_id: str = ""
     expires: float = 0.0

@@ -291,12 +291,13 @@ def _klas_gate(
 
 
 def privacy_release(
-    client: ClientRecord, account_uuid: str, release: Release, channel: str
+    client: ClientRecord, account_uuid: str, release: Release, channel: str, *, acr: bool = False
 ) -> PrivacyRelease | None:
     """The privacy-log entry for a release (seed 000 art. 6), or ``None`` when nothing left.
 
     It names the attributes, never their values, with the protocol's disclosure basis
-    (DECISIONS.md 13), purpose and retention.
+    (DECISIONS.md 13), purpose and retention; ``acr`` adds the claim of that name, which the
+    ID token and UserInfo carry beside the attributes.
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown privacy-log channel {channel!r}")
@@ -308,7 +309,7 @@ def privacy_release(
         organisation=client.organisation,
         protocol_reference=protocol.reference,
         account_uuid=account_uuid,
-        attributes=release.attribute_names,
+        attributes=(*release.attribute_names, "acr") if acr else release.attribute_names,
         legal_basis=protocol.disclosure_legal_basis,
         purpose=protocol.purpose,
         channel=channel,

@@ -83,8 +83,9 @@ def authorization_response(
 ) -> Response:
     """An authorization response (RFC 6749 §4.1.2) with ``iss`` (RFC 9207 §2).
 
-    ``query``: a 303 redirect with the parameters in the query; ``form_post`` (OAuth 2.0 Form
-    Post Response Mode §2): an HTML page that posts them to the redirect_uri by itself.
+    ``query``: a 303 redirect with the parameters in the query; ``fragment``: in the fragment;
+    ``form_post`` (OAuth 2.0 Form Post Response Mode §2): an HTML page that posts them to the
+    redirect_uri by itself.
     """
     values = {k: v for k, v in params.items() if v is not None}
     if target.state is not None:
@@ -98,6 +99,10 @@ def authorization_response(
             {"action": target.redirect_uri, "fields": values},
             form_action=f"{parts.scheme}://{parts.netloc}",
         )
+    if target.response_mode == "fragment":
+        # Multiple Response Types §2.1: the parameters in the fragment, which the browser keeps
+        # to itself (a redirect_uri never has a fragment, RFC 6749 §3.1.2).
+        return RedirectResponse(f"{target.redirect_uri}#{urlencode(values)}", 303, headers=NO_STORE)
     separator = "&" if urlsplit(target.redirect_uri).query else "?"
     return RedirectResponse(
         f"{target.redirect_uri}{separator}{urlencode(values)}", 303, headers=NO_STORE

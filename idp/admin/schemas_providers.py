@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from datastore import AccessTokenFormat, PkceMethod, Scope, SubjectType
 from idp.admin.schemas_world import TEXT, ClassName, Id, Instellingsnummer, LongName, Username
 
 __all__ = [
@@ -41,6 +42,8 @@ Text = Annotated[str, Field(min_length=1, max_length=4000, pattern=TEXT)]
 Days = Annotated[int, Field(ge=1, le=36500)]
 Status = Literal["active", "suspended", "ended"]
 Secret = Annotated[str, Field(min_length=16, max_length=200, pattern=r"^[\x21-\x7e]+$")]
+Lifetime = Annotated[int, Field(ge=30, le=366 * 24 * 3600)]
+AcrValue = Annotated[str, Field(pattern=r"^[A-Za-z0-9:._~/-]{1,200}$")]
 
 
 class _Input(BaseModel):
@@ -93,6 +96,35 @@ class _ClientFields(_Input):
     client_secret: Secret | None = Field(
         default=None,
         description="confidential clients: stored as SHA-256; a random one when left out",
+    )
+    allowed_scopes: Annotated[list[Scope], Field(min_length=1, max_length=20)] | None = Field(
+        default=None,
+        description="the scopes the client may request (must include openid); null: all scopes",
+    )
+    subject_type: SubjectType | None = Field(
+        default=None, description="pairwise (default): a sub per client; public: one per account"
+    )
+    access_token_format: AccessTokenFormat | None = Field(
+        default=None, description="opaque (default, as on ACM) or jwt (RFC 9068)"
+    )
+    pkce_methods: Annotated[list[PkceMethod], Field(min_length=1, max_length=2)] | None = Field(
+        default=None, description="PKCE methods the client may use; null: S256 and plain"
+    )
+    access_token_ttl_seconds: Lifetime | None = Field(
+        default=None, description="null: the provider's setting"
+    )
+    id_token_ttl_seconds: Lifetime | None = Field(
+        default=None, description="null: the provider's setting"
+    )
+    refresh_token_ttl_seconds: Lifetime | None = Field(
+        default=None,
+        description="the refresh period from the login; null: the provider's setting",
+    )
+    acr_values: Annotated[list[AcrValue], Field(min_length=1, max_length=10)] | None = Field(
+        default=None, description="acr values the client may get; the first is its default"
+    )
+    jwks_uri: Uri | None = Field(
+        default=None, description="where a private_key_jwt client publishes its keys"
     )
 
     @model_validator(mode="after")

@@ -1,0 +1,53 @@
+"""The names of a client's integratiedossier, in one place.
+
+ACM registers each relying party in an integratiedossier: its URIs, the scopes it may ask for, how
+it authenticates, and how its tokens look. The simulator's defaults are what ACM does according to
+its public documentation (docs/acm-fidelity.md gives the page for each); the options are stricter
+or more modern behaviours a dossier may choose.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal, get_args
+
+__all__ = [
+    "ACCESS_TOKEN_FORMATS",
+    "DEFAULT_ACR",
+    "DEFAULT_ALLOWED_SCOPES",
+    "DEFAULT_PKCE_METHODS",
+    "PKCE_METHODS",
+    "SCOPES",
+    "SUBJECT_TYPES",
+    "AccessTokenFormat",
+    "PkceMethod",
+    "Scope",
+    "SubjectType",
+]
+
+# Every scope the simulator knows. ``openid``, ``profile``, ``vo``, ``ov_leerling`` and
+# ``offline_access`` are ACM's; ``account``, ``inschrijving`` and ``klas`` are the simulator's finer
+# LeerID scopes. ``rrn`` (the national number) is never among them: the INSZ is never released.
+Scope = Literal[
+    "openid", "profile", "vo", "ov_leerling", "offline_access", "account", "inschrijving", "klas"
+]
+SCOPES: Final[tuple[Scope, ...]] = get_args(Scope)
+# A dossier that names no scopes may ask for every scope the simulator knows.
+DEFAULT_ALLOWED_SCOPES: Final = SCOPES
+
+SubjectType = Literal["pairwise", "public"]
+# OIDC Core §8: pairwise is the simulator's default (a different ``sub`` per client); ACM itself
+# gives one public ``sub`` per account, which a dossier chooses with ``public``.
+SUBJECT_TYPES: Final[tuple[SubjectType, ...]] = ("pairwise", "public")
+
+AccessTokenFormat = Literal["opaque", "jwt"]
+# ACM's access tokens are opaque; ``jwt`` gives RFC 9068 access tokens.
+ACCESS_TOKEN_FORMATS: Final[tuple[AccessTokenFormat, ...]] = ("opaque", "jwt")
+
+PkceMethod = Literal["S256", "plain"]
+# RFC 7636 §4.2. ACM advertises both; a dossier may allow S256 only.
+PKCE_METHODS: Final[tuple[PkceMethod, ...]] = ("S256", "plain")
+DEFAULT_PKCE_METHODS: Final[tuple[PkceMethod, ...]] = PKCE_METHODS
+
+# ACM names its authentication methods ``urn:be:vlaanderen:authmech:…``; the value it sends for a
+# LeerID login is not public, so this one is assumed (and each dossier may set its own).
+DEFAULT_ACR: Final = "urn:be:vlaanderen:authmech:leerid"
