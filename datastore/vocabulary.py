@@ -16,12 +16,15 @@ __all__ = [
     "DEFAULT_ALLOWED_SCOPES",
     "DEFAULT_PKCE_METHODS",
     "PKCE_METHODS",
+    "SCHOOL_NAME_ATTRIBUTE",
     "SCOPES",
     "SUBJECT_TYPES",
+    "VO_CLAIMS",
     "AccessTokenFormat",
     "PkceMethod",
     "Scope",
     "SubjectType",
+    "VoClaim",
 ]
 
 # Every scope the simulator knows. ``openid``, ``profile``, ``vo``, ``ov_leerling`` and
@@ -33,6 +36,13 @@ Scope = Literal[
 SCOPES: Final[tuple[Scope, ...]] = get_args(Scope)
 # A dossier that names no scopes may ask for every scope the simulator knows.
 DEFAULT_ALLOWED_SCOPES: Final = SCOPES
+
+# ACM's identity claims of the ``vo`` scope, with the same names in both claim dialects.
+VoClaim = Literal["vo_id", "vo_doelgroepcode", "vo_orgcode", "vo_orgnaam"]
+VO_CLAIMS: Final[tuple[VoClaim, ...]] = get_args(VoClaim)
+# The school's name is no attribute a protocol lists: it comes with ``instellingsnummer``
+# (ACM claim ``ov_orgnaam``), because real LeerID clients read the two together.
+SCHOOL_NAME_ATTRIBUTE: Final = "instellingsnaam"
 
 SubjectType = Literal["pairwise", "public"]
 # OIDC Core §8: pairwise is the simulator's default (a different ``sub`` per client); ACM itself

@@ -61,7 +61,7 @@ def test_preview_errors(admin: TestClient) -> None:
     assert unknown_user.status_code == 404
     bad_scope = admin.get(
         f"{API}/preview",
-        params={"client_id": "ididdit", "username": "jan.peeters", "scope": "openid profile"},
+        params={"client_id": "ididdit", "username": "jan.peeters", "scope": "openid email"},
     )
     assert bad_scope.status_code == 422
     assert bad_scope.json()["detail"]["error"] == "invalid_scope"
