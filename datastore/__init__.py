@@ -19,6 +19,7 @@ from datastore.records import (
     EnrolmentFacts,
     ProtocolRecord,
     ReleaseFacts,
+    dossier_view,
 )
 from datastore.store import Datastore
 from datastore.vocabulary import (
@@ -26,6 +27,7 @@ from datastore.vocabulary import (
     DEFAULT_ACR,
     DEFAULT_ALLOWED_SCOPES,
     DEFAULT_PKCE_METHODS,
+    DOSSIER_FIELDS,
     PKCE_METHODS,
     SCHOOL_NAME_ATTRIBUTE,
     SCOPES,
@@ -44,6 +46,7 @@ __all__ = [
     "DEFAULT_ACR",
     "DEFAULT_ALLOWED_SCOPES",
     "DEFAULT_PKCE_METHODS",
+    "DOSSIER_FIELDS",
     "PKCE_METHODS",
     "SCHOOL_NAME_ATTRIBUTE",
     "SCOPES",
@@ -68,6 +71,7 @@ __all__ = [
     "SubjectType",
     "VoClaim",
     "database_problem",
+    "dossier_view",
     "sha256_hex",
     "verify_sha256",
 ]

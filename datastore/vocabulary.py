@@ -15,6 +15,7 @@ __all__ = [
     "DEFAULT_ACR",
     "DEFAULT_ALLOWED_SCOPES",
     "DEFAULT_PKCE_METHODS",
+    "DOSSIER_FIELDS",
     "PKCE_METHODS",
     "SCHOOL_NAME_ATTRIBUTE",
     "SCOPES",
@@ -61,3 +62,26 @@ DEFAULT_PKCE_METHODS: Final[tuple[PkceMethod, ...]] = PKCE_METHODS
 # ACM names its authentication methods ``urn:be:vlaanderen:authmech:…``; the value it sends for a
 # LeerID login is not public, so this one is assumed (and each dossier may set its own).
 DEFAULT_ACR: Final = "urn:be:vlaanderen:authmech:leerid"
+
+# The fields of an integratiedossier, in the order the preview, the register and the DOV page
+# show them. A lifetime of ``None`` is the provider's setting (LEERID_*_TTL_SECONDS).
+DOSSIER_FIELDS: Final[tuple[str, ...]] = (
+    "allowed_scopes",
+    "claim_dialect",
+    "subject_type",
+    "access_token_format",
+    "token_endpoint_auth_method",
+    "extra_auth_methods",
+    "jwks_uri",
+    "pkce_methods",
+    "id_token_signed_response_alg",
+    "access_token_ttl_seconds",
+    "id_token_ttl_seconds",
+    "refresh_token_ttl_seconds",
+    "acr_values",
+    "grant_types",
+    "class_sharing_integrated",
+    "redirect_uris",
+    "post_logout_redirect_uris",
+    "backchannel_logout_uri",
+)
