@@ -65,9 +65,29 @@ def leerid_cli() -> str:
     return str(Path(sys.executable).parent / "leerid-sim")
 
 
-def leerid_server(db: str, workers: int, log: IO[bytes], *, seed: bool = True) -> Server:
+# Run after seeding for the ``jwt`` configuration: every client's dossier asks for RFC 9068
+# access tokens, so that the report shows what signing them costs beside ACM's opaque default.
+_ALL_JWT = """
+import os
+from datastore import Datastore
+store = Datastore.from_url(os.environ["LEERID_DATABASE_URL"])
+for client in store.admin.admin_clients():
+    store.admin.update_client(client.client_id, {"access_token_format": "jwt"})
+store.dispose()
+"""
+
+
+def leerid_server(
+    db: str,
+    workers: int,
+    log: IO[bytes],
+    *,
+    seed: bool = True,
+    access_token_format: str = "opaque",  # noqa: S107 - a format name
+) -> Server:
     """A temp dir and a fresh database (a SQLite file there, or a new PostgreSQL database),
-    migrated and seeded with the demo world; dropped again by ``cleanup``."""
+    migrated and seeded with the demo world; dropped again by ``cleanup``. With
+    ``access_token_format="jwt"`` every client gets RFC 9068 access tokens."""
     tmp = tempfile.mkdtemp(prefix="leerid-bench-")
     port = free_port()
     pg_name = f"leerid_bench_{uuid.uuid4().hex[:10]}" if db == "postgres" else None
@@ -90,9 +110,12 @@ def leerid_server(db: str, workers: int, log: IO[bytes], *, seed: bool = True) -
         if pg_name:
             _pg_admin(f'CREATE DATABASE "{pg_name}"')
         steps = [["db", "upgrade"], ["seed", "demo"]] if seed else [["db", "upgrade"]]
-        for step in steps:
+        commands = [[leerid_cli(), *step] for step in steps]
+        if seed and access_token_format == "jwt":
+            commands.append([sys.executable, "-c", _ALL_JWT])
+        for command in commands:
             done = subprocess.run(
-                [leerid_cli(), *step],
+                command,
                 cwd=tmp,
                 env=env,
                 stdout=log,
@@ -101,15 +124,19 @@ def leerid_server(db: str, workers: int, log: IO[bytes], *, seed: bool = True) -
                 check=False,
             )
             if done.returncode:
-                raise RuntimeError(f"leerid-sim {' '.join(step)} exited with {done.returncode}")
+                name = " ".join(Path(a).name for a in command[:3])
+                raise RuntimeError(f"{name} exited with {done.returncode}")
     except BaseException:
         cleanup()
         raise
     db_label = "PostgreSQL" if pg_name else "SQLite"
     cmd = _serve_command(port, workers)
+    label = f"leerid-sim, {db_label}, {workers} worker{'s' if workers > 1 else ''}"
+    if access_token_format == "jwt":
+        label += ", JWT access tokens"
     return Server(
         name="leerid-sim",
-        label=f"leerid-sim, {db_label}, {workers} worker{'s' if workers > 1 else ''}",
+        label=label,
         cmd=cmd,
         cwd=tmp,
         env=env,
@@ -120,6 +147,7 @@ def leerid_server(db: str, workers: int, log: IO[bytes], *, seed: bool = True) -
         settings={
             "database": db_label,
             "workers": workers,
+            "access_token_format": access_token_format,
             "database_url": url,
             "command": " ".join(Path(a).name if a.startswith("/") else a for a in cmd[:2]),
             **{k: os.environ[k] for k in ARGON2_ENV if k in os.environ},

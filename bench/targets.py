@@ -2,7 +2,8 @@
 
 - ``leerid-sim``: the project (CONTRACT.md): issuer ``<base>/op``, a login page with one
   ``<form method="post">`` (username, password), no consent screen, SSO by session cookie.
-  Client ``i-learn`` with scope ``openid ov_leerling``, pupil ``jan.peeters``.
+  Client ``i-learn`` with scope ``openid ov_leerling offline_access`` (a refresh token comes
+  only with ``offline_access``, as on ACM), pupil ``jan.peeters``.
 - ``oidc-provider``: panva's node-oidc-provider 9 as the peer bench runs it: devInteractions, a
   login form and then a consent form; ``prompt=consent`` on the first flow (needed for
   ``offline_access``), none on SSO flows.
@@ -126,7 +127,7 @@ def leerid_target(
         client_id=client_id,
         client_secret=secrets[client_id],
         redirect_uri="http://127.0.0.1:8001/callback",
-        scope="openid ov_leerling",
+        scope="openid ov_leerling offline_access",
         submit_page=submit,
         expect_userinfo_claims=claims[client_id],
     )

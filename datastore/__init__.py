@@ -22,6 +22,7 @@ from datastore.records import (
     dossier_view,
 )
 from datastore.store import Datastore
+from datastore.throttle_records import ThrottleCount, ThrottleRecord, ThrottleRule
 from datastore.vocabulary import (
     ACCESS_TOKEN_FORMATS,
     DEFAULT_ACR,
@@ -69,6 +70,9 @@ __all__ = [
     "ReleaseFacts",
     "Scope",
     "SubjectType",
+    "ThrottleCount",
+    "ThrottleRecord",
+    "ThrottleRule",
     "VoClaim",
     "database_problem",
     "dossier_view",

@@ -66,6 +66,7 @@ class PurgeReport:
     used_assertions: int
     privacy_log: int
     class_placements: int
+    login_throttle: int
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -160,8 +161,9 @@ class ControlRepository(SnapshotControl):
         """Delete what is past its retention, on the simulated clock.
 
         Expired sessions (and ended ones), codes, tokens and used client assertions; privacy-log
-        entries older than their protocol's retention; and class placements of enrolments that
-        ended more than a year ago (DECISIONS.md 18).
+        entries older than their protocol's retention; class placements of enrolments that
+        ended more than a year ago (DECISIONS.md 18); and wrong-password counters whose window
+        and lock have ended.
         """
         now = self._store.clock.now()
         today = to_brussels_date(now)
@@ -185,6 +187,7 @@ class ControlRepository(SnapshotControl):
                 )
             ]
         privacy = self._store.logs.purge_privacy(now)
+        throttle = self._store.throttle.purge(now)
         return PurgeReport(
             now=now,
             sessions=counts[0],
@@ -193,4 +196,5 @@ class ControlRepository(SnapshotControl):
             used_assertions=counts[3],
             privacy_log=privacy,
             class_placements=counts[4],
+            login_throttle=throttle,
         )

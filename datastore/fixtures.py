@@ -56,7 +56,7 @@ def load_world(
     """
     world = parse_world(path)
     file = str(path)
-    hashing = hashing or PasswordHashing()
+    hashing = hashing or PasswordHashing.shared()
     try:
         with store.write() as session:
             summary = write_world(session, world, file=file, issuer=issuer, hashing=hashing)

@@ -103,7 +103,7 @@ def generate_population(
     if schools > 500_000:
         raise ValueError("at most 500,000 schools: an instellingsnummer has 6 digits")
     started = time.perf_counter()
-    password_hash = (hashing or PasswordHashing()).hash(GENERATED_PASSWORD)
+    password_hash = (hashing or PasswordHashing.shared()).hash(GENERATED_PASSWORD)
     try:
         return _generate(
             store, pupils, schools, seed, progress, password_hash, chunk_pupils, started

@@ -48,13 +48,14 @@ OWASP_MINIMUM = Argon2Parameters()
 class PasswordHashing:
     """argon2id hashing with a dummy verification for unknown users (constant timing).
 
-    Every hash and verification runs on one of a few threads of its own (one per core, at most
-    four), whoever calls. argon2id allocates its memory (19 MiB at the OWASP minimum) per call;
-    glibc then keeps one such block per thread that hashed, in that thread's malloc arena, and
-    reuses it. On a few fixed threads that bounds the memory kept (a few blocks, not one per
-    thread of a web server's pool) and costs no page faults: returning the block to the
-    system after every call instead costs ~15 ms of kernel time per login here, as much again
-    as half the hash. argon2 releases the GIL, so the threads use every core.
+    Every hash and verification runs on one of the process's few hashing threads (one per core, at
+    most four), whoever calls and whichever object it calls; ``shared`` gives each process one
+    object per set of parameters. argon2id allocates its memory (19 MiB at the OWASP minimum) per
+    call; glibc then keeps one such block per thread that hashed, in that thread's malloc arena, and
+    reuses it. On a few fixed threads that bounds the memory kept (a few blocks, not one per thread
+    of a web server's pool) and costs no page faults: returning the block to the system after every
+    call instead costs ~15 ms of kernel time per login here, as much again as half the hash. argon2
+    releases the GIL, so the threads use every core.
     """
 
     def __init__(self, parameters: Argon2Parameters = OWASP_MINIMUM) -> None:
@@ -65,22 +66,23 @@ class PasswordHashing:
             parallelism=parameters.parallelism,
         )
         self._dummy_hash = _dummy_hash(parameters)
-        self._pool: ThreadPoolExecutor | None = None
-        self._pool_pid = 0
-        self._pool_lock = threading.Lock()
 
-    def _run(self, work: Callable[[], _T]) -> _T:
-        # Made on first use, and again in a forked child (threads do not survive a fork).
-        pool = self._pool
-        if pool is None or self._pool_pid != os.getpid():
-            with self._pool_lock:
-                if self._pool is None or self._pool_pid != os.getpid():
-                    self._pool = ThreadPoolExecutor(
-                        max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="argon2"
-                    )
-                    self._pool_pid = os.getpid()
-                pool = self._pool
-        return pool.submit(work).result()
+    @classmethod
+    def shared(cls, parameters: Argon2Parameters = OWASP_MINIMUM) -> PasswordHashing:
+        """The process's one hashing object for these parameters.
+
+        The provider, the admin API, the Schoolloket and the command line of one process all
+        ask here, so they share one dummy hash and, above all, the one pool of hashing threads.
+        """
+        with _SHARED_LOCK:
+            hashing = _SHARED.get(parameters)
+            if hashing is None:
+                hashing = _SHARED[parameters] = cls(parameters)
+            return hashing
+
+    @staticmethod
+    def _run(work: Callable[[], _T]) -> _T:
+        return _THREADS.run(work)
 
     def hash(self, password: str) -> str:
         """A fresh argon2id hash (PHC string, parameters and salt included)."""
@@ -104,6 +106,35 @@ class PasswordHashing:
             return self._hasher.check_needs_rehash(password_hash)
         except InvalidHashError:
             return True
+
+
+class _HashingThreads:
+    """The process's few argon2 threads (one per core, at most four), whatever object asks.
+
+    Made on first use, and again in a forked child (threads do not survive a fork).
+    """
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def run(self, work: Callable[[], _T]) -> _T:
+        pool = self._pool
+        if pool is None or self._pid != os.getpid():
+            with self._lock:
+                if self._pool is None or self._pid != os.getpid():
+                    self._pool = ThreadPoolExecutor(
+                        max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="argon2"
+                    )
+                    self._pid = os.getpid()
+                pool = self._pool
+        return pool.submit(work).result()
+
+
+_THREADS = _HashingThreads()
+_SHARED: dict[Argon2Parameters, PasswordHashing] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 def _dummy_hash(parameters: Argon2Parameters) -> str:

@@ -439,13 +439,19 @@ class AuthorizationCode(Base):
     code_challenge: Mapped[str | None] = mapped_column(String(128))
     code_challenge_method: Mapped[str | None] = mapped_column(String(10))
     auth_time: Mapped[dt.datetime]
+    # The login's authentication context class reference (OIDC Core §2), for its tokens.
+    acr: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     consumed_at: Mapped[dt.datetime | None]
 
 
 class Token(Base):
-    """An access or refresh token, stored by SHA-256 (refresh) or jti (access JWT).
+    """An access or refresh token, stored by the SHA-256 of the token only.
+
+    Both kinds are looked up by that hash: opaque access tokens and refresh tokens are random
+    strings, and an RFC 9068 access token (a dossier that asks for JWTs) is hashed whole, so
+    the same lookup serves UserInfo, introspection and revocation whatever the format.
 
     Refresh tokens form a family (``family_id``); a rotated token that is used again revokes the
     whole family (OAuth 2.0 Security BCP §4.14). ``code_id`` ties tokens to the code that produced
@@ -480,6 +486,8 @@ class Token(Base):
     revoked_at: Mapped[dt.datetime | None]
     # Refresh tokens: when this one was exchanged for its successor.
     rotated_at: Mapped[dt.datetime | None]
+    # The login's authentication context class reference (OIDC Core §2), kept by refreshes.
+    acr: Mapped[str | None] = mapped_column(String(200))
 
 
 class UsedAssertion(Base):
@@ -625,6 +633,28 @@ class FaultRule(Base):
     remaining: Mapped[int | None] = mapped_column(Integer)
     probability: Mapped[float] = mapped_column(default=1.0)
     created_at: Mapped[dt.datetime]
+
+
+class LoginThrottle(Base):
+    """Failed login attempts of one username, client address or login transaction.
+
+    A fixed window on the simulated clock: ``failures`` counts from ``window_start`` until
+    ``window_end``; when they reach the limit the key is refused until ``locked_until``. Every
+    worker counts in the same row, so the limit holds however many processes serve the login
+    page. A row whose window and lock have ended counts for nothing (retention purges it).
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (
+        CheckConstraint("kind IN ('username', 'address', 'transaction')", name="kind"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[dt.datetime]
+    window_end: Mapped[dt.datetime]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
 
 
 class Snapshot(Base):

@@ -129,6 +129,8 @@ class CodeGrant:
     code_challenge_method: str | None
     auth_time: dt.datetime
     expires_at: dt.datetime
+    # The authentication context class reference the login reports (OIDC Core §2 ``acr``).
+    acr: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +148,7 @@ class CodeRecord:
     code_challenge: str | None
     code_challenge_method: str | None
     auth_time: dt.datetime
+    acr: str | None  # ``None``: stored before codes carried it (the dossier's own applies)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +169,7 @@ class TokenRecord:
     expires_at: dt.datetime
     revoked_at: dt.datetime | None
     rotated_at: dt.datetime | None
+    acr: str | None  # ``None``: stored before tokens carried it (the dossier's own applies)
 
     def usable_at(self, now: dt.datetime) -> bool:
         """Not revoked, not rotated, not expired."""
@@ -174,7 +178,12 @@ class TokenRecord:
 
 @dataclass(frozen=True, slots=True)
 class TokenIssue:
-    """Tokens to store in one transaction, with the privacy-log entries and event they carry."""
+    """Tokens to store in one transaction, with the privacy-log entries and event they carry.
+
+    ``scope`` is the access token's; the refresh token keeps ``refresh_scope``, the grant's
+    scope, even when a refresh asked for less (RFC 6749 §6). ``refresh_expires_at`` is the end
+    of the grant's refresh period: set at the login, copied by every rotation.
+    """
 
     client_id: str
     account_id: int
@@ -189,6 +198,8 @@ class TokenIssue:
     refresh_expires_at: dt.datetime | None
     releases: tuple[PrivacyRelease, ...] = ()
     event: ProtocolEvent | None = None
+    refresh_scope: str | None = None  # ``None``: the same as ``scope``
+    acr: str | None = None
 
 
 class CodeRejected(Conflict):
@@ -205,7 +216,8 @@ class CodeRejected(Conflict):
 class RefreshRejected(Conflict):
     """A refresh token that cannot be used; ``reason`` says why.
 
-    ``unknown``, ``expired``, ``revoked``, ``other_client`` or ``reused`` (family revoked).
+    ``unknown``, ``expired`` (its grant's refresh period is over), ``revoked``,
+    ``other_client`` or ``reused`` (family revoked).
     """
 
     def __init__(self, reason: str) -> None:
@@ -431,6 +443,7 @@ class OidcRepository:
             "code_challenge": grant.code_challenge,
             "code_challenge_method": grant.code_challenge_method,
             "auth_time": grant.auth_time,
+            "acr": grant.acr,
             "created_at": now,
             "expires_at": grant.expires_at,
         }
@@ -657,12 +670,17 @@ def _store_issue(
         "session_id": issue.session_id,
         "code_id": issue.code_id,
         "family_id": issue.family_id,
-        "scope": issue.scope,
         "auth_time": issue.auth_time,
+        "acr": issue.acr,
         "issued_at": now,
     }
     tokens = [
-        {"token_hash": issue.access_hash, "kind": "access", "expires_at": issue.access_expires_at}
+        {
+            "token_hash": issue.access_hash,
+            "kind": "access",
+            "scope": issue.scope,
+            "expires_at": issue.access_expires_at,
+        }
         | common
     ]
     if issue.refresh_hash is not None and issue.refresh_expires_at is not None:
@@ -670,6 +688,7 @@ def _store_issue(
             {
                 "token_hash": issue.refresh_hash,
                 "kind": "refresh",
+                "scope": issue.scope if issue.refresh_scope is None else issue.refresh_scope,
                 "expires_at": issue.refresh_expires_at,
             }
             | common
@@ -809,6 +828,7 @@ def _code_record(row: Any) -> CodeRecord:
         code_challenge=row.code_challenge,
         code_challenge_method=row.code_challenge_method,
         auth_time=row.auth_time,
+        acr=row.acr,
     )
 
 
@@ -829,6 +849,7 @@ def _token_record(row: Any) -> TokenRecord:
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
         rotated_at=row.rotated_at,
+        acr=row.acr,
     )
 
 

@@ -68,6 +68,7 @@ CODE_COLUMNS = (
     AuthorizationCode.code_challenge,
     AuthorizationCode.code_challenge_method,
     AuthorizationCode.auth_time,
+    AuthorizationCode.acr,
 )
 TOKEN_COLUMNS = (
     Token.id,
@@ -83,6 +84,7 @@ TOKEN_COLUMNS = (
     Token.expires_at,
     Token.revoked_at,
     Token.rotated_at,
+    Token.acr,
 )
 _SESSION_COLUMNS = (
     AuthSession.id,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from datastore.logs import LogRepository
     from datastore.oidc import OidcRepository
     from datastore.schoolloket import SchoolloketRepository
+    from datastore.throttle import ThrottleRepository
     from datastore.world import WorldRepository
 
 __all__ = ["Datastore", "StatementLog"]
@@ -125,6 +126,12 @@ class Datastore:
         from datastore.oidc import OidcRepository
 
         return OidcRepository(self)
+
+    @cached_property
+    def throttle(self) -> ThrottleRepository:
+        from datastore.throttle import ThrottleRepository
+
+        return ThrottleRepository(self)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

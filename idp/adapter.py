@@ -18,6 +18,18 @@ from idp.errors import InvalidRequest
 __all__ = ["FORM", "OAuthRequest", "collect", "form_request", "query_or_form_request"]
 
 FORM = "application/x-www-form-urlencoded"
+# The parameters of the endpoints this provider serves (RFC 6749, OIDC Core §3.1.2.1, RFC 7009,
+# RFC 7662, RFC 7523, RP-Initiated Logout): an error may name one of these, never other text.
+KNOWN_PARAMETERS = frozenset(
+    {
+        "acr_values", "claims", "client_assertion", "client_assertion_type", "client_id",
+        "client_secret", "code", "code_challenge", "code_challenge_method", "code_verifier",
+        "display", "grant_type", "id_token_hint", "login_hint", "logout_hint", "max_age",
+        "nonce", "post_logout_redirect_uri", "prompt", "redirect_uri", "refresh_token",
+        "registration", "request", "request_uri", "response_mode", "response_type", "scope",
+        "state", "token", "token_type_hint", "ui_locales",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +57,10 @@ class OAuthRequest:
     def no_repeats(self) -> None:
         """Raise ``invalid_request`` when any parameter was sent more than once (§3.1)."""
         if self.repeated:
-            raise InvalidRequest(f"parameter {min(self.repeated)} is repeated")
+            name = min(self.repeated)
+            # Only a parameter name of the protocol is repeated back: never the client's text.
+            shown = f"parameter {name}" if name in KNOWN_PARAMETERS else "a parameter"
+            raise InvalidRequest(f"{shown} is repeated", reason=f"parameter {name} is repeated")
 
 
 def collect(items: list[tuple[str, str]]) -> tuple[dict[str, str], frozenset[str]]:

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from datastore import ClientRecord
+from datastore import PKCE_METHODS, ClientRecord
 from idp.adapter import OAuthRequest, query_or_form_request
 from idp.codes import check_account_may_use, issue_code
 from idp.errors import (
@@ -40,10 +40,12 @@ from idp.sso import current_login
 
 __all__ = ["build_authorization_router"]
 
-RESPONSE_MODES = ("query", "form_post")
+RESPONSE_MODES = ("query", "fragment", "form_post")
 PROMPTS = ("none", "login", "consent", "select_account")
 # RFC 7636 §4.2: an S256 challenge is the base64url of a SHA-256 digest, 43 characters.
 _S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
+# RFC 7636 §4.2: with plain, the challenge is the verifier itself.
+_PLAIN_CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 _MAX_VALUE = 500  # state and nonce: generous, but bounded (they travel in the login form)
 
 
@@ -78,10 +80,10 @@ def check_redirect_uri(client: ClientRecord, oauth: OAuthRequest) -> str:
 
 
 def check_response_mode(oauth: OAuthRequest) -> str:
-    """OAuth 2.0 Multiple Response Types §2.1: ``query`` (default) or ``form_post``."""
+    """OAuth 2.0 Multiple Response Types §2.1: ``query`` (default), ``fragment``, ``form_post``."""
     mode = oauth.get("response_mode") or "query"
     if mode not in RESPONSE_MODES:
-        raise InvalidRequest(f"response_mode {mode} is not supported: use query or form_post")
+        raise InvalidRequest("response_mode is not supported: use query, fragment or form_post")
     return mode
 
 
@@ -115,7 +117,7 @@ def check_protocol_active(client: ClientRecord) -> None:
     if client.protocol is None or not client.protocol.is_active:
         status = client.protocol.status if client.protocol else "missing"
         raise UnauthorizedClient(
-            f"the protocol of client {client.client_id} with DOV is {status}",
+            f"the client's protocol with DOV is {status}",
             reason=f"protocol {status}",
         )
 
@@ -131,24 +133,35 @@ def check_scope(client: ClientRecord, oauth: OAuthRequest) -> tuple[str, ...]:
     try:
         return check_scopes(client, oauth.get("scope"))
     except ScopeError as exc:
-        raise InvalidScope(exc.description) from exc
+        raise InvalidScope(exc.description, reason=exc.detail) from exc
 
 
 def check_pkce(client: ClientRecord, oauth: OAuthRequest) -> tuple[str | None, str | None]:
-    """RFC 7636 §4.3: S256 only; required for public clients; ``plain`` is invalid_request."""
+    """RFC 7636 §4.3: the method must be one the dossier allows; required for public clients.
+
+    As on ACM, ``S256`` and ``plain`` are allowed unless the dossier allows ``S256`` only. A
+    missing ``code_challenge_method`` means ``plain`` (RFC 7636 §4.3).
+    """
     challenge = oauth.get("code_challenge")
     method = oauth.get("code_challenge_method")
     if challenge is None:
         if method is not None:
             raise InvalidRequest("code_challenge_method without code_challenge")
         if client.is_public:
-            raise InvalidRequest("PKCE is required for public clients: send an S256 code_challenge")
+            raise InvalidRequest("PKCE is required for public clients: send a code_challenge")
         return None, None
-    if method != "S256":
-        # RFC 7636 §4.3: a missing method means plain, which this provider refuses.
-        raise InvalidRequest("code_challenge_method must be S256 (plain is not supported)")
-    if not _S256_CHALLENGE.fullmatch(challenge):
-        raise InvalidRequest("code_challenge is not a base64url SHA-256 value")
+    method = method or "plain"
+    if method not in PKCE_METHODS:
+        raise InvalidRequest("code_challenge_method must be S256 or plain")
+    if method not in client.pkce_methods:
+        raise InvalidRequest("this client may use code_challenge_method S256 only")
+    pattern = _S256_CHALLENGE if method == "S256" else _PLAIN_CHALLENGE
+    if not pattern.fullmatch(challenge):
+        raise InvalidRequest(
+            "code_challenge is not a base64url SHA-256 value"
+            if method == "S256"
+            else "a plain code_challenge is 43-128 unreserved characters (RFC 7636 §4.1)"
+        )
     return challenge, method
 
 
@@ -157,7 +170,10 @@ def check_prompt(oauth: OAuthRequest) -> tuple[str, ...]:
     values = tuple(dict.fromkeys((oauth.get("prompt") or "").split()))
     unknown = [v for v in values if v not in PROMPTS]
     if unknown:
-        raise InvalidRequest(f"prompt value {unknown[0]} is not supported")
+        raise InvalidRequest(
+            "prompt has a value that is not supported: use none, login, consent or select_account",
+            reason=f"unknown prompt value {unknown[0]}",
+        )
     if "none" in values and len(values) > 1:
         raise InvalidRequest("prompt=none cannot be combined with other values")
     return values
@@ -173,6 +189,13 @@ def check_max_age(oauth: OAuthRequest) -> int | None:
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
         raise InvalidRequest("max_age must be a non-negative integer")
     return int(raw)
+
+
+def choose_acr(client: ClientRecord, oauth: OAuthRequest) -> str:
+    """OIDC Core §3.1.2.1 ``acr_values``, as ACM honours it: the first requested value the
+    dossier allows, else the dossier's own ``acr`` (a request is never refused for it)."""
+    requested = (oauth.get("acr_values") or "").split()
+    return next((v for v in requested if v in client.acr_values), client.acr)
 
 
 def check_lengths(oauth: OAuthRequest) -> None:
@@ -214,6 +237,7 @@ def validate(provider: Provider, oauth: OAuthRequest) -> tuple[ClientRecord, Pen
         response_mode=response_mode,
         max_age=max_age,
         prompt=prompt,
+        acr=choose_acr(client, oauth),
     )
 
 

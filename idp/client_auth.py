@@ -22,6 +22,7 @@ from joserfc.jwk import KeySet
 
 from datastore import ClientRecord, verify_sha256
 from idp.adapter import OAuthRequest
+from idp.client_keys import JwksUnavailable, header_kid
 from idp.errors import InvalidClient, InvalidRequest
 from idp.provider import Provider
 
@@ -29,6 +30,10 @@ __all__ = ["ASSERTION_TYPE", "authenticate_client"]
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_ALGS = ("RS256", "ES256", "PS256")
+# Tolerance for a client clock that runs ahead of ours (RFC 7519 §4.1.4-4.1.6 allow "some
+# small leeway"), and the longest assertion we accept: it is meant for a single request.
+ASSERTION_LEEWAY_SECONDS = 60
+ASSERTION_MAX_LIFETIME_SECONDS = 600
 
 _keysets: dict[tuple[str, str], KeySet] = {}
 _keysets_lock = threading.Lock()
@@ -97,17 +102,71 @@ def _client_keys(client: ClientRecord) -> KeySet:
     return keyset
 
 
+def _assertion_keys(provider: Provider, client: ClientRecord, assertion: str) -> KeySet:
+    """The dossier's inline JWKS, else the set at its ``jwks_uri`` (fetched again on a new kid)."""
+    if client.jwks or client.jwks_uri is None:
+        return _client_keys(client)
+    try:
+        return provider.remote_keys.key_set(client.jwks_uri, header_kid(assertion))
+    except JwksUnavailable as exc:
+        raise InvalidClient(
+            "the client's jwks_uri gave no usable keys", reason=f"jwks_uri: {exc}"
+        ) from exc
+
+
+def _numeric_date(claims: dict[str, object], name: str) -> float | None:
+    """RFC 7519 §2 NumericDate: a JSON number (``bool`` is not one); ``None`` when absent."""
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise InvalidClient(f"client_assertion {name} must be a number of seconds")
+    return float(value)
+
+
+def _check_times(claims: dict[str, object], now: float) -> float:
+    """RFC 7523 §3 items 4-6 on the simulated clock; returns ``exp``.
+
+    ``exp`` is required and in the future; ``nbf`` and ``iat`` may not lie in the future beyond
+    a small leeway for a client clock that runs ahead. A client assertion is meant for one
+    request, so its lifetime (``exp - iat``, or ``exp - now`` without ``iat``) is bounded: real
+    LeerID clients send three-minute assertions.
+    """
+    exp = _numeric_date(claims, "exp")
+    nbf = _numeric_date(claims, "nbf")
+    iat = _numeric_date(claims, "iat")
+    if exp is None:
+        raise InvalidClient("client_assertion has no exp")
+    # No leeway after exp: the jti is remembered until exp, so a later replay must fail here.
+    if exp <= now:
+        raise InvalidClient("client_assertion is expired")
+    if nbf is not None and nbf > now + ASSERTION_LEEWAY_SECONDS:
+        raise InvalidClient("client_assertion is not valid yet (nbf in the future)")
+    if iat is not None and iat > now + ASSERTION_LEEWAY_SECONDS:
+        raise InvalidClient("client_assertion iat lies in the future")
+    if exp - (iat if iat is not None else now) > ASSERTION_MAX_LIFETIME_SECONDS:
+        raise InvalidClient(
+            "client_assertion lifetime is too long"
+            f" (at most {ASSERTION_MAX_LIFETIME_SECONDS} seconds from iat to exp)"
+        )
+    return exp
+
+
 def _verify_assertion(
     provider: Provider, client: ClientRecord, oauth: OAuthRequest, audiences: Collection[str]
 ) -> None:
-    """RFC 7523 §3: iss = sub = client_id, aud = us, unexpired, and a ``jti`` never seen."""
+    """RFC 7523 §3, OIDC Core §9: iss = sub = client_id; ``aud`` the endpoint, the token
+    endpoint or the issuer (a string or a list holding one of them); times as in
+    ``_check_times``; and a ``jti`` never seen before."""
     if oauth.get("client_assertion_type") != ASSERTION_TYPE:
         raise InvalidClient(f"client_assertion_type must be {ASSERTION_TYPE}")
     assertion = oauth.get("client_assertion")
-    if assertion is None or not client.jwks:
+    if assertion is None or not (client.jwks or client.jwks_uri):
         raise InvalidClient("client_assertion missing or no keys registered")
     try:
-        claims = jwt.decode(assertion, _client_keys(client), algorithms=ASSERTION_ALGS).claims
+        claims = jwt.decode(
+            assertion, _assertion_keys(provider, client, assertion), algorithms=ASSERTION_ALGS
+        ).claims
     except (JoseError, ValueError) as exc:
         raise InvalidClient(
             "client_assertion signature invalid", reason=f"assertion: {exc}"
@@ -116,12 +175,9 @@ def _verify_assertion(
         raise InvalidClient("client_assertion iss and sub must be the client_id")
     aud = claims.get("aud")
     aud_values = aud if isinstance(aud, list) else [aud]
-    if not set(aud_values) & set(audiences):
+    if not any(isinstance(value, str) and value in audiences for value in aud_values):
         raise InvalidClient("client_assertion aud must be the token endpoint or the issuer")
-    now = provider.store.clock.now()
-    exp = claims.get("exp")
-    if not isinstance(exp, int | float) or exp <= now.timestamp():
-        raise InvalidClient("client_assertion is expired or has no exp")
+    exp = _check_times(claims, provider.store.clock.now().timestamp())
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti:
         raise InvalidClient("client_assertion has no jti")

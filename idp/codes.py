@@ -23,12 +23,12 @@ def check_account_may_use(client: ClientRecord, account: AccountRecord) -> None:
         raise LoginRequired("the account is disabled", reason="account_disabled")
     if client.staff_only and not account.is_staff:
         raise AccessDenied(
-            f"{client.name} is for school staff only; a pupil account cannot log in here",
+            "this application is for school staff only; a pupil account cannot log in here",
             reason="pupil_at_staff_client",
         )
     if not client.staff_only and account.is_staff:
         raise AccessDenied(
-            f"{client.name} is for pupils; a staff account cannot log in here",
+            "this application is for pupils; a staff account cannot log in here",
             reason="staff_at_pupil_client",
         )
 
@@ -59,6 +59,7 @@ def issue_code(
             code_challenge=pending.code_challenge,
             code_challenge_method=pending.code_challenge_method,
             auth_time=session.auth_time,
+            acr=pending.acr,
             expires_at=now + dt.timedelta(seconds=provider.settings.code_ttl_seconds),
         ),
         now,

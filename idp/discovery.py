@@ -17,6 +17,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from datastore import PKCE_METHODS, SUBJECT_TYPES
+from idp.authorization import RESPONSE_MODES
 from idp.claims import CLAIMS_SUPPORTED
 from idp.keys import SIGNING_ALGS
 from idp.provider import Endpoints, ProviderDep
@@ -27,7 +29,9 @@ __all__ = ["WellKnownMiddleware", "build_discovery_router", "provider_metadata"]
 CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 ASSERTION_ALGS = ("RS256", "ES256", "PS256")
 CACHE = {"Cache-Control": "public, max-age=300"}
-JWKS_CACHE = {"Cache-Control": "public, max-age=60"}
+# As ACM's JWKS: caches may keep it for nearly six hours, so after a key rotation a relying party
+# must fetch it again when it meets an unknown ``kid`` (OIDC Core §10.1.1), as it must on ACM.
+JWKS_CACHE = {"Cache-Control": "public, max-age=21500"}
 JWKS_MEDIA_TYPE = "application/jwk-set+json"
 
 
@@ -45,9 +49,9 @@ def provider_metadata(endpoints: Endpoints) -> dict[str, Any]:
         "revocation_endpoint": url("/v1/revoke"),
         "scopes_supported": list(SCOPES_SUPPORTED),
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query", "form_post"],
+        "response_modes_supported": list(RESPONSE_MODES),
         "grant_types_supported": ["authorization_code", "refresh_token"],
-        "subject_types_supported": ["pairwise"],
+        "subject_types_supported": list(SUBJECT_TYPES),
         "id_token_signing_alg_values_supported": list(SIGNING_ALGS),
         "token_endpoint_auth_methods_supported": list(CLIENT_AUTH_METHODS),
         "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
@@ -55,7 +59,7 @@ def provider_metadata(endpoints: Endpoints) -> dict[str, Any]:
         "introspection_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
         "revocation_endpoint_auth_methods_supported": list(CLIENT_AUTH_METHODS),
         "revocation_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
-        "code_challenge_methods_supported": ["S256"],
+        "code_challenge_methods_supported": list(PKCE_METHODS),
         "claims_supported": list(CLAIMS_SUPPORTED),
         "claim_types_supported": ["normal"],
         "claims_parameter_supported": False,

@@ -38,7 +38,7 @@ class RedirectTarget:
 
     redirect_uri: str
     state: str | None
-    response_mode: str  # "query" or "form_post"
+    response_mode: str  # "query", "fragment" or "form_post"
 
 
 class OAuthError(Exception):

@@ -2,14 +2,15 @@
 
 Security choices: the same message for an unknown user, a wrong password and a disabled
 account (no account enumeration); an unknown user still costs one argon2 verification
-(constant timing); a per-transaction CSRF token bound to a browser cookie; the pending
-authorization request comes back signed, never trusted from the form.
+(constant timing); a per-transaction CSRF token bound by a server HMAC to a browser cookie
+the server made; the pending authorization request comes back signed, never trusted from the
+form; wrong passwords are counted per username, client address and transaction
+(``idp.throttle``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import secrets
 from collections.abc import Mapping
 from typing import Annotated
@@ -23,10 +24,18 @@ from datastore.oidc import ProtocolEvent
 from idp.adapter import OAuthRequest, form_request
 from idp.codes import check_account_may_use, issue_code
 from idp.errors import BadAuthorizationRequest, OAuthError
-from idp.pending import PendingAuthorization, csrf_token_for, load_pending, sign_pending
+from idp.pending import (
+    PendingAuthorization,
+    csrf_browser_secret,
+    csrf_token_for,
+    csrf_token_ok,
+    load_pending,
+    sign_pending,
+)
 from idp.provider import Provider, ProviderDep
 from idp.rendering import html_page, mark_event, mark_html_errors, render_error
 from idp.sso import CSRF_COOKIE, SESSION_COOKIE, new_session_id, set_cookie
+from idp.throttle import TOO_MANY_ATTEMPTS, TOO_MANY_STATUS, admit, count_failure, count_success
 
 __all__ = ["LOGIN_FAILED", "build_login_router", "render_login"]
 
@@ -42,26 +51,28 @@ def render_login(
     *,
     error: str | None = None,
     username: str = "",
+    status_code: int = 200,
 ) -> Response:
-    """The login page for a pending request, as a new login transaction."""
-    now = provider.store.clock.now()
-    pending = pending.with_transaction(
-        now + dt.timedelta(seconds=provider.settings.login_ttl_seconds)
-    )
-    browser_secret = cookies.get(CSRF_COOKIE)
-    if not browser_secret or len(browser_secret) != 43:
-        browser_secret = secrets.token_urlsafe(32)
+    """The login page for a pending request; a new login transaction unless it has one."""
+    if not pending.tx_id:
+        # A form shown again keeps its transaction, and so its count of password attempts.
+        now = provider.store.clock.now()
+        pending = pending.with_transaction(
+            now + dt.timedelta(seconds=provider.settings.login_ttl_seconds)
+        )
+    browser_secret = csrf_browser_secret(provider, cookies)
     response = html_page(
         provider,
         "login.html",
         {
             "action": f"{provider.endpoints.prefix}/v1/login",
             "tx": sign_pending(provider, pending),
-            "csrf_token": csrf_token_for(browser_secret, pending.tx_id),
+            "csrf_token": csrf_token_for(provider, browser_secret, pending.tx_id),
             "client_name": client.name,
             "error": error,
             "username": username,
         },
+        status_code=status_code,
         # Chromium applies form-action to the redirect that follows the POST as well, so the
         # client's redirect_uri origin must be allowed or the browser blocks the code response.
         form_action=f"'self' {_origin(pending.redirect_uri)}",
@@ -89,20 +100,19 @@ def check_client_still_registered(
 
 
 def check_csrf(
-    cookies: Mapping[str, str], pending: PendingAuthorization, token: str | None
+    provider: Provider, cookies: Mapping[str, str], pending: PendingAuthorization, token: str | None
 ) -> bool:
-    """The form's CSRF token must be the HMAC of this browser's cookie and the transaction."""
-    browser_secret = cookies.get(CSRF_COOKIE)
-    if not browser_secret or not token:
-        return False
-    return hmac.compare_digest(csrf_token_for(browser_secret, pending.tx_id), token)
+    """The form's CSRF token must be the server's HMAC of this browser's cookie and transaction."""
+    return csrf_token_ok(provider, cookies, pending.tx_id, token)
 
 
 def authenticate(
     provider: Provider, username: str, password: str
 ) -> tuple[AccountRecord | None, str]:
     """Check a username and password; returns the account (or None) and the exact reason."""
-    account = provider.store.world.account_by_username(username) if username else None
+    # A username with a NUL cannot exist, and PostgreSQL text cannot hold one: not looked up.
+    known = username and "\x00" not in username
+    account = provider.store.world.account_by_username(username) if known else None
     # Unknown users cost one verification too (a dummy hash): no timing oracle.
     valid = provider.hashing.verify(account.password_hash if account else None, password)
     if account is None:
@@ -124,11 +134,21 @@ def login(provider: Provider, request: Request, oauth: OAuthRequest) -> Response
     client = check_client_still_registered(provider, pending)
     request.state.client_id = client.client_id
     username = (oauth.get("username") or "").strip()
-    if not check_csrf(oauth.cookies, pending, oauth.get("csrf_token")):
+    if not check_csrf(provider, oauth.cookies, pending, oauth.get("csrf_token")):
         provider.store.logs.record_event(
             "login", "failure", client_id=client.client_id, reason="csrf token missing or wrong"
         )
         return render_login(provider, oauth.cookies, pending, client, error=FORM_EXPIRED)
+    admission = admit(provider, pending, username, request.client.host if request.client else "")
+    if admission is None:
+        provider.store.logs.record_event(
+            "login",
+            "failure",
+            client_id=client.client_id,
+            reason="too many attempts",
+            detail={"username": username[:120]},
+        )
+        return _too_many(provider, oauth, pending, client)
     account, reason = authenticate(provider, username, oauth.get("password") or "")
     if account is None:
         provider.store.logs.record_event(
@@ -138,9 +158,12 @@ def login(provider: Provider, request: Request, oauth: OAuthRequest) -> Response
             reason=reason,
             detail={"username": username[:120]},
         )
+        if count_failure(provider, admission):
+            return _too_many(provider, oauth, pending, client)
         return render_login(
             provider, oauth.cookies, pending, client, error=LOGIN_FAILED, username=username
         )
+    count_success(provider, admission)
     request.state.account_uuid = account.account_uuid
     now = provider.store.clock.now()
     session_id = new_session_id()
@@ -167,6 +190,20 @@ def login(provider: Provider, request: Request, oauth: OAuthRequest) -> Response
         provider, response, SESSION_COOKIE, session_id, provider.settings.session_ttl_seconds
     )
     return response
+
+
+def _too_many(
+    provider: Provider, oauth: OAuthRequest, pending: PendingAuthorization, client: ClientRecord
+) -> Response:
+    # Without the username typed: one and the same page whatever the username.
+    return render_login(
+        provider,
+        oauth.cookies,
+        pending,
+        client,
+        error=TOO_MANY_ATTEMPTS,
+        status_code=TOO_MANY_STATUS,
+    )
 
 
 def build_login_router() -> APIRouter:

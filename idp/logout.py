@@ -30,7 +30,7 @@ from datastore.oidc import ProtocolEvent
 from idp.adapter import OAuthRequest, query_or_form_request
 from idp.backchannel import notify_clients
 from idp.errors import InvalidRequest
-from idp.pending import csrf_token_for
+from idp.pending import csrf_browser_secret, csrf_token_for, csrf_token_ok
 from idp.provider import Provider, ProviderDep
 from idp.rendering import NO_STORE, html_page, mark_event, mark_html_errors
 from idp.sso import CSRF_COOKIE, SESSION_COOKIE, clear_session_cookie, current_session, set_cookie
@@ -159,16 +159,14 @@ def confirmation_page(
             "expires": expires.timestamp(),
         }
     )
-    browser_secret = oauth.cookies.get(CSRF_COOKIE)
-    if not browser_secret or len(browser_secret) != 43:
-        browser_secret = secrets.token_urlsafe(32)
+    browser_secret = csrf_browser_secret(provider, oauth.cookies)
     response = html_page(
         provider,
         "logout_confirm.html",
         {
             "action": f"{provider.endpoints.prefix}/v1/logout",
             "logout_tx": logout_tx,
-            "csrf_token": csrf_token_for(browser_secret, tx_id),
+            "csrf_token": csrf_token_for(provider, browser_secret, tx_id),
         },
     )
     set_cookie(provider, response, CSRF_COOKIE, browser_secret, None)
@@ -182,9 +180,7 @@ def confirmed(provider: Provider, oauth: OAuthRequest) -> Response:
         tx_id, expires = str(data["tx_id"]), float(data["expires"])
     except (BadSignature, KeyError, TypeError, ValueError) as exc:
         raise InvalidRequest("the logout form is invalid", reason="bad logout_tx") from exc
-    browser_secret = oauth.cookies.get(CSRF_COOKIE) or ""
-    token = oauth.get("csrf_token") or ""
-    if not browser_secret or not hmac.compare_digest(csrf_token_for(browser_secret, tx_id), token):
+    if not csrf_token_ok(provider, oauth.cookies, tx_id, oauth.get("csrf_token")):
         raise InvalidRequest("the logout form is not from this browser", reason="logout csrf")
     if provider.store.clock.now().timestamp() > expires:
         raise InvalidRequest("the logout form has expired; log out again")

@@ -169,7 +169,7 @@ def preview(store: Datastore, client_id: str, username: str, scope: str) -> Prev
     try:
         scopes = check_scopes(client, scope)
     except ScopeError as exc:
-        raise InvalidScope(f"invalid_scope: {exc.description}") from None
+        raise InvalidScope(f"invalid_scope: {exc.detail}") from None
     facts = store.world.release_facts(account.id, client.application_id)
     today = store.clock.today()
     return Preview(client, account, scopes, today, decide(client, scopes, facts, today))

@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from datastore import Argon2Parameters, Datastore, PasswordHashing
+from idp.client_keys import RemoteKeySets
 from idp.clients import ClientCache
 from idp.keys import KeyRing
 from idp.settings import ProviderSettings
@@ -54,7 +55,7 @@ class Provider:
         self.endpoints = Endpoints.from_issuer(settings.issuer)
         self.keys = KeyRing(store)
         self.clients = ClientCache(store)
-        self.hashing = PasswordHashing(
+        self.hashing = PasswordHashing.shared(
             Argon2Parameters(
                 memory_cost=settings.argon2_memory_kib,
                 time_cost=settings.argon2_time_cost,
@@ -66,6 +67,8 @@ class Provider:
             autoescape=select_autoescape(default=True),
             auto_reload=False,
         )
+        # Keys of private_key_jwt clients that publish them at a jwks_uri.
+        self.remote_keys = RemoteKeySets(settings.outbound_ssl_context())
         # Back-channel logout runs here, so it never delays the logout response.
         self.background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="backchannel")
         self._secrets: dict[str, bytes] = {}

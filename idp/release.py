@@ -115,9 +115,12 @@ class ScopeError(Exception):
 
     error = "invalid_scope"
 
-    def __init__(self, description: str) -> None:
+    def __init__(self, description: str, *, detail: str | None = None) -> None:
         super().__init__(description)
+        # ``description`` goes to the client and never repeats its request; ``detail`` names the
+        # scope for the event log and the operator's preview.
         self.description = description
+        self.detail = detail or description
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +192,14 @@ def check_scopes(client: ClientRecord, scope: str | None) -> tuple[str, ...]:
     if "rrn" in requested:
         raise ScopeError("the rrn scope is never allowed: the national number is never released")
     allowed = allowed_scopes(client)
-    if any(s not in allowed for s in requested):
+    refused = [s for s in requested if s not in allowed]
+    if refused:
         raise ScopeError(
-            "a requested scope is unknown or not allowed in the client's integratiedossier"
+            "a requested scope is unknown or not allowed in the client's integratiedossier",
+            detail=(
+                f"scope {refused[0]!r} is not allowed for client {client.client_id!r}; "
+                f"allowed: {' '.join(allowed)}"
+            ),
         )
     return requested
 
@@ -363,12 +371,13 @@ def _klas_gate(
 
 
 def privacy_release(
-    client: ClientRecord, account_uuid: str, release: Release, channel: str
+    client: ClientRecord, account_uuid: str, release: Release, channel: str, *, acr: bool = False
 ) -> PrivacyRelease | None:
     """The privacy-log entry for a release (seed 000 art. 6), or ``None`` when nothing left.
 
     It names the attributes, never their values, with the protocol's disclosure basis
-    (DECISIONS.md 13), purpose and retention.
+    (DECISIONS.md 13), purpose and retention; ``acr`` adds the claim of that name, which the
+    ID token and UserInfo carry beside the attributes.
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown privacy-log channel {channel!r}")
@@ -380,7 +389,7 @@ def privacy_release(
         organisation=client.organisation,
         protocol_reference=protocol.reference,
         account_uuid=account_uuid,
-        attributes=release.attribute_names,
+        attributes=(*release.attribute_names, "acr") if acr else release.attribute_names,
         legal_basis=protocol.disclosure_legal_basis,
         purpose=protocol.purpose,
         channel=channel,

@@ -27,9 +27,12 @@ __all__ = [
     "mark_html_errors",
     "render_error",
     "render_unexpected",
+    "safe_description",
 ]
 
 log = logging.getLogger("idp")
+
+_DESCRIPTION_CHARACTERS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -80,8 +83,9 @@ def authorization_response(
 ) -> Response:
     """An authorization response (RFC 6749 §4.1.2) with ``iss`` (RFC 9207 §2).
 
-    ``query``: a 303 redirect with the parameters in the query; ``form_post`` (OAuth 2.0 Form
-    Post Response Mode §2): an HTML page that posts them to the redirect_uri by itself.
+    ``query``: a 303 redirect with the parameters in the query; ``fragment``: in the fragment;
+    ``form_post`` (OAuth 2.0 Form Post Response Mode §2): an HTML page that posts them to the
+    redirect_uri by itself.
     """
     values = {k: v for k, v in params.items() if v is not None}
     if target.state is not None:
@@ -95,6 +99,10 @@ def authorization_response(
             {"action": target.redirect_uri, "fields": values},
             form_action=f"{parts.scheme}://{parts.netloc}",
         )
+    if target.response_mode == "fragment":
+        # Multiple Response Types §2.1: the parameters in the fragment, which the browser keeps
+        # to itself (a redirect_uri never has a fragment, RFC 6749 §3.1.2).
+        return RedirectResponse(f"{target.redirect_uri}#{urlencode(values)}", 303, headers=NO_STORE)
     separator = "&" if urlsplit(target.redirect_uri).query else "?"
     return RedirectResponse(
         f"{target.redirect_uri}{separator}{urlencode(values)}", 303, headers=NO_STORE
@@ -120,11 +128,12 @@ def render_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OAuthError)
     provider: Provider = request.app.state.provider
     _record_failure(provider, request, exc)
+    description = safe_description(exc.description)
     if exc.redirect is not None:
         return authorization_response(
             provider,
             exc.redirect,
-            {"error": exc.error, "error_description": exc.description},
+            {"error": exc.error, "error_description": description},
         )
     if getattr(request.state, "html_errors", False):
         return html_page(
@@ -136,12 +145,12 @@ def render_error(request: Request, exc: Exception) -> Response:
     headers: dict[str, str] = {}
     if isinstance(exc, InvalidToken):
         headers["WWW-Authenticate"] = (
-            f'Bearer error="invalid_token", error_description="{_quote(exc.description)}"'
+            f'Bearer error="invalid_token", error_description="{description}"'
         )
     elif isinstance(exc, InvalidClient) and exc.basic_challenge:
         headers["WWW-Authenticate"] = 'Basic realm="LeerID"'
     return json_response(
-        {"error": exc.error, "error_description": exc.description},
+        {"error": exc.error, "error_description": description},
         status_code=exc.status_code,
         headers=headers,
     )
@@ -179,5 +188,11 @@ def _record_failure(provider: Provider, request: Request, exc: OAuthError) -> No
         log.exception("could not record a %s failure event", event_type)
 
 
-def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', "'")
+def safe_description(text: str) -> str:
+    """RFC 6749 §4.1.2.1, §5.2: ``error_description`` holds %x20-21 / %x23-5B / %x5D-7E only.
+
+    The descriptions are fixed texts, but this last step guarantees that no other character
+    (a quote or backslash that would break the ``WWW-Authenticate`` header, a control
+    character, non-ASCII) ever reaches a client.
+    """
+    return "".join(c for c in text if c in _DESCRIPTION_CHARACTERS)

@@ -33,11 +33,22 @@ class ProviderSettings(BaseSettings):
 
     code_ttl_seconds: int = Field(default=30, ge=1)
     session_ttl_seconds: int = Field(default=7200, ge=60)
-    access_token_ttl_seconds: int = Field(default=600, ge=30)
-    id_token_ttl_seconds: int = Field(default=600, ge=30)
+    # ACM's access and ID tokens live one hour; a client's dossier may set its own lifetimes.
+    access_token_ttl_seconds: int = Field(default=3600, ge=30)
+    id_token_ttl_seconds: int = Field(default=3600, ge=30)
+    # The refresh period, counted from the login: rotation never extends it. ACM does not
+    # publish its length, so 30 days is an assumption.
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
     # How long a login page (its CSRF token and pending authorization request) stays valid.
     login_ttl_seconds: int = Field(default=1800, ge=60)
+    # Wrong passwords (docs/provider.md "Too many wrong passwords"): this many within the window
+    # lock a username, or a client address, for ``login_lock_seconds``; 0 turns a limit off.
+    login_username_limit: int = Field(default=5, ge=0, le=1_000_000)
+    login_address_limit: int = Field(default=20, ge=0, le=1_000_000)
+    login_window_seconds: int = Field(default=900, ge=1, le=366 * 24 * 3600)
+    login_lock_seconds: int = Field(default=900, ge=1, le=366 * 24 * 3600)
+    # Password attempts per login page (transaction); after them the user starts again.
+    login_transaction_attempts: int = Field(default=5, ge=0, le=1_000_000)
     # A retired signing key stays in the JWKS this long after rotation (longest token lifetime).
     key_retention_seconds: int = Field(default=24 * 3600, ge=60)
 

@@ -30,7 +30,10 @@ def check_grant_type(client: ClientRecord, oauth: OAuthRequest) -> str:
     if grant_type is None:
         raise InvalidRequest("grant_type is required")
     if grant_type not in GRANTS:
-        raise UnsupportedGrantType(f"grant_type {grant_type} is not supported")
+        raise UnsupportedGrantType(
+            "this grant_type is not supported: use authorization_code or refresh_token",
+            reason=f"grant_type {grant_type}",
+        )
     if grant_type not in client.grant_types:
         raise UnauthorizedClient(f"the client is not registered for the {grant_type} grant")
     return grant_type

@@ -1,5 +1,10 @@
-"""Minting tokens: the ID token (OIDC Core §2, §3.1.3.6), the RFC 9068 access token, and the
-opaque refresh token, with the privacy-log entry of the release.
+"""Minting tokens: the ID token (OIDC Core §2, §3.1.3.6), the access token (opaque, as ACM
+issues them, or RFC 9068 where the client's dossier says ``jwt``), and the opaque refresh token,
+with the privacy-log entry of the release.
+
+Lifetimes come from the client's dossier, else the provider's settings. A refresh token is
+issued only for a grant that asked for ``offline_access`` (OIDC Core §11) at a client whose
+dossier allows it; its refresh period runs from the login and no rotation extends it.
 
 Minting runs inside the grant's one transaction (claim + mint + store, ``datastore.oidc``), so it
 touches no database: ``prepare_minting`` reads the clock, the signing keys and the pairwise
@@ -23,7 +28,17 @@ from idp.keys import SigningKey
 from idp.provider import Provider
 from idp.release import Release, decide, privacy_release
 
-__all__ = ["Grant", "Minting", "mint_tokens", "prepare_minting", "release_for", "subject"]
+__all__ = [
+    "Grant",
+    "Minting",
+    "access_token_ttl",
+    "acr_of",
+    "mint_tokens",
+    "offers_refresh",
+    "prepare_minting",
+    "release_for",
+    "subject",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +55,11 @@ class Grant:
     code_id: int | None
     family_id: str
     grant_type: str
+    acr: str
+    # The grant's scope, which its refresh token keeps (RFC 6749 §6); ``None``: ``scopes``.
+    refresh_scopes: tuple[str, ...] | None = None
+    # The end of the grant's refresh period; ``None``: this is the login, the period starts now.
+    refresh_expires_at: dt.datetime | None = None
 
     @property
     def account(self) -> AccountRecord:
@@ -64,8 +84,20 @@ def prepare_minting(provider: Provider, client: ClientRecord) -> Minting:
     return Minting(now=now, today=provider.store.clock.today(), keys=keys)
 
 
+# The sector of the public ``sub``: a NUL byte can be in no client_id or sector_identifier, so no
+# client's pairwise value can equal an account's public one.
+PUBLIC_SECTOR = "\x00public"
+
+
 def subject(provider: Provider, client: ClientRecord, account: AccountRecord) -> str:
-    """The pairwise ``sub`` of this account at this client (OIDC Core §8.1, DECISIONS 14)."""
+    """The ``sub`` of this account at this client (OIDC Core §8).
+
+    Pairwise by default (§8.1): per client_id, or per ``sector_identifier`` when the dossier
+    names one, so two clients never see the same value. A dossier with ``subject_type: public``
+    gets one value per account at every such client, as ACM gives. Never an attribute.
+    """
+    if client.subject_type == "public":
+        return provider.pairwise_sub(PUBLIC_SECTOR, account.account_uuid)
     return provider.pairwise_sub(client.sector_identifier or client.client_id, account.account_uuid)
 
 
@@ -74,6 +106,38 @@ def release_for(
 ) -> Release:
     """What this login releases now, decided by ``idp.release`` (the one place that decides)."""
     return decide(client, scopes, facts, provider.store.clock.today())
+
+
+def access_token_ttl(provider: Provider, client: ClientRecord) -> int:
+    """Seconds an access token of this client lives: its dossier's, else the setting."""
+    ttl = client.access_token_ttl_seconds
+    return provider.settings.access_token_ttl_seconds if ttl is None else ttl
+
+
+def _id_token_ttl(provider: Provider, client: ClientRecord) -> int:
+    ttl = client.id_token_ttl_seconds
+    return provider.settings.id_token_ttl_seconds if ttl is None else ttl
+
+
+def _refresh_period(provider: Provider, client: ClientRecord) -> int:
+    ttl = client.refresh_token_ttl_seconds
+    return provider.settings.refresh_token_ttl_seconds if ttl is None else ttl
+
+
+def offers_refresh(client: ClientRecord, scopes: tuple[str, ...]) -> bool:
+    """OIDC Core §11: refresh tokens only for ``offline_access``, and only where the dossier
+    allows both that scope and the refresh_token grant (as ACM issues them)."""
+    return (
+        "offline_access" in scopes
+        and "offline_access" in client.allowed_scopes
+        and "refresh_token" in client.grant_types
+    )
+
+
+def acr_of(client: ClientRecord, stored: str | None) -> str:
+    """The ``acr`` a code or token carries; ``None`` (stored before codes carried one) is the
+    dossier's own."""
+    return client.acr if stored is None else stored
 
 
 def _sign(minting: Minting, alg: str, claims: dict[str, Any], typ: str) -> str:
@@ -85,40 +149,46 @@ def mint_tokens(
     provider: Provider, minting: Minting, grant: Grant
 ) -> tuple[TokenIssue, dict[str, Any]]:
     """Sign the tokens of a grant: what to store, and the token response (RFC 6749 §5.1)."""
-    settings = provider.settings
     endpoints = provider.endpoints
     client, account = grant.client, grant.account
     now = minting.now
     iat = int(now.timestamp())
+    access_ttl = access_token_ttl(provider, client)
     sub = subject(provider, client, account)
     release = decide(client, grant.scopes, grant.facts, minting.today)
     scope = " ".join(grant.scopes)
-    access_token = _sign(
-        minting,
-        "RS256",
-        {
-            # RFC 9068 §2.2: no personal attribute, only who, for whom, what and how long.
-            "iss": endpoints.issuer,
-            "sub": sub,
-            "aud": endpoints.url("/v1/userinfo"),
-            "client_id": client.client_id,
-            "scope": scope,
-            "auth_time": int(grant.auth_time.timestamp()),
-            "iat": iat,
-            "exp": iat + settings.access_token_ttl_seconds,
-            "jti": secrets.token_urlsafe(16),
-        },
-        "at+jwt",
-    )
+    if client.access_token_format == "jwt":  # noqa: S105 - a format name
+        access_token = _sign(
+            minting,
+            "RS256",
+            {
+                # RFC 9068 §2.2: no personal attribute, only who, for whom, what and how long.
+                "iss": endpoints.issuer,
+                "sub": sub,
+                "aud": endpoints.url("/v1/userinfo"),
+                "client_id": client.client_id,
+                "scope": scope,
+                "auth_time": int(grant.auth_time.timestamp()),
+                "iat": iat,
+                "exp": iat + access_ttl,
+                "jti": secrets.token_urlsafe(16),
+            },
+            "at+jwt",
+        )
+    else:
+        # Opaque, as ACM's: a client cannot read anything from it, only present it.
+        access_token = secrets.token_urlsafe(32)
     alg = client.id_token_signed_response_alg
     id_claims: dict[str, Any] = {
         **to_claims(release, client.claim_dialect),
         "iss": endpoints.issuer,
         "sub": sub,
         "aud": client.client_id,
+        "azp": client.client_id,
         "iat": iat,
-        "exp": iat + settings.id_token_ttl_seconds,
+        "exp": iat + _id_token_ttl(provider, client),
         "auth_time": int(grant.auth_time.timestamp()),
+        "acr": grant.acr,
         "at_hash": create_half_hash(access_token, alg).decode(),
     }
     if grant.nonce is not None:
@@ -126,8 +196,12 @@ def mint_tokens(
     if grant.sid is not None:
         id_claims["sid"] = grant.sid
     id_token = _sign(minting, alg, id_claims, "JWT")
-    refresh_token = secrets.token_urlsafe(48) if "refresh_token" in client.grant_types else None
-    logged = privacy_release(client, account.account_uuid, release, "id_token")
+    refresh_scopes = grant.scopes if grant.refresh_scopes is None else grant.refresh_scopes
+    refresh_token = secrets.token_urlsafe(48) if offers_refresh(client, refresh_scopes) else None
+    refresh_expires_at = grant.refresh_expires_at
+    if refresh_expires_at is None:
+        refresh_expires_at = now + dt.timedelta(seconds=_refresh_period(provider, client))
+    logged = privacy_release(client, account.account_uuid, release, "id_token", acr=True)
     issue = TokenIssue(
         client_id=client.client_id,
         account_id=account.id,
@@ -137,9 +211,9 @@ def mint_tokens(
         scope=scope,
         auth_time=grant.auth_time,
         access_hash=sha256_hex(access_token),
-        access_expires_at=now + dt.timedelta(seconds=settings.access_token_ttl_seconds),
+        access_expires_at=now + dt.timedelta(seconds=access_ttl),
         refresh_hash=sha256_hex(refresh_token) if refresh_token else None,
-        refresh_expires_at=now + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+        refresh_expires_at=refresh_expires_at if refresh_token else None,
         releases=(logged,) if logged is not None else (),
         event=ProtocolEvent(
             "token",
@@ -148,11 +222,13 @@ def mint_tokens(
             account_uuid=account.account_uuid,
             detail={"grant_type": grant.grant_type, "scope": scope},
         ),
+        refresh_scope=" ".join(refresh_scopes),
+        acr=grant.acr,
     )
     response: dict[str, Any] = {
         "access_token": access_token,
         "token_type": "Bearer",
-        "expires_in": settings.access_token_ttl_seconds,
+        "expires_in": access_ttl,
         "scope": scope,
         "id_token": id_token,
     }

@@ -1,4 +1,8 @@
-"""The UserInfo endpoint (OIDC Core §5.3), GET and POST with a Bearer access token."""
+"""The UserInfo endpoint (OIDC Core §5.3), GET and POST with a Bearer access token.
+
+It answers for opaque and JWT access tokens alike (both are looked up by their hash) and, as
+ACM's does, tells the ``acr`` of the login beside the released claims.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from idp.claims import to_claims
 from idp.provider import Provider, ProviderDep
 from idp.release import privacy_release
 from idp.rendering import json_response, mark_event
-from idp.tokens import release_for, subject
+from idp.tokens import acr_of, release_for, subject
 
 __all__ = ["build_userinfo_router", "userinfo"]
 
@@ -26,7 +30,7 @@ def userinfo(provider: Provider, request: Request, oauth: OAuthRequest) -> Respo
     request.state.client_id = client.client_id
     request.state.account_uuid = account.account_uuid
     release = release_for(provider, client, live.facts, tuple(live.record.scope.split()))
-    logged = privacy_release(client, account.account_uuid, release, "userinfo")
+    logged = privacy_release(client, account.account_uuid, release, "userinfo", acr=True)
     provider.store.oidc.record_release(
         [logged] if logged is not None else [],
         ProtocolEvent(
@@ -35,7 +39,11 @@ def userinfo(provider: Provider, request: Request, oauth: OAuthRequest) -> Respo
         provider.store.clock.now(),
     )
     return json_response(
-        {**to_claims(release, client.claim_dialect), "sub": subject(provider, client, account)}
+        {
+            **to_claims(release, client.claim_dialect),
+            "sub": subject(provider, client, account),
+            "acr": acr_of(client, live.record.acr),
+        }
     )
 
 

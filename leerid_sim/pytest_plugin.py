@@ -8,7 +8,8 @@ Fixtures (docs/pytest-plugin.md), each started only when a test asks for it:
   goes back to the seeded state (a snapshot restore: clock, faults and changes undone).
 - ``leerid_admin``: a typed client of the admin API (``leerid_sim.testing.LeerIDAdmin``).
 - ``leerid_login``: ``leerid_login(client_id, username, password=..., scope=...)`` logs in
-  through the real authorization endpoint, login form and token endpoint, and returns tokens.
+  through the real authorization endpoint, login form and token endpoint, and returns tokens;
+  the scope defaults to ``openid ov_leerling``, everything the client's protocol allows.
 - ``leerid_ca_bundle``: with ``--leerid-tls`` (or ini ``leerid_tls = true``) the provider serves
   https; this is the path of the CA certificate that verifies it (``None`` without TLS).
 - ``leerid_browser_home``: a HOME folder whose NSS database trusts that CA, for Chromium.
@@ -37,6 +38,10 @@ __all__ = [
     "leerid_login",
     "leerid_provider",
 ]
+
+
+# What real LeerID clients ask: ``ov_leerling`` releases every attribute of the protocol.
+DEFAULT_SCOPE = "openid ov_leerling"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -116,8 +121,11 @@ def leerid_admin(leerid_provider: LeerIDProvider) -> Iterator[LeerIDAdmin]:
 def leerid_login(leerid_provider: LeerIDProvider) -> Callable[..., LeerIDTokens]:
     """``leerid_login(client_id, username, password=..., scope=..., client_secret=...)``.
 
-    Without ``client_secret``, a confidential client uses its demo secret, or the secret
-    ``leerid_admin.create_client`` received for it in this test.
+    Without ``scope``, the login asks ``openid ov_leerling``: every attribute of the client's
+    protocol, so a test that leaves the scope out still sees what a real LeerID client gets
+    (``openid`` alone releases nothing but ``sub``). A staff-only client, which has no
+    protocol, asks ``openid``. Without ``client_secret``, a confidential client uses its demo
+    secret, or the secret ``leerid_admin.create_client`` received for it in this test.
     """
     from leerid_sim.testing import LeerIDAdmin
     from leerid_sim.testing_login import PUPIL_PASSWORD, login
@@ -127,7 +135,7 @@ def leerid_login(leerid_provider: LeerIDProvider) -> Callable[..., LeerIDTokens]
         username: str,
         password: str = PUPIL_PASSWORD,
         *,
-        scope: str = "openid",
+        scope: str | None = None,
         redirect_uri: str | None = None,
         client_secret: str | None = None,
         **extra: Any,
@@ -136,6 +144,8 @@ def leerid_login(leerid_provider: LeerIDProvider) -> Callable[..., LeerIDTokens]
             leerid_provider.base_url, leerid_provider.admin_token, verify=leerid_provider.verify
         ) as admin:
             client = admin.client(client_id)
+        if scope is None:
+            scope = "openid" if client["staff_only"] else DEFAULT_SCOPE
         if client_secret is None and client["has_secret"]:
             client_secret = leerid_provider.client_secrets.get(client_id)
         return login(

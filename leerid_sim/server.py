@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from idp import ProviderSettings, create_app
 from idp.lazy import LazyApp
+from leerid_sim.access_log import redact_access_log
 from schoolloket.settings import SchoolloketSettings
 
 __all__ = ["create_server_app", "serve_server_app"]
@@ -45,6 +46,8 @@ def serve_server_app() -> FastAPI:
     ``serve`` pauses the collector while the provider is imported and built; what exists now
     lives as long as the worker, so it is frozen out of later collections (``gc.freeze``).
     """
+    # The access log (``--access-log``) must never show tokens or codes from query strings.
+    redact_access_log()
     app = create_server_app()
     gc.freeze()
     gc.enable()

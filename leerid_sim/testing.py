@@ -130,6 +130,20 @@ class LeerIDAdmin:
         deleted: int = self.call("DELETE", "/faults")["deleted"]
         return deleted
 
+    # -- too many wrong passwords
+
+    def throttle(self, *, username: str | None = None, address: str | None = None) -> Json:
+        """The wrong-password counters that still count (``entries``) and the ``policy``."""
+        params = {k: v for k, v in (("username", username), ("address", address)) if v}
+        result: Json = self.call("GET", "/throttle", params=params)
+        return result
+
+    def clear_throttle(self, *, username: str | None = None, address: str | None = None) -> int:
+        """Forget wrong passwords: every counter, or a username's and/or an address's."""
+        params = {k: v for k, v in (("username", username), ("address", address)) if v}
+        deleted: int = self.call("DELETE", "/throttle", params=params)["deleted"]
+        return deleted
+
     # -- what happened
 
     def preview(self, client_id: str, username: str, scope: str = "openid") -> Json:

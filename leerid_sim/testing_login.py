@@ -25,7 +25,8 @@ PUPIL_PASSWORD = "Leerling123!"  # noqa: S105 - the documented password of demo 
 
 
 class LeerIDLoginError(Exception):
-    """The login did not end in a code: ``error`` is the OAuth error or ``login_failed``."""
+    """The login did not end in a code: ``error`` is the OAuth error, ``login_failed`` or
+    ``too_many_attempts`` (a locked username or client address)."""
 
     def __init__(self, error: str, description: str) -> None:
         self.error = error
@@ -142,10 +143,11 @@ def login(
                 urljoin(str(response.url), form.action),
                 data={**form.fields, "username": username, "password": password},
             )
-            if response.status_code == 200:
+            if response.status_code in (200, 429):  # the form again, with why
                 shown = _FormParser()
                 shown.feed(response.text)
-                raise LeerIDLoginError("login_failed", shown.error or "the login was refused")
+                error = "login_failed" if response.status_code == 200 else "too_many_attempts"
+                raise LeerIDLoginError(error, shown.error or "the login was refused")
         if response.status_code not in (302, 303):
             raise LeerIDLoginError(
                 "login_failed", f"HTTP {response.status_code} from the provider: {response.text}"

@@ -65,7 +65,7 @@ def _hashing(provider: LeerIDProvider) -> Any:
     from datastore import Argon2Parameters, PasswordHashing
 
     settings = provider.settings
-    return PasswordHashing(
+    return PasswordHashing.shared(
         Argon2Parameters(
             memory_cost=settings.argon2_memory_kib,
             time_cost=settings.argon2_time_cost,

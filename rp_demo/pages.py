@@ -139,7 +139,8 @@ async def inspector(request: Request, client_id: str) -> Response:
     if login_result is None and session is not None and client_id in session.dov:
         login_result = session.dov[client_id].login
     access_check = None
-    if login_result is not None:
+    # An opaque access token (ACM's default) has no signature to check: only a JWT one has.
+    if login_result is not None and login_result.access_token_header is not None:
         try:
             await verify_access_token(request.app.state.provider, login_result.access_token)
             access_check = "geldig (handtekening tegen de JWKS van de provider)"

@@ -84,7 +84,7 @@ class Schoolloket:
             verify=settings.outbound_ssl_context(),
             now=lambda: store.clock.now().timestamp(),
         )
-        self.hashing = PasswordHashing(
+        self.hashing = PasswordHashing.shared(
             Argon2Parameters(
                 memory_cost=settings.argon2_memory_kib,
                 time_cost=settings.argon2_time_cost,

@@ -62,19 +62,15 @@ def get_settings(request: Request) -> ProviderSettings:
 
 
 def get_hashing(request: Request) -> PasswordHashing:
-    """argon2id with the provider's parameters, built once per application."""
-    hashing: PasswordHashing | None = getattr(request.app.state, "admin_password_hashing", None)
-    if hashing is None:
-        settings = get_settings(request)
-        hashing = PasswordHashing(
-            Argon2Parameters(
-                memory_cost=settings.argon2_memory_kib,
-                time_cost=settings.argon2_time_cost,
-                parallelism=settings.argon2_parallelism,
-            )
+    """argon2id with the provider's parameters: the process's one hashing object."""
+    settings = get_settings(request)
+    return PasswordHashing.shared(
+        Argon2Parameters(
+            memory_cost=settings.argon2_memory_kib,
+            time_cost=settings.argon2_time_cost,
+            parallelism=settings.argon2_parallelism,
         )
-        request.app.state.admin_password_hashing = hashing
-    return hashing
+    )
 
 
 def require_admin(

@@ -30,6 +30,7 @@ def build_admin_router() -> APIRouter:
     from idp.admin.routes_providers import add_providers_routes
     from idp.admin.routes_schoolloket import add_schoolloket_routes
     from idp.admin.routes_staff import add_staff_routes
+    from idp.admin.routes_throttle import add_throttle_routes
     from idp.admin.routes_world import add_world_routes
 
     router = APIRouter(route_class=AdminRoute, dependencies=[Depends(require_admin)])
@@ -41,6 +42,7 @@ def build_admin_router() -> APIRouter:
         add_control_routes,
         add_logs_routes,
         add_schoolloket_routes,
+        add_throttle_routes,
     ):
         add_routes(router)
     return router

@@ -95,6 +95,7 @@ class PurgeView(BaseModel):
     used_assertions: int
     privacy_log: int
     class_placements: int
+    login_throttle: int
 
 
 def _snapshot_view(record: SnapshotRecord, elapsed: float | None = None) -> SnapshotView:

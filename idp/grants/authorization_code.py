@@ -8,6 +8,7 @@ them (RFC 6749 §4.1.2, OAuth 2.0 Security BCP §4.2.4), even when it came at th
 
 from __future__ import annotations
 
+import hmac
 import re
 import secrets
 from typing import Any
@@ -19,7 +20,7 @@ from datastore.oidc import CodeRecord, CodeRejected, TokenIssue
 from idp.adapter import OAuthRequest
 from idp.errors import InvalidGrant, InvalidRequest
 from idp.provider import Provider
-from idp.tokens import Grant, mint_tokens, prepare_minting
+from idp.tokens import Grant, acr_of, mint_tokens, prepare_minting
 
 __all__ = ["check_account", "check_protocol_still_active", "redeem_code"]
 
@@ -55,14 +56,19 @@ def check_redirect_uri(record: CodeRecord, redirect_uri: str) -> None:
 
 
 def check_code_verifier(record: CodeRecord, verifier: str | None) -> None:
-    """RFC 7636 §4.6: the verifier must hash to the challenge; none without a challenge."""
+    """RFC 7636 §4.6: the verifier must match the challenge; none without a challenge."""
     if record.code_challenge is None:
         if verifier is not None:
             raise InvalidGrant("code_verifier sent but the authorization request had no challenge")
         return
     if verifier is None:
         raise InvalidGrant("code_verifier is required (PKCE)")
-    if not compare_s256_code_challenge(verifier, record.code_challenge):
+    if record.code_challenge_method == "S256":
+        matches = compare_s256_code_challenge(verifier, record.code_challenge)
+    else:
+        # RFC 7636 §4.6: with plain the verifier is the challenge; compared in constant time.
+        matches = hmac.compare_digest(verifier.encode(), record.code_challenge.encode())
+    if not matches:
         raise InvalidGrant("code_verifier does not match the code_challenge")
 
 
@@ -108,6 +114,7 @@ def redeem_code(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -
                 code_id=record.id,
                 family_id=secrets.token_urlsafe(16),
                 grant_type="authorization_code",
+                acr=acr_of(client, record.acr),
             ),
         )
 

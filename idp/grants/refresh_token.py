@@ -1,6 +1,10 @@
 """The refresh_token grant with rotation and reuse detection (RFC 6749 §6, OIDC Core §12,
 OAuth 2.0 Security BCP §4.14.2).
 
+A grant's refresh period runs from the login: each successor keeps its predecessor's end, so
+refreshing never prolongs it. Past that end the answer is ``invalid_request``, as ACM answers
+it; a token already rotated stays ``invalid_grant`` and takes its family with it.
+
 Rotation, checks, minting and storing are ONE datastore transaction
 (``store.oidc.rotate_refresh``): a replay of the rotated token revokes the family including the
 successors this rotation issued, even when it came at the same moment.
@@ -16,13 +20,14 @@ from idp.adapter import OAuthRequest
 from idp.errors import InvalidGrant, InvalidRequest, InvalidScope
 from idp.grants.authorization_code import check_account, check_protocol_still_active
 from idp.provider import Provider
-from idp.tokens import Grant, mint_tokens, prepare_minting
+from idp.tokens import Grant, acr_of, mint_tokens, prepare_minting
 
 __all__ = ["refresh"]
 
+# ACM answers a refresh after the refresh period with a plain ``invalid_request``.
+PERIOD_OVER = "the refresh period of this grant is over: the user must log in again"
 _REJECTIONS = {
     "unknown": "the refresh token is invalid",
-    "expired": "the refresh token has expired",
     "revoked": "the refresh token was revoked",
     "other_client": "the refresh token was issued to another client",
     "reused": "the refresh token was already used; every token of this grant is revoked",
@@ -42,7 +47,9 @@ def check_scope_narrowing(
     granted = set(current.scope.split())
     extra = [s for s in scopes if s not in granted]
     if extra:
-        raise InvalidScope(f"scope {extra[0]} was not granted originally")
+        raise InvalidScope(
+            "a requested scope was not granted originally", reason=f"scope {extra[0]} not granted"
+        )
     if "openid" not in scopes:
         raise InvalidScope("the openid scope is required")
     return scopes
@@ -66,6 +73,8 @@ def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> di
                 client=client,
                 facts=check_account(facts),
                 scopes=scopes or tuple(record.scope.split()),
+                refresh_scopes=tuple(record.scope.split()),
+                refresh_expires_at=record.expires_at,
                 auth_time=record.auth_time,
                 nonce=None,  # OIDC Core §12.2: no nonce in a refreshed ID token
                 sid=record.sid,
@@ -73,6 +82,7 @@ def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> di
                 code_id=record.code_id,
                 family_id=record.family_id,
                 grant_type="refresh_token",
+                acr=acr_of(client, record.acr),
             ),
         )
 
@@ -81,4 +91,6 @@ def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> di
             token_hash, client.client_id, client.application_id, minting.now, mint
         )
     except RefreshRejected as exc:
+        if exc.reason == "expired":
+            raise InvalidRequest(PERIOD_OVER, reason="refresh period over") from None
         raise InvalidGrant(_REJECTIONS[exc.reason], reason=f"refresh {exc.reason}") from None

@@ -21,8 +21,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Delete what is past its retention on the (simulated) clock and print how many of "
             "each were removed: expired or ended sessions, authorization codes, tokens, used "
-            "client assertions, privacy-log entries older than their protocol's retention, and "
-            "class placements of enrolments that ended more than a year ago."
+            "client assertions, privacy-log entries older than their protocol's retention, "
+            "class placements of enrolments that ended more than a year ago, and wrong-password "
+            "counters whose window and lock have ended."
         ),
     )
     parser.add_argument("--json", action="store_true", help="print the counts as JSON")

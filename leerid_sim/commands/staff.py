@@ -59,7 +59,7 @@ def _import(args: argparse.Namespace) -> int:
     store = open_store(args)
     try:
         result = store.schoolloket.import_staff(
-            rows, new_account_password_hash=PasswordHashing().hash(NEW_STAFF_PASSWORD)
+            rows, new_account_password_hash=PasswordHashing.shared().hash(NEW_STAFF_PASSWORD)
         )
     except ImportRejected as exc:
         raise CommandError(f"{args.file}: nothing imported: {exc}") from None

@@ -36,3 +36,26 @@ def test_an_unknown_user_costs_a_verification_and_never_matches() -> None:
     hashing = PasswordHashing(CHEAP)
     assert hashing.verify(None, "not a password of anyone") is False
     assert hashing.needs_rehash(hashing.hash("x")) is False
+
+
+def test_one_hashing_object_and_one_thread_pool_per_process() -> None:
+    assert PasswordHashing.shared(CHEAP) is PasswordHashing.shared(CHEAP)
+    other = PasswordHashing(Argon2Parameters(memory_cost=128, time_cost=1, parallelism=1))
+    seen: set[str] = set()
+
+    def record(hashing: PasswordHashing) -> None:
+        original = hashing._verify
+
+        def spy(password_hash: str | None, password: str) -> bool:
+            seen.add(threading.current_thread().name)
+            return original(password_hash, password)
+
+        hashing._verify = spy  # type: ignore[method-assign]
+
+    first = PasswordHashing.shared(CHEAP)
+    record(first)
+    record(other)
+    with ThreadPoolExecutor(max_workers=8) as callers:
+        list(callers.map(lambda i: (first if i % 2 else other).verify(None, "x"), range(32)))
+    # Two objects with different parameters still share the process's few hashing threads.
+    assert len(seen) <= min(4, os.cpu_count() or 1)

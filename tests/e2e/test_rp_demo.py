@@ -229,11 +229,12 @@ def test_the_inspector_refreshes_the_tokens_and_shows_the_rotation(
 ) -> None:
     login_as(page, demo_servers, "klasapp", "jan.peeters")
     page.get_by_test_id("open-inspector").click()
-    before = page.get_by_test_id("access-token-claims").inner_text()
+    assert "opaque" in page.get_by_test_id("access-token-check").inner_text().lower()
+    before = page.get_by_test_id("access-token").inner_text()
     page.get_by_test_id("refresh").click()
     page.wait_for_load_state()
     assert "geroteerd (een nieuw token" in page.get_by_test_id("refresh-result").inner_text()
-    assert page.get_by_test_id("access-token-claims").inner_text() != before
+    assert page.get_by_test_id("access-token").inner_text() != before
     assert "geldig" in page.get_by_test_id("signature-check").inner_text()
 
 

@@ -12,12 +12,15 @@ Schoolinstellingen screenshot is always taken; it is written to docs/schoolloket
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from datastore.clock import CACHE_SECONDS
 from idp.preview import preview
 from tests.e2e.browser import log_in
 from tests.e2e.conftest import STAFF_PASSWORD, DemoServers
@@ -33,7 +36,14 @@ def _klas(servers: DemoServers, username: str) -> str | None:
     return klas
 
 
+# A school day inside the demo world's director and beheerder periods: the roles are decided on
+# the simulated clock's date, so on the real clock this test would stop working once they end.
+SCHOOL_DAY = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
 def _log_in_to_schoolloket(page: Any, servers: DemoServers, username: str) -> None:
+    servers.store.clock.set(SCHOOL_DAY)
+    time.sleep(CACHE_SECONDS + 0.2)  # every server process has seen the new time
     page.goto(servers.schoolloket_url)
     page.get_by_test_id("login-start").click()
     page.get_by_test_id("login-username").wait_for()

@@ -17,6 +17,8 @@ ISSUER = "http://localhost:8000/op"
 REDIRECT_URI = "http://localhost:8001/callback"
 PUPIL_PASSWORD = "Leerling123!"
 STAFF_PASSWORD = "Personeel123!"
+# A login that asks for a refresh token: only ``offline_access`` gets one (as on ACM).
+OFFLINE = "openid account offline_access"
 SECRETS = {
     "ididdit": "ididdit-demo-secret",
     "i-learn": "i-learn-demo-secret",

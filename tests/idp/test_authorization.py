@@ -65,8 +65,8 @@ def _error_redirect(op: TestClient, **params: str) -> dict[str, str]:
         ({"scope": "openid rrn"}, "invalid_scope"),
         ({"response_type": "token"}, "unsupported_response_type"),
         ({"response_type": "<omit>"}, "invalid_request"),
-        ({"code_challenge": pkce_pair()[1], "code_challenge_method": "plain"}, "invalid_request"),
-        ({"code_challenge": pkce_pair()[1]}, "invalid_request"),
+        ({"code_challenge": pkce_pair()[1], "code_challenge_method": "S512"}, "invalid_request"),
+        ({"code_challenge": "short", "code_challenge_method": "plain"}, "invalid_request"),
         ({"prompt": "none login"}, "invalid_request"),
         ({"max_age": "-1"}, "invalid_request"),
         ({"max_age": "\u00b2"}, "invalid_request"),  # a superscript two passes str.isdigit()
@@ -74,7 +74,7 @@ def _error_redirect(op: TestClient, **params: str) -> dict[str, str]:
         ({"max_age": "9" * 5000}, "invalid_request"),  # past int()'s digit limit
         ({"request": "eyJ.x.y"}, "request_not_supported"),
         ({"request_uri": "https://x.example/r"}, "request_uri_not_supported"),
-        ({"response_mode": "fragment"}, "invalid_request"),
+        ({"response_mode": "web_message"}, "invalid_request"),
         ({"prompt": "none"}, "login_required"),
     ],
 )

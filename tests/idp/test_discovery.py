@@ -26,10 +26,10 @@ def test_metadata_lists_exactly_what_works(op: TestClient) -> None:
     assert meta["introspection_endpoint"] == f"{ISSUER}/v1/introspect"
     assert meta["revocation_endpoint"] == f"{ISSUER}/v1/revoke"
     assert meta["response_types_supported"] == ["code"]
-    assert meta["response_modes_supported"] == ["query", "form_post"]
+    assert meta["response_modes_supported"] == ["query", "fragment", "form_post"]
     assert meta["grant_types_supported"] == ["authorization_code", "refresh_token"]
-    assert meta["code_challenge_methods_supported"] == ["S256"]
-    assert meta["subject_types_supported"] == ["pairwise"]
+    assert meta["code_challenge_methods_supported"] == ["S256", "plain"]
+    assert meta["subject_types_supported"] == ["pairwise", "public"]
     assert meta["id_token_signing_alg_values_supported"] == ["RS256", "ES256"]
     assert set(meta["token_endpoint_auth_methods_supported"]) == {
         "client_secret_basic",

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from idp.fastlane import MAX_FORM_BYTES
-from tests.idp.flows import admin, auth_params, basic, tokens_for
+from tests.idp.flows import OFFLINE, admin, auth_params, basic, tokens_for
 
 
 def test_token_needs_a_form_body(op: TestClient) -> None:
@@ -51,7 +51,7 @@ def test_a_repeated_token_parameter_is_invalid_request(op: TestClient) -> None:
 
 
 def test_percent_encoded_and_plus_encoded_values_are_decoded(op: TestClient) -> None:
-    tokens = tokens_for(op)
+    tokens = tokens_for(op, scope=OFFLINE)
     response = op.post(
         "/op/v1/token",
         # "openid ididdit" spelled with + and %20: the scope must be decoded to compare.

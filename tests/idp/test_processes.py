@@ -17,7 +17,7 @@ from datastore import Datastore, PasswordHashing
 from datastore.fixtures import load_demo
 from tests.databases import TemplateDatabases
 from tests.idp.conftest import CHEAP
-from tests.idp.flows import ADMIN_TOKEN, ISSUER, login, redeem
+from tests.idp.flows import ADMIN_TOKEN, ISSUER, OFFLINE, login, redeem
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -100,7 +100,7 @@ def test_authorize_on_one_process_redeem_on_the_other(two_providers: tuple[str, 
             "/op/v1/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"}
         )
         assert info.status_code == 401  # the reuse above revoked what the code produced
-        _, again = login(one)  # SSO: the session lives in the database
+        _, again = login(one, scope=OFFLINE)  # SSO: the session lives in the database
         fresh = redeem(two, again["code"]).json()
         refreshed = one.post(
             "/op/v1/token",

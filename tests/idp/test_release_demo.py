@@ -424,9 +424,13 @@ def test_scopes_outside_the_dossier_or_unknown_are_invalid_scope(
         check_scopes(client(client_id), scope)
     assert caught.value.error == "invalid_scope"
     assert caught.value.description.startswith(message)
-    # A fixed sentence: the description never repeats what the request asked for.
+    # A fixed sentence: the description never repeats what the request asked for; the
+    # operator's detail (event log, preview) names the scope.
     for token in (scope or "").split():
         assert token not in caught.value.description or token in ("openid", "rrn")
+    if message == NOT_ALLOWED:
+        refused = next(t for t in (scope or "").split() if t in caught.value.detail)
+        assert f"scope {refused!r} is not allowed for client {client_id!r}" in caught.value.detail
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,9 @@ from tests.idp.flows import SECRETS, basic, login, pkce_pair, query, redeem
 from tests.idp.test_release_demo import EXPECTED, PUPILS
 
 # Claims of the protocol itself (OIDC Core §2, §3.1.3.6): anything else must be an attribute.
-PROTOCOL_CLAIMS = {"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid", "at_hash"}
+PROTOCOL_CLAIMS = {
+    "iss", "sub", "aud", "azp", "exp", "iat", "auth_time", "nonce", "sid", "at_hash", "acr",
+}  # fmt: skip
 # RFC 7662 §2.2 members of an introspection response.
 INTROSPECTION_FIELDS = {
     "active", "scope", "client_id", "username", "token_type", "exp", "iat", "nbf", "sub", "aud",
@@ -84,7 +86,7 @@ def test_each_pupil_gets_exactly_the_matrix_in_the_id_token(
         access_token = response.json()["access_token"]
         info = op.get("/op/v1/userinfo", headers={"Authorization": f"Bearer {access_token}"})
         assert info.status_code == 200, info.text
-        assert info.json() == {**expected, "sub": claims["sub"]}, username
+        assert info.json() == {**expected, "sub": claims["sub"], "acr": claims["acr"]}, username
         if client_id in SECRETS:
             introspection = op.post(
                 "/op/v1/introspect", data={"token": access_token}, auth=basic(client_id)
@@ -104,7 +106,7 @@ def test_each_pupil_gets_exactly_the_matrix_in_the_id_token(
     assert {e.channel for e in entries} == channels
     assert len(entries) == len(PUPILS) * len(channels)
     for entry in entries:
-        assert set(entry.attributes) <= set(ACM_CLAIM_NAMES)
+        assert set(entry.attributes) <= {*ACM_CLAIM_NAMES, "acr"}
         assert entry.protocol_reference
         assert entry.legal_basis.startswith("AVG art. 6.1.c")
 
@@ -171,6 +173,6 @@ def test_the_privacy_log_names_every_released_claim_of_a_real_clients_login(
     assert set(entry.attributes) == {
         "leer_id_uuid", "account_uuid", "historiek_account_uuid", "naam", "voornaam",
         "instellingsnummer", "instellingsnaam",
-        "vo_id", "vo_doelgroepcode", "vo_orgcode", "vo_orgnaam",
+        "vo_id", "vo_doelgroepcode", "vo_orgcode", "vo_orgnaam", "acr",
     }  # fmt: skip
     assert claims["vo_id"] not in repr(entry)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from jose import jwt as jose_jwt
 
-from datastore import Datastore
-from tests.idp.flows import SECRETS, admin, basic, tokens_for
+from datastore import DEFAULT_ACR, Datastore
+from tests.idp.flows import OFFLINE, SECRETS, admin, basic, tokens_for
 
 
 def _userinfo(op: TestClient, access_token: str):  # type: ignore[no-untyped-def]
@@ -31,6 +31,7 @@ def test_userinfo_gives_sub_and_released_claims(op: TestClient, demo_store: Data
         ["59a78937-fb37-4754-bd0a-f96d4e42927e", "ce23570e-79dc-48e2-b1ab-a28973e4ae57"]
     )
     assert "klas" not in info
+    assert info["acr"] == DEFAULT_ACR  # as ACM's UserInfo tells it
     channels = [e.channel for e in demo_store.logs.privacy_entries(client_id="i-learn").items]
     assert sorted(channels) == ["id_token", "userinfo"]
 
@@ -68,12 +69,15 @@ def test_userinfo_stops_when_the_protocol_is_suspended(op: TestClient) -> None:
 
 def test_access_token_expires_on_the_simulated_clock(op: TestClient) -> None:
     body = tokens_for(op)
-    op.app.state.store.clock.advance(601)  # type: ignore[attr-defined]
+    clock = op.app.state.store.clock  # type: ignore[attr-defined]
+    clock.advance(3599)
+    assert _userinfo(op, body["access_token"]).status_code == 200
+    clock.advance(2)  # one hour, as ACM's access tokens
     assert _userinfo(op, body["access_token"]).status_code == 401
 
 
 def test_introspection_of_own_tokens(op: TestClient) -> None:
-    body = tokens_for(op)
+    body = tokens_for(op, scope=OFFLINE)
     access = _introspect(op, body["access_token"]).json()
     assert access["active"] is True
     assert access["client_id"] == "ididdit"
@@ -102,7 +106,7 @@ def test_introspection_of_another_clients_token_is_inactive(op: TestClient) -> N
 
 
 def test_revoking_a_refresh_token_revokes_its_grant(op: TestClient) -> None:
-    body = tokens_for(op)
+    body = tokens_for(op, scope=OFFLINE)
     response = op.post(
         "/op/v1/revoke",
         data={"token": body["refresh_token"], "token_type_hint": "refresh_token"},
@@ -114,7 +118,7 @@ def test_revoking_a_refresh_token_revokes_its_grant(op: TestClient) -> None:
 
 
 def test_revoking_an_access_token(op: TestClient) -> None:
-    body = tokens_for(op)
+    body = tokens_for(op, scope=OFFLINE)
     response = op.post(
         "/op/v1/revoke",
         data={

@@ -1,18 +1,23 @@
-"""The token endpoint: code redemption, PKCE, client authentication, refresh rotation."""
+"""The token endpoint: code redemption, PKCE, client authentication, refresh rotation, and
+tokens as ACM issues them (opaque access tokens, one-hour lifetimes, refresh tokens only with
+offline_access, a refresh period counted from the login, ``azp`` and ``acr``)."""
 
 from __future__ import annotations
 
 import time
 import uuid
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from jose import jwt as jose_jwt
 from joserfc import jwt as joserfc_jwt
 from joserfc.jwk import RSAKey
 
+from datastore import DEFAULT_ACR
 from tests.idp.flows import (
     ISSUER,
+    OFFLINE,
     REDIRECT_URI,
     SECRETS,
     admin,
@@ -34,18 +39,21 @@ def _refresh(op: TestClient, token: str, client_id: str = "ididdit", **extra: st
 
 
 def test_code_flow_gives_verifiable_tokens(op: TestClient) -> None:
-    sent, answer = login(op)
+    sent, answer = login(op, scope=OFFLINE)
     response = redeem(op, answer["code"])
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["pragma"] == "no-cache"
     body = response.json()
     assert body["token_type"] == "Bearer"
-    assert body["expires_in"] > 0
+    assert body["expires_in"] == 3600
     assert body["refresh_token"]
     claims = verify_id_token(
         op, body["id_token"], "ididdit", access_token=body["access_token"], nonce=sent["nonce"]
     )
+    assert claims["exp"] - claims["iat"] == 3600
+    assert claims["azp"] == "ididdit"
+    assert claims["acr"] == DEFAULT_ACR
     assert claims["account_uuid"] == "a6f98ebd-1280-4294-a90f-a5858c1f6f47"
     assert claims["leer_id_uuid"] == "814f2e42-3f55-43e0-bc62-bba3ef1d008a"
     assert "naam" not in claims
@@ -54,7 +62,27 @@ def test_code_flow_gives_verifiable_tokens(op: TestClient) -> None:
     assert jose_jwt.get_unverified_header(body["id_token"])["alg"] == "RS256"
 
 
-def test_access_token_is_an_rfc9068_jwt_without_personal_attributes(op: TestClient) -> None:
+def test_access_token_is_opaque_by_default_and_works_everywhere(op: TestClient) -> None:
+    body = tokens_for(op, "i-learn", scope="openid account profile inschrijving")
+    token = body["access_token"]
+    assert "." not in token  # not a JWT: nothing for a client to decode
+    assert len(token) >= 43  # 256 random bits
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert op.get("/op/v1/userinfo", headers=bearer).status_code == 200
+    assert op.post("/op/v1/userinfo", headers=bearer).status_code == 200
+    shown = op.post("/op/v1/introspect", data={"token": token}, auth=basic("i-learn")).json()
+    assert shown["active"] is True
+    assert shown["scope"] == "openid account profile inschrijving"
+    revoked = op.post("/op/v1/revoke", data={"token": token}, auth=basic("i-learn"))
+    assert revoked.status_code == 200
+    assert op.get("/op/v1/userinfo", headers=bearer).status_code == 401
+
+
+def test_a_jwt_dossier_gets_rfc9068_access_tokens_without_personal_attributes(
+    op: TestClient,
+) -> None:
+    changed = admin(op, "PATCH", "/clients/i-learn", {"access_token_format": "jwt"})
+    assert changed.status_code == 200, changed.text
     body = tokens_for(op, "i-learn", scope="openid account profile inschrijving")
     header = jose_jwt.get_unverified_header(body["access_token"])
     assert header["typ"] == "at+jwt"
@@ -64,6 +92,34 @@ def test_access_token_is_an_rfc9068_jwt_without_personal_attributes(op: TestClie
     assert claims["iss"] == ISSUER
     for attribute in ("naam", "voornaam", "account_uuid", "leer_id_uuid", "instellingsnummer"):
         assert attribute not in claims
+    assert claims["exp"] - claims["iat"] == body["expires_in"] == 3600
+    info = op.get("/op/v1/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert info.status_code == 200
+
+
+def test_lifetimes_come_from_the_dossier(op: TestClient) -> None:
+    lifetimes = {"access_token_ttl_seconds": 120, "id_token_ttl_seconds": 300}
+    assert admin(op, "PATCH", "/clients/ididdit", lifetimes).status_code == 200
+    body = tokens_for(op)
+    assert body["expires_in"] == 120
+    claims = jose_jwt.get_unverified_claims(body["id_token"])
+    assert claims["exp"] - claims["iat"] == 300
+    bearer = {"Authorization": f"Bearer {body['access_token']}"}
+    op.app.state.store.clock.advance(121)  # type: ignore[attr-defined]
+    assert op.get("/op/v1/userinfo", headers=bearer).status_code == 401
+
+
+def test_no_refresh_token_without_offline_access(op: TestClient) -> None:
+    body = tokens_for(op, scope="openid account")
+    assert "refresh_token" not in body
+    assert body["access_token"]
+
+
+def test_no_refresh_token_when_the_dossier_has_no_refresh_grant(op: TestClient) -> None:
+    changed = admin(op, "PATCH", "/clients/ididdit", {"grant_types": ["authorization_code"]})
+    assert changed.status_code == 200, changed.text
+    body = tokens_for(op, scope=OFFLINE)
+    assert "refresh_token" not in body
 
 
 def test_sub_is_pairwise_and_stable(op: TestClient) -> None:
@@ -84,7 +140,7 @@ def test_es256_client_gets_es256_id_tokens(op: TestClient) -> None:
 
 
 def test_code_reuse_is_invalid_grant_and_revokes_its_tokens(op: TestClient) -> None:
-    _, answer = login(op)
+    _, answer = login(op, scope=OFFLINE)
     first = redeem(op, answer["code"]).json()
     second = redeem(op, answer["code"])
     assert second.status_code == 400
@@ -188,20 +244,21 @@ def test_grant_type_errors(op: TestClient) -> None:
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(op: TestClient) -> None:
-    body = tokens_for(op)
+    body = tokens_for(op, scope=OFFLINE)
     rotated = _refresh(op, body["refresh_token"])
     assert rotated.status_code == 200, rotated.text
     new = rotated.json()
     assert new["refresh_token"] != body["refresh_token"]
     claims = verify_id_token(op, new["id_token"], "ididdit", access_token=new["access_token"])
     assert "nonce" not in claims
+    assert (claims["azp"], claims["acr"]) == ("ididdit", DEFAULT_ACR)
     reused = _refresh(op, body["refresh_token"])
     assert reused.json()["error"] == "invalid_grant"
     assert _refresh(op, new["refresh_token"]).json()["error"] == "invalid_grant"
 
 
 def test_refresh_by_another_client_is_invalid_grant(op: TestClient) -> None:
-    body = tokens_for(op)
+    body = tokens_for(op, scope=OFFLINE)
     stolen = _refresh(op, body["refresh_token"], "i-learn")
     assert stolen.status_code == 400
     assert stolen.json()["error"] == "invalid_grant"
@@ -209,16 +266,85 @@ def test_refresh_by_another_client_is_invalid_grant(op: TestClient) -> None:
 
 
 def test_refresh_scope_cannot_grow(op: TestClient) -> None:
-    body = tokens_for(op, "i-learn", scope="openid account")
-    wider = _refresh(op, body["refresh_token"], "i-learn", scope="openid account profile")
+    body = tokens_for(op, "i-learn", scope=OFFLINE)
+    wider = _refresh(op, body["refresh_token"], "i-learn", scope=f"{OFFLINE} profile")
     assert wider.json()["error"] == "invalid_scope"
     narrower = _refresh(op, body["refresh_token"], "i-learn", scope="openid")
     assert narrower.status_code == 200
     assert narrower.json()["scope"] == "openid"
 
 
-def test_ended_protocol_stops_refresh(op: TestClient) -> None:
+def test_a_narrower_refresh_narrows_the_access_token_only(op: TestClient) -> None:
+    body = tokens_for(op, "i-learn", scope=OFFLINE)
+    narrower = _refresh(op, body["refresh_token"], "i-learn", scope="openid").json()
+    bearer = {"Authorization": f"Bearer {narrower['access_token']}"}
+    info = op.get("/op/v1/userinfo", headers=bearer)
+    assert "account_uuid" not in info.json()
+    # RFC 6749 §6: the new refresh token keeps the grant's scope, so the next refresh may
+    # ask for all of it again.
+    again = _refresh(op, narrower["refresh_token"], "i-learn")
+    assert again.status_code == 200, again.text
+    assert again.json()["scope"] == OFFLINE
+    assert again.json()["refresh_token"]
+
+
+def test_the_refresh_period_runs_from_the_login(op: TestClient) -> None:
+    clock = op.app.state.store.clock  # type: ignore[attr-defined]
+    period = {"refresh_token_ttl_seconds": 7200}
+    assert admin(op, "PATCH", "/clients/ididdit", period).status_code == 200
+    first = tokens_for(op, scope=OFFLINE)
+    clock.advance(7000)
+    second = _refresh(op, first["refresh_token"])
+    assert second.status_code == 200, second.text
+    clock.advance(300)  # 7300 s after the login: rotating did not extend the period
+    over = _refresh(op, second.json()["refresh_token"])
+    assert over.status_code == 400
+    assert over.json() == {
+        "error": "invalid_request",
+        "error_description": "the refresh period of this grant is over: the user must log in again",
+    }
+    # A token already rotated is still a replay: invalid_grant, as before the period ended.
+    assert _refresh(op, first["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_the_refresh_period_defaults_to_the_provider_setting(op: TestClient) -> None:
+    clock = op.app.state.store.clock  # type: ignore[attr-defined]
+    body = tokens_for(op, scope=OFFLINE)
+    clock.advance(30 * 24 * 3600 - 60)
+    assert _refresh(op, body["refresh_token"]).status_code == 200
+    body = tokens_for(op, scope=OFFLINE)
+    clock.advance(30 * 24 * 3600 + 1)
+    assert _refresh(op, body["refresh_token"]).json()["error"] == "invalid_request"
+
+
+def test_acr_values_are_honoured_as_acm_does(op: TestClient) -> None:
+    own, other = "urn:be:vlaanderen:authmech:leerid", "urn:be:vlaanderen:authmech:eid"
+    changed = admin(op, "PATCH", "/clients/ididdit", {"acr_values": [own, other]})
+    assert changed.status_code == 200, changed.text
+    chosen = tokens_for(op, scope=OFFLINE, acr_values=f"urn:unknown {other}")
+    assert jose_jwt.get_unverified_claims(chosen["id_token"])["acr"] == other
+    bearer = {"Authorization": f"Bearer {chosen['access_token']}"}
+    assert op.get("/op/v1/userinfo", headers=bearer).json()["acr"] == other
+    # The acr travels with the grant: a refresh reports the login's, not the dossier's own.
+    refreshed = _refresh(op, chosen["refresh_token"]).json()
+    assert jose_jwt.get_unverified_claims(refreshed["id_token"])["acr"] == other
+    unknown = tokens_for(op, acr_values="urn:unknown")
+    assert jose_jwt.get_unverified_claims(unknown["id_token"])["acr"] == own
+
+
+def test_the_privacy_log_names_acr(op: TestClient) -> None:
     body = tokens_for(op)
+    op.get("/op/v1/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"})
+    store = op.app.state.store  # type: ignore[attr-defined]
+    entries = store.logs.privacy_entries(client_id="ididdit").items
+    assert {e.channel for e in entries} == {"id_token", "userinfo"}
+    for entry in entries:
+        assert "acr" in entry.attributes
+        assert DEFAULT_ACR not in entry.attributes  # names, never values
+
+
+def test_ended_protocol_stops_refresh(op: TestClient) -> None:
+    body = tokens_for(op, scope=OFFLINE)
     assert admin(op, "PATCH", "/protocols/ididdit", {"status": "suspended"}).status_code == 200
     assert _refresh(op, body["refresh_token"]).json()["error"] == "invalid_grant"
 
@@ -239,7 +365,7 @@ def test_private_key_jwt_with_replay_protection(op: TestClient) -> None:
         },
     )
     assert created.status_code == 201, created.text
-    _, answer = login(op, client_id="jwt-client")
+    _, answer = login(op, client_id="jwt-client", scope=OFFLINE)
     now = int(time.time())
     assertion = joserfc_jwt.encode(
         {"alg": "RS256", "kid": key.kid},
@@ -272,3 +398,109 @@ def test_private_key_jwt_with_replay_protection(op: TestClient) -> None:
     )
     assert replay.status_code == 401
     assert replay.json()["error"] == "invalid_client"
+
+
+def _jwt_client(op: TestClient) -> RSAKey:
+    """Register ``jwt-client`` (private_key_jwt) and freeze the simulated clock at ``_FROZEN``."""
+    key = RSAKey.generate_key(2048, auto_kid=True)
+    created = admin(
+        op,
+        "POST",
+        "/clients",
+        {
+            "client_id": "jwt-client",
+            "application": "ididdit",
+            "redirect_uris": [REDIRECT_URI],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "jwks": {"keys": [key.as_dict(private=False)]},
+        },
+    )
+    assert created.status_code == 201, created.text
+    clock = admin(op, "PUT", "/clock", {"now": "2030-01-01T09:00:00Z", "frozen": True})
+    assert clock.status_code == 200, clock.text
+    return key
+
+
+_FROZEN = 1893488400  # 2030-01-01T09:00:00Z, far from the real time the test runs at
+
+
+def _assertion_call(op: TestClient, key: RSAKey, **claims: object) -> httpx.Response:
+    """Present an assertion with a made-up code: 401 means it was refused, 400 accepted."""
+    payload: dict[str, object] = {
+        "iss": "jwt-client",
+        "sub": "jwt-client",
+        "aud": f"{ISSUER}/v1/token",
+        "iat": _FROZEN,
+        "exp": _FROZEN + 180,
+        "jti": str(uuid.uuid4()),
+    }
+    payload.update(claims)
+    payload = {name: value for name, value in payload.items() if value is not None}
+    assertion = joserfc_jwt.encode({"alg": "RS256", "kid": key.kid}, payload, key)
+    return op.post(
+        "/op/v1/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": "not-a-code",
+            "redirect_uri": REDIRECT_URI,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {},
+        {"aud": ISSUER},
+        {"aud": [ISSUER, "https://elsewhere.example"]},
+        {"aud": ["https://elsewhere.example", f"{ISSUER}/v1/token"]},
+        {"iat": _FROZEN + 30, "nbf": _FROZEN + 30},  # a client clock a little ahead
+        {"iat": None, "exp": _FROZEN + 600},
+        {"iat": _FROZEN - 60, "exp": _FROZEN + 540},
+    ],
+)
+def test_private_key_jwt_accepts_what_real_clients_send(
+    op: TestClient, claims: dict[str, object]
+) -> None:
+    key = _jwt_client(op)
+    response = _assertion_call(op, key, **claims)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize(
+    ("claims", "words"),
+    [
+        ({"nbf": _FROZEN + 3600}, "nbf"),
+        ({"iat": _FROZEN + 3600, "exp": _FROZEN + 3700}, "iat"),
+        ({"exp": None}, "exp"),
+        ({"exp": _FROZEN - 120}, "expired"),
+        ({"exp": _FROZEN + 10 * 365 * 86400}, "lifetime"),
+        ({"iat": None, "exp": _FROZEN + 3600}, "lifetime"),
+        ({"iat": _FROZEN - 3000, "exp": _FROZEN + 120}, "lifetime"),
+        ({"aud": "https://elsewhere.example/<script>"}, "aud"),
+        ({"exp": "tomorrow"}, "exp"),
+        ({"nbf": "now"}, "nbf"),
+    ],
+)
+def test_private_key_jwt_time_and_audience_checks(
+    op: TestClient, claims: dict[str, object], words: str
+) -> None:
+    key = _jwt_client(op)
+    response = _assertion_call(op, key, **claims)
+    assert response.status_code == 401, response.text
+    body = response.json()
+    assert body["error"] == "invalid_client"
+    assert words in body["error_description"]
+    assert "<script>" not in response.text
+    assert "elsewhere" not in response.text
+
+
+def test_private_key_jwt_aud_of_odd_json_is_invalid_client(op: TestClient) -> None:
+    key = _jwt_client(op)
+    response = _assertion_call(op, key, aud=[{"a": 1}, [2]])
+    assert response.status_code == 401, response.text
+    assert response.json()["error"] == "invalid_client"

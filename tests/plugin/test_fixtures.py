@@ -26,7 +26,10 @@ def test_login_returns_tokens_with_the_protocols_claims(leerid_login: Login) -> 
     assert tokens.access_token
     assert tokens.claims["naam"] == "Peeters"
     assert tokens.claims["instellingsnummer"] == "123456"
-    assert tokens.refresh_token
+    assert tokens.refresh_token is None  # only offline_access gets one, as on ACM
+    offline = leerid_login("i-learn", "jan.peeters", scope="openid account offline_access")
+    assert offline.refresh_token
+    assert offline.expires_in == 3600
 
 
 def test_a_wrong_password_is_a_login_error(leerid_login: Login) -> None:
@@ -66,12 +69,31 @@ def test_ending_a_protocol_refuses_the_next_login(
     assert failure.value.error == "unauthorized_client"
 
 
+def test_too_many_wrong_passwords_lock_until_cleared(
+    leerid_admin: LeerIDAdmin, leerid_login: Login
+) -> None:
+    errors = []
+    for _ in range(5):
+        with pytest.raises(LeerIDLoginError) as failure:
+            leerid_login("ididdit", "jan.peeters", "verkeerd")
+        errors.append(failure.value.error)
+    assert errors == ["login_failed"] * 4 + ["too_many_attempts"]
+    with pytest.raises(LeerIDLoginError) as failure:
+        leerid_login("ididdit", "jan.peeters")
+    assert failure.value.error == "too_many_attempts"
+    assert failure.value.description == "Te veel pogingen, probeer later opnieuw."
+    assert leerid_admin.throttle(username="jan.peeters")["entries"][0]["locked"] is True
+    assert leerid_admin.clear_throttle(username="jan.peeters") == 1
+    assert leerid_login("ididdit", "jan.peeters").access_token
+
+
 def test_each_test_starts_from_the_seeded_world(
     leerid_admin: LeerIDAdmin, leerid_login: Login
 ) -> None:
     # The previous tests ended a protocol, added a fault and moved the clock: all undone.
     assert leerid_admin.faults() == []
     assert leerid_admin.clock()["simulated"] is False
+    assert leerid_admin.throttle()["entries"] == []
     assert leerid_login("ididdit", "jan.peeters").access_token
 
 
@@ -88,3 +110,35 @@ def test_admin_errors_say_why(leerid_admin: LeerIDAdmin) -> None:
     with pytest.raises(LeerIDAdminError) as failure:
         leerid_admin.account("niemand")
     assert failure.value.status == 404
+
+
+def test_login_without_a_scope_releases_the_clients_protocol(leerid_login: Login) -> None:
+    # A test that leaves the scope out sees what a real LeerID client gets, not just ``sub``.
+    learn = leerid_login("i-learn", "jan.peeters")
+    assert learn.scope is not None
+    assert set(learn.scope.split()) == {"openid", "ov_leerling"}
+    assert learn.claims["account_uuid"] == "a6f98ebd-1280-4294-a90f-a5858c1f6f47"
+    assert learn.claims["naam"] == "Peeters"
+    assert learn.claims["instellingsnummer"] == "123456"
+    assert len(learn.claims["historiek_account_uuid"]) == 2
+    ididdit = leerid_login("ididdit", "jan.peeters")
+    assert {"leer_id_uuid", "account_uuid"} <= set(ididdit.claims)
+    assert "naam" not in ididdit.claims  # not in iDiddit's protocol
+
+
+def test_login_without_a_scope_at_a_staff_only_client_asks_openid(leerid_login: Login) -> None:
+    tokens = leerid_login("schoolloket", "dirk.directeur", "Personeel123!")
+    assert tokens.scope == "openid"
+    assert tokens.claims["sub"]
+
+
+def test_events_returns_the_items_of_the_api_page(
+    leerid_admin: LeerIDAdmin, leerid_login: Login
+) -> None:
+    leerid_login("ididdit", "jan.peeters")
+    events = leerid_admin.events(client_id="ididdit")
+    page = leerid_admin.call("GET", "/events", params={"client_id": "ididdit"})
+    assert isinstance(events, list)
+    assert events
+    assert events == page["items"]
+    assert all(event["client_id"] == "ididdit" for event in events)

@@ -65,7 +65,7 @@ async def _code(http: httpx.AsyncClient, base: str, *, sso: bool) -> tuple[str, 
         "client_id": CLIENT[0],
         "response_type": "code",
         "redirect_uri": REDIRECT_URI,
-        "scope": "openid ov_leerling",
+        "scope": "openid ov_leerling offline_access",  # a refresh token comes with it only
         "state": state,
         "nonce": secrets.token_urlsafe(8),
         "code_challenge": challenge,
