@@ -153,7 +153,7 @@ def test_preview_of_an_ended_protocol_and_of_staff_says_the_login_would_fail(
         (("--client", "klasapp", "--user", "jan.peeters", "--scope", "openid rrn"),
          "invalid_scope: the rrn scope is never allowed"),
         (("--client", "spa-demo", "--user", "jan.peeters", "--scope", "openid vo"),
-         "invalid_scope: a requested scope is unknown or not allowed in the client's"),
+         "invalid_scope: scope 'vo' is not allowed for client 'spa-demo'"),
         (("--client", "klasapp", "--user", "jan.peeters", "--scope", "klas"),
          "the openid scope is required"),
         (("--client", "klasapp"), "the following arguments are required: --user"),
@@ -179,9 +179,7 @@ def test_the_installed_command_exits_2_without_a_traceback(demo_url: str) -> Non
         env={**os.environ, "LEERID_DATABASE_URL": demo_url},
     )  # fmt: skip
     assert result.returncode == 2
-    assert result.stderr.startswith(
-        "leerid-sim preview: error: invalid_scope: a requested scope is unknown or not allowed"
-    )
+    assert result.stderr.startswith("leerid-sim preview: error: invalid_scope: scope 'email'")
     assert "Traceback" not in result.stderr
 
 

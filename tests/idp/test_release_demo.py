@@ -429,8 +429,8 @@ def test_scopes_outside_the_dossier_or_unknown_are_invalid_scope(
     for token in (scope or "").split():
         assert token not in caught.value.description or token in ("openid", "rrn")
     if message == NOT_ALLOWED:
-        refused = next(t for t in (scope or "").split() if t in caught.value.detail)
-        assert f"scope {refused!r} is not allowed for client {client_id!r}" in caught.value.detail
+        assert f"is not allowed for client {client_id!r}" in caught.value.detail
+        assert any(f"scope {t!r}" in caught.value.detail for t in (scope or "").split())
 
 
 @pytest.mark.parametrize(
