@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -13,8 +13,12 @@ from datastore.admin_base import AdminBase, InvalidField, UnknownReference
 from datastore.admin_records import AdminAccount
 from datastore.errors import AlreadyExists
 from datastore.models import Account, Pupil, Staff
+from datastore.oidc import EndedSession, end_account_access
 
-__all__ = ["AccountAdmin"]
+__all__ = ["AccountAdmin", "EndedHandler", "tell_ended"]
+
+# Told, after the commit, which live SSO sessions a change ended (for back-channel logout).
+EndedHandler = Callable[[tuple[EndedSession, ...]], None]
 
 
 def account_record(account: Account) -> AdminAccount:
@@ -30,6 +34,11 @@ def account_record(account: Account) -> AdminAccount:
         created_at=account.created_at,
         changed_at=account.changed_at,
     )
+
+
+def tell_ended(on_ended: EndedHandler | None, ended: tuple[EndedSession, ...]) -> None:
+    if on_ended is not None and ended:
+        on_ended(ended)
 
 
 class AccountAdmin(AdminBase):
@@ -67,8 +76,16 @@ class AccountAdmin(AdminBase):
             return account_record(account)
 
     def update_account(
-        self, key: str, values: Mapping[str, Any], password_hash: str | None = None
+        self,
+        key: str,
+        values: Mapping[str, Any],
+        password_hash: str | None = None,
+        *,
+        on_ended: EndedHandler | None = None,
     ) -> AdminAccount:
+        """Change an account; ``status: disabled`` also stops its sessions and tokens at once
+        (``end_account_access``, in the same transaction)."""
+        ended: tuple[EndedSession, ...] = ()
         with self._change() as session:
             account = self._account(session, key)
             username = values.get("username")
@@ -83,12 +100,30 @@ class AccountAdmin(AdminBase):
                 # A new password is a change that matters for distribution (seed 002).
                 account.changed_at = self._store.clock.now()
                 account.distributed_at = None
+            if values.get("status") == "disabled":
+                ended = end_account_access(session, [account.id], self._store.clock.now())
             session.flush()
-            return account_record(account)
+            record = account_record(account)
+        tell_ended(on_ended, ended)
+        return record
 
-    def delete_account(self, key: str) -> None:
+    def delete_account(self, key: str, *, on_ended: EndedHandler | None = None) -> None:
+        """Delete an account, ending its sessions first so their clients can be told."""
         with self._change() as session:
-            session.delete(self._account(session, key))
+            account = self._account(session, key)
+            ended = end_account_access(session, [account.id], self._store.clock.now())
+            session.delete(account)
+        tell_ended(on_ended, ended)
+
+    def _end_accounts_of(
+        self, session: Session, *, pupil_id: int | None = None, staff_id: int | None = None
+    ) -> tuple[EndedSession, ...]:
+        """``end_account_access`` for every account of a pupil or staff member being deleted."""
+        owner = (
+            Account.pupil_id == pupil_id if pupil_id is not None else Account.staff_id == staff_id
+        )
+        ids = session.scalars(select(Account.id).where(owner)).all()
+        return end_account_access(session, ids, self._store.clock.now())
 
     def _add_account(
         self,

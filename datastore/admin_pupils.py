@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from datastore.admin_accounts import AccountAdmin
+from datastore.admin_accounts import AccountAdmin, EndedHandler, tell_ended
 from datastore.admin_base import InvalidField
 from datastore.admin_records import AdminEnrolment, AdminPupil
 from datastore.errors import AlreadyExists
@@ -131,9 +131,13 @@ class PupilAdmin(AccountAdmin):
             session.flush()
             return _pupil_record(session, pupil)
 
-    def delete_pupil(self, pupil_id: int) -> None:
+    def delete_pupil(self, pupil_id: int, *, on_ended: EndedHandler | None = None) -> None:
+        """Delete a pupil with their accounts, whose sessions and tokens end first."""
         with self._change() as session:
-            session.delete(self._get(session, Pupil, pupil_id, "pupil"))
+            pupil = self._get(session, Pupil, pupil_id, "pupil")
+            ended = self._end_accounts_of(session, pupil_id=pupil.id)
+            session.delete(pupil)
+        tell_ended(on_ended, ended)
 
     def _set_historiek(self, session: Session, pupil: Pupil, uuids: list[str]) -> None:
         session.execute(delete(AccountHistory).where(AccountHistory.pupil_id == pupil.id))

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from datastore.admin_accounts import AccountAdmin
+from datastore.admin_accounts import AccountAdmin, EndedHandler, tell_ended
 from datastore.admin_base import InvalidField
 from datastore.admin_records import AdminAssignment, AdminGrant, AdminStaff
 from datastore.errors import AlreadyExists
@@ -90,9 +90,13 @@ class StaffAdmin(AccountAdmin):
             session.flush()
             return _staff_record(session, staff)
 
-    def delete_staff(self, staff_id: int) -> None:
+    def delete_staff(self, staff_id: int, *, on_ended: EndedHandler | None = None) -> None:
+        """Delete a staff member with their account, whose sessions end first."""
         with self._change() as session:
-            session.delete(self._get(session, Staff, staff_id, "staff member"))
+            staff = self._get(session, Staff, staff_id, "staff member")
+            ended = self._end_accounts_of(session, staff_id=staff.id)
+            session.delete(staff)
+        tell_ended(on_ended, ended)
 
     # -- director assignments (directeursopdrachten)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "AlreadyExists",
     "Conflict",
@@ -29,13 +31,26 @@ class Conflict(DatastoreError):
 
 
 class FixtureError(DatastoreError):
-    """A world fixture is invalid: names the file, the path inside it and the reason."""
+    """A world fixture is invalid: names the file, and the path inside it and the reason of
+    each problem found (``problems``; ``path`` and ``reason`` are the first one's).
 
-    def __init__(self, file: str, path: str, reason: str) -> None:
+    ``str()`` is one line per problem, ``file: path: reason``.
+    """
+
+    def __init__(
+        self, file: str, path: str, reason: str, *, more: Sequence[tuple[str, str]] = ()
+    ) -> None:
         self.file = file
         self.path = path
         self.reason = reason
-        super().__init__(f"{file}: {path}: {reason}")
+        self.problems: tuple[tuple[str, str], ...] = ((path, reason), *more)
+        super().__init__("\n".join(f"{file}: {p}: {r}" for p, r in self.problems))
+
+    @classmethod
+    def of(cls, file: str, problems: Sequence[tuple[str, str]]) -> FixtureError:
+        """The error of every ``(path, reason)`` in ``problems`` (at least one)."""
+        (path, reason), *more = problems
+        return cls(file, path, reason, more=more)
 
 
 def database_problem(exc: BaseException) -> DatastoreError | None:

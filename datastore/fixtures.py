@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from datastore.errors import DatastoreError, FixtureError
+from datastore.fixtures_apps import DEFAULT_RP_ORIGIN
 from datastore.fixtures_refs import check_references
 from datastore.fixtures_schema import WorldSpec
 from datastore.fixtures_writer import WorldSummary, write_world
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_ISSUER",
+    "DEFAULT_RP_ORIGIN",
     "DEMO_WORLD",
     "WorldSummary",
     "database_unusable",
@@ -46,11 +48,14 @@ def load_world(
     path: str | Path,
     *,
     issuer: str = DEFAULT_ISSUER,
+    rp_origin: str | None = DEFAULT_RP_ORIGIN,
     hashing: PasswordHashing | None = None,
 ) -> WorldSummary:
     """Check the world file at ``path`` and upsert it into ``store`` in one transaction.
 
-    ``issuer`` fills in ``{issuer_origin}`` in redirect URIs. ``hashing`` hashes the passwords
+    ``issuer`` fills in ``{issuer_origin}`` in redirect URIs, ``rp_origin`` (where rp_demo
+    runs) fills in ``{rp_origin}``; with ``rp_origin=None`` (no rp_demo runs) back-channel
+    logout URIs under ``{rp_origin}`` are left out. ``hashing`` hashes the passwords
     (argon2id, OWASP parameters by default; tests pass cheaper ones). Raises ``FixtureError``
     naming the file, the path inside it and the reason; then nothing is loaded.
     """
@@ -59,7 +64,15 @@ def load_world(
     hashing = hashing or PasswordHashing.shared()
     try:
         with store.write() as session:
-            summary = write_world(session, world, file=file, issuer=issuer, hashing=hashing)
+            summary = write_world(
+                session,
+                world,
+                file=file,
+                issuer=issuer,
+                hashing=hashing,
+                now=store.clock.now(),
+                rp_origin=rp_origin,
+            )
             # Processes cache clients and protocols: tell them the world changed.
             store.clock.bump_generation(session)
     except IntegrityError as exc:
@@ -83,14 +96,22 @@ def _first_line(exc: DBAPIError) -> str:
 
 
 def load_demo(
-    store: Datastore, *, issuer: str = DEFAULT_ISSUER, hashing: PasswordHashing | None = None
+    store: Datastore,
+    *,
+    issuer: str = DEFAULT_ISSUER,
+    rp_origin: str | None = DEFAULT_RP_ORIGIN,
+    hashing: PasswordHashing | None = None,
 ) -> WorldSummary:
-    """Load the demo world of CONTRACT.md (``datastore/worlds/demo.yaml``)."""
-    return load_world(store, DEMO_WORLD, issuer=issuer, hashing=hashing)
+    """Load the demo world (``datastore/worlds/demo.yaml``)."""
+    return load_world(store, DEMO_WORLD, issuer=issuer, rp_origin=rp_origin, hashing=hashing)
 
 
 def parse_world(path: str | Path) -> WorldSpec:
-    """Read and check a world file without touching any database; ``FixtureError`` if bad."""
+    """Read and check a world file without touching any database; ``FixtureError`` if bad.
+
+    Every problem found is reported at once: duplicate keys and every bad value, or (once each
+    value is valid) every broken reference. A YAML syntax error stops the reading there.
+    """
     file = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -99,7 +120,7 @@ def parse_world(path: str | Path) -> WorldSpec:
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(file, "$", f"cannot read it: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data, problems = _read_yaml(text)
     except yaml.MarkedYAMLError as exc:
         raise FixtureError(file, _mark(exc), _yaml_reason(exc)) from None
     except yaml.YAMLError as exc:
@@ -109,21 +130,74 @@ def parse_world(path: str | Path) -> WorldSpec:
     try:
         world = WorldSpec.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        more = exc.error_count() - 1
-        reason = _reason(error) + _more(more)
-        raise FixtureError(file, _loc(error["loc"]), reason) from None
-    problems = check_references(world)
+        problems += [(_loc(e["loc"]), _reason(e)) for e in exc.errors()]
+        raise FixtureError.of(file, problems) from None
+    problems += check_references(world)
     if problems:
-        (where, reason), more = problems[0], len(problems) - 1
-        raise FixtureError(file, where, reason + _more(more))
+        raise FixtureError.of(file, problems)
     return world
 
 
-def _more(count: int) -> str:
-    if count == 0:
-        return ""
-    return f" (and {count} more problem{'s' if count > 1 else ''})"
+class _WorldLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a date-like value that is no date (``2025-13-45``) stays text.
+
+    PyYAML itself raises a bare ``ValueError`` there, without the key it belongs to; as text
+    it reaches the schema, which names its path and why it is not a date.
+    """
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_WorldLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
+def _read_yaml(text: str) -> tuple[Any, list[tuple[str, str]]]:
+    """The document, and a problem for each key repeated in a mapping.
+
+    YAML forbids repeated keys (YAML 1.2 §3.2.1.1), but PyYAML keeps the last value without
+    a word: the first one would be lost silently.
+    """
+    loader = _WorldLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, []
+        problems: list[tuple[str, str]] = []
+        _repeated_keys(node, "", problems, set())
+        return loader.construct_document(node), problems
+    finally:
+        loader.dispose()
+
+
+def _repeated_keys(
+    node: yaml.Node, path: str, problems: list[tuple[str, str]], seen: set[int]
+) -> None:
+    if id(node) in seen:  # an alias: its anchor was checked where it is defined
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, str] = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                continue
+            name = str(key.value)
+            child = f"{path}.{name}" if path else name
+            where = f"line {key.start_mark.line + 1}, column {key.start_mark.column + 1}"
+            if name in first:
+                problems.append(
+                    (child, f"duplicate key {name!r} at {where} (first at {first[name]})")
+                )
+            else:
+                first[name] = where
+            _repeated_keys(value, child, problems, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _repeated_keys(item, f"{path}[{i}]", problems, seen)
 
 
 def dump_tables(store: Datastore) -> dict[str, list[tuple[Any, ...]]]:
@@ -157,8 +231,13 @@ def _reason(error: Any) -> str:
         return "unknown key"
     if error["type"] == "missing":
         return "required key is missing"
-    # pydantic prefixes the messages of our own checks with "Value error, ".
-    return message.removeprefix("Value error, ")
+    if error["type"] == "value_error":
+        # Our own checks name the value already; pydantic prefixes them with "Value error, ".
+        return message.removeprefix("Value error, ")
+    value = error.get("input")
+    if isinstance(value, str | int | float | bool) and len(repr(value)) <= 60:
+        return f"{message}, not {value!r}"
+    return message
 
 
 def _mark(exc: yaml.MarkedYAMLError) -> str:

@@ -15,7 +15,18 @@ from datastore.models import Application, Client, Organisation, Protocol, Visibi
 if TYPE_CHECKING:
     from datastore.fixtures_writer import Writer
 
-__all__ = ["expand_issuer_origin", "write_application", "write_client"]
+__all__ = [
+    "DEFAULT_RP_ORIGIN",
+    "expand_issuer_origin",
+    "expand_rp_origin",
+    "rp_backchannel_uri",
+    "write_application",
+    "write_client",
+]
+
+# Where rp_demo, the demo relying party, listens unless it is configured elsewhere.
+DEFAULT_RP_ORIGIN = "http://localhost:8001"
+_LOOPBACK_TWINS = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
 
 
 def expand_issuer_origin(uris: Sequence[str], issuer: str) -> list[str]:
@@ -27,11 +38,7 @@ def expand_issuer_origin(uris: Sequence[str], issuer: str) -> list[str]:
     """
     parts = urlsplit(issuer)
     origin = f"{parts.scheme}://{parts.netloc}"
-    twins = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
-    twin = None
-    if parts.hostname in twins:
-        netloc = twins[parts.hostname] + (f":{parts.port}" if parts.port else "")
-        twin = f"{parts.scheme}://{netloc}"
+    twin = _twin(parts.scheme, parts.hostname, parts.port)
     expanded: list[str] = []
     for uri in uris:
         candidates = [uri]
@@ -41,6 +48,50 @@ def expand_issuer_origin(uris: Sequence[str], issuer: str) -> list[str]:
                 candidates.append(uri.replace("{issuer_origin}", twin))
         expanded.extend(c for c in candidates if c not in expanded)
     return expanded
+
+
+def _twin(scheme: str, host: str | None, port: int | None) -> str | None:
+    if host not in _LOOPBACK_TWINS:
+        return None
+    return f"{scheme}://{_LOOPBACK_TWINS[host]}" + (f":{port}" if port else "")
+
+
+def expand_rp_origin(uris: Sequence[str], rp_origin: str | None) -> list[str]:
+    """Replace ``{rp_origin}`` by rp_demo's origin, under both schemes and loopback names.
+
+    rp_demo answers http, or https when started with TLS, on one address, and a browser may
+    call a local one ``localhost`` or ``127.0.0.1``; redirect URIs match exactly (RFC 6749
+    §3.1.2), so each variant is registered. ``None`` (no rp_demo runs) means the default
+    address: a redirect URI is only ever visited by a browser, never called by the provider.
+    """
+    parts = urlsplit(rp_origin or DEFAULT_RP_ORIGIN)
+    origins: list[str] = []
+    for scheme in (parts.scheme, "https" if parts.scheme == "http" else "http"):
+        origins.append(f"{scheme}://{parts.netloc}")
+        twin = _twin(scheme, parts.hostname, parts.port)
+        if twin is not None:
+            origins.append(twin)
+    expanded: list[str] = []
+    for uri in uris:
+        candidates = [uri]
+        if "{rp_origin}" in uri:
+            candidates = [uri.replace("{rp_origin}", origin) for origin in origins]
+        expanded.extend(c for c in candidates if c not in expanded)
+    return expanded
+
+
+def rp_backchannel_uri(uri: str | None, rp_origin: str | None) -> str | None:
+    """A back-channel logout URI with ``{rp_origin}`` filled in, or ``None`` without rp_demo.
+
+    The provider itself posts logout tokens there (Back-Channel Logout 1.0 §2.5), so a URI
+    under ``{rp_origin}`` is registered only when the loader knows where rp_demo runs: a
+    provider never calls an address that nobody started for it.
+    """
+    if uri is None or "{rp_origin}" not in uri:
+        return uri
+    if rp_origin is None:
+        return None
+    return uri.replace("{rp_origin}", rp_origin.rstrip("/"))
 
 
 def write_application(
@@ -103,9 +154,11 @@ def write_client(writer: Writer, application: Application, spec: ClientSpec, pat
         client_id=spec.client_id,
         application_id=application.id,
         name=spec.name or application.name,
-        redirect_uris=expand_issuer_origin(spec.redirect_uris, writer.issuer),
-        post_logout_redirect_uris=expand_issuer_origin(
-            spec.post_logout_redirect_uris, writer.issuer
+        redirect_uris=expand_rp_origin(
+            expand_issuer_origin(spec.redirect_uris, writer.issuer), writer.rp_origin
+        ),
+        post_logout_redirect_uris=expand_rp_origin(
+            expand_issuer_origin(spec.post_logout_redirect_uris, writer.issuer), writer.rp_origin
         ),
         token_endpoint_auth_method=spec.token_endpoint_auth_method,
         extra_auth_methods=list(spec.extra_auth_methods),
@@ -115,7 +168,7 @@ def write_client(writer: Writer, application: Application, spec: ClientSpec, pat
         id_token_signed_response_alg=spec.id_token_signed_response_alg,
         claim_dialect=spec.claim_dialect,
         class_sharing_integrated=spec.class_sharing_integrated,
-        backchannel_logout_uri=spec.backchannel_logout_uri,
+        backchannel_logout_uri=rp_backchannel_uri(spec.backchannel_logout_uri, writer.rp_origin),
         sector_identifier=spec.sector_identifier,
         staff_only=spec.staff_only,
         allowed_scopes=spec.allowed_scopes,

@@ -89,7 +89,9 @@ def _username(value: str) -> str:
 
 
 def _uri(value: str) -> str:
-    probe = value.replace("{issuer_origin}", "http://localhost:8000")
+    probe = value.replace("{issuer_origin}", "http://localhost:8000").replace(
+        "{rp_origin}", "http://localhost:8001"
+    )
     if not re.fullmatch(r"https?://[^\s/#?]+(/[^\s#]*)?", probe):
         raise ValueError(f"not an absolute http(s) URI without fragment: {value!r}")
     return value

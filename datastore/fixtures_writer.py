@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from datastore.errors import FixtureError
-from datastore.fixtures_apps import write_application
+from datastore.fixtures_apps import DEFAULT_RP_ORIGIN, write_application
 from datastore.fixtures_schema import (
     PupilSpec,
     SchoolSpec,
@@ -41,6 +41,7 @@ from datastore.models import (
     SchoolClass,
     Staff,
 )
+from datastore.oidc import end_account_access
 
 __all__ = ["STAFF_NAMESPACE", "WorldSummary", "Writer", "write_world"]
 
@@ -67,10 +68,20 @@ class WorldSummary:
 
 
 def write_world(
-    session: Session, world: WorldSpec, *, file: str, issuer: str, hashing: PasswordHashing
+    session: Session,
+    world: WorldSpec,
+    *,
+    file: str,
+    issuer: str,
+    hashing: PasswordHashing,
+    now: dt.datetime,
+    rp_origin: str | None = DEFAULT_RP_ORIGIN,
 ) -> WorldSummary:
-    """Upsert everything ``world`` describes within ``session``'s transaction."""
-    return Writer(session, world, file, issuer, hashing).write()
+    """Upsert everything ``world`` describes within ``session``'s transaction.
+
+    ``now`` (the simulated clock) is when an account the file disables loses its sessions.
+    """
+    return Writer(session, world, file, issuer, hashing, now, rp_origin).write()
 
 
 class Writer:
@@ -83,8 +94,12 @@ class Writer:
         file: str,
         issuer: str,
         hashing: PasswordHashing,
+        now: dt.datetime,
+        rp_origin: str | None = DEFAULT_RP_ORIGIN,
     ) -> None:
         self.session = session
+        self.now = now
+        self.rp_origin = rp_origin
         self.world = world
         self.file = file
         self.issuer = issuer
@@ -200,7 +215,9 @@ class Writer:
         self.staff[spec.username] = staff
         password = spec.password or self.world.passwords.staff
         assert password is not None  # checked by check_references
-        self.write_account(existing, account_uuid, spec.username, password, staff_id=staff.id)
+        self.write_account(
+            existing, account_uuid, spec.username, password, staff_id=staff.id, status=spec.status
+        )
         for assignment in spec.director_assignments:
             school_id = self.schools[assignment.school].id
             self.upsert(
@@ -259,7 +276,8 @@ class Writer:
             password_hash = existing.password_hash
         else:
             password_hash = self.hashing.hash(password)
-        self.upsert(
+        was_active = existing is not None and existing.status != "disabled"
+        account = self.upsert(
             Account,
             [Account.account_uuid == account_uuid],
             account_uuid=account_uuid,
@@ -272,6 +290,9 @@ class Writer:
             created_at=created_at or WORLD_EPOCH,
             changed_at=created_at or WORLD_EPOCH,
         )
+        if was_active and status == "disabled":
+            # As the admin API does: a file that disables an account stops it at once.
+            end_account_access(self.session, [account.id], self.now)
 
     def find_pupil(self, spec: PupilSpec, path: str) -> int | None:
         """The stored pupil this entry describes: by leer_id_uuid, INSZ, then account_uuid."""

@@ -13,7 +13,7 @@ counts are pinned in tests/datastore/test_statement_counts.py.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -43,6 +43,7 @@ from datastore.oidc_sql import (
 )
 from datastore.prepared import Prepared
 from datastore.records import AccountRecord, ReleaseFacts
+from datastore.schoolloket_sessions import end_account_sessions
 from datastore.world_release import account_record, release_facts
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ __all__ = [
     "SigningKeyRecord",
     "TokenIssue",
     "TokenRecord",
+    "end_account_access",
     "ping",
 ]
 
@@ -340,8 +342,17 @@ class OidcRepository:
         replaces_id_hash: str | None = None,
         event: ProtocolEvent | None = None,
     ) -> SessionRecord:
-        """Start an SSO session (OIDC Core §3.1.2.3), ending the browser's previous one."""
+        """Start an SSO session (OIDC Core §3.1.2.3), ending the browser's previous one.
+
+        An account disabled while its password was being checked gets a session that is born
+        ended: no SSO, and its code is ``invalid_grant``. The account row is locked (shared)
+        first, so a concurrent disabling either waits for this session and ends it, or commits
+        before and is seen here.
+        """
         with self._store.write() as session:
+            status = session.scalar(
+                select(Account.status).where(Account.id == account_id).with_for_update(read=True)
+            )
             if replaces_id_hash is not None:
                 session.execute(
                     update(AuthSession)
@@ -355,6 +366,7 @@ class OidcRepository:
                 auth_time=now,
                 created_at=now,
                 expires_at=expires_at,
+                ended_at=None if status == "active" else now,
             )
             session.add(row)
             _add_events(session, now, [event])
@@ -621,6 +633,55 @@ class OidcRepository:
                 )
                 or 0
             )
+
+
+def end_account_access(
+    session: Session, account_ids: Collection[int], now: dt.datetime
+) -> tuple[EndedSession, ...]:
+    """Stop everything the accounts hold, inside the caller's transaction (a disable, a delete).
+
+    Their SSO sessions end (so a code issued in one is ``invalid_grant``, see ``CODE_CLAIM``),
+    every access and refresh token is revoked, ``offline_access`` ones included (a disabled
+    account keeps no grant, unlike a logout, OIDC Core §11), codes without a session are
+    consumed, and their Schoolloket sessions are deleted. Done in the same transaction as the
+    status change, so no request sees a disabled account that still has a live session, and
+    re-enabling the account brings none of it back. Returns the sessions that were live, with
+    their clients, for back-channel logout (OIDC Back-Channel Logout 1.0 §2.7).
+    """
+    ids = sorted(set(account_ids))
+    if not ids:
+        return ()
+    # The caller's status change first: its row lock orders a concurrent login (create_session).
+    session.flush()
+    rows = session.scalars(
+        select(AuthSession)
+        .where(AuthSession.account_id.in_(ids), AuthSession.ended_at.is_(None))
+        .order_by(AuthSession.id)
+    ).all()
+    live = [row for row in rows if row.expires_at > now]
+    for row in rows:
+        row.ended_at = now
+    session.flush()
+    clients: dict[int, list[str]] = {row.id: [] for row in live}
+    if live:
+        for session_id, client_id in session.execute(
+            select(SessionClient.session_id, SessionClient.client_id)
+            .where(SessionClient.session_id.in_(list(clients)))
+            .order_by(SessionClient.id)
+        ):
+            clients[session_id].append(client_id)
+    _revoke_all(session, Token.account_id.in_(ids), now)
+    session.execute(
+        update(AuthorizationCode)
+        .where(
+            AuthorizationCode.account_id.in_(ids),
+            AuthorizationCode.consumed_at.is_(None),
+            AuthorizationCode.session_id.is_(None),
+        )
+        .values(consumed_at=now)
+    )
+    end_account_sessions(session, ids)
+    return tuple(EndedSession(_session_record(row), tuple(clients[row.id])) for row in live)
 
 
 def _privacy_row(release: PrivacyRelease, at: dt.datetime) -> dict[str, Any]:

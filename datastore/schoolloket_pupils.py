@@ -7,7 +7,7 @@ Every read or change of pupil data is written to the access log in its own trans
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, func, or_, select
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PupilsMixin", "class_and_descendants", "current_enrolments"]
 
+# Rows a search shows at most; a change names its pupils and finds each of them, however many.
 SEARCH_LIMIT = 500
 
 
@@ -52,11 +53,16 @@ def class_and_descendants(session: Session, school_id: int, class_id: int) -> se
 
 
 def require_beheerder(session: Session, school: School, account_id: int) -> str:
-    """The actor's username when they are LeerID-beheerder of the school; else ``NotPermitted``."""
+    """The actor's username when they are LeerID-beheerder of the school and their account is
+    active; else ``NotPermitted``. Checked inside the change's own transaction."""
     row = session.execute(
         select(Account.username)
         .join(BeheerderGrant, BeheerderGrant.staff_id == Account.staff_id)
-        .where(Account.id == account_id, BeheerderGrant.school_id == school.id)
+        .where(
+            Account.id == account_id,
+            Account.status == "active",
+            BeheerderGrant.school_id == school.id,
+        )
     ).one_or_none()
     if row is None:
         raise NotPermitted("enkel een LeerID-beheerder van de school kan dit")
@@ -106,10 +112,13 @@ class PupilsMixin:
             school = school_by_number(session, instellingsnummer)
             actor = require_beheerder(session, school, actor_account_id)
             rows = _pupil_rows(
-                session, school, self._store.clock.today(), query=query, class_id=class_id
+                session,
+                school,
+                self._store.clock.today(),
+                query=query,
+                class_id=class_id,
+                only_to_distribute=only_to_distribute,
             )
-            if only_to_distribute:
-                rows = [r for r in rows if r.needs_distribution]
             add_access_entry(
                 session,
                 self._store.clock.now(),
@@ -129,10 +138,7 @@ class PupilsMixin:
             school = school_by_number(session, instellingsnummer)
             actor = require_beheerder(session, school, actor_account_id)
             day, now = self._store.clock.today(), self._store.clock.now()
-            row = next(
-                (r for r in _pupil_rows(session, school, day) if r.account_uuid == account_uuid),
-                None,
-            )
+            row = next(iter(_pupil_rows(session, school, day, account_uuids=[account_uuid])), None)
             account = session.scalar(select(Account).where(Account.account_uuid == account_uuid))
             if row is None or account is None:
                 raise NotFound(f"geen leerling van {school.name} met account {account_uuid}")
@@ -166,7 +172,10 @@ class PupilsMixin:
             school = school_by_number(session, instellingsnummer)
             actor = require_beheerder(session, school, actor_account_id)
             day, now = self._store.clock.today(), self._store.clock.now()
-            rows = {r.account_uuid: r for r in _pupil_rows(session, school, day)}
+            rows = {
+                r.account_uuid: r
+                for r in _pupil_rows(session, school, day, account_uuids=list(password_hashes))
+            }
             unknown = sorted(set(password_hashes) - set(rows))
             if unknown:
                 raise NotFound(f"geen leerlingen van {school.name}: {', '.join(unknown)}")
@@ -194,7 +203,14 @@ def _pupil_rows(
     *,
     query: str = "",
     class_id: int | None = None,
+    only_to_distribute: bool = False,
+    account_uuids: Collection[str] | None = None,
 ) -> list[PupilRow]:
+    """Accounts of pupils enrolled at the school on ``day``, never of another school's pupils.
+
+    A search gets the first ``SEARCH_LIMIT`` rows by name; ``account_uuids`` asks for exactly
+    those accounts (a change to named pupils), without a limit.
+    """
     enrolment = current_enrolments(school.id, day).subquery()
     statement = (
         select(Account, Pupil, SchoolClass.name)
@@ -202,8 +218,15 @@ def _pupil_rows(
         .join(enrolment, enrolment.c.pupil_id == Pupil.id)
         .outerjoin(SchoolClass, SchoolClass.id == enrolment.c.class_id)
         .order_by(Pupil.naam, Pupil.voornaam, Account.username)
-        .limit(SEARCH_LIMIT)
     )
+    if account_uuids is not None:
+        statement = statement.where(Account.account_uuid.in_(list(account_uuids)))
+    else:
+        statement = statement.limit(SEARCH_LIMIT)
+    if only_to_distribute:
+        statement = statement.where(
+            or_(Account.distributed_at.is_(None), Account.changed_at > Account.distributed_at)
+        )
     for word in query.lower().split():
         pattern = f"%{word}%"
         statement = statement.where(

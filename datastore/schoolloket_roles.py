@@ -69,17 +69,18 @@ class RolesMixin:
     def staff_roles(self, account_id: int) -> StaffRoles:
         """The staff member behind ``account_id`` and their roles today (simulated clock).
 
-        Raises ``NotFound`` when the account is not a staff account.
+        Asked on every Schoolloket request, so a disabled account stops at its next request.
+        Raises ``NotFound`` when the account is not an active staff account.
         """
         day = self._store.clock.today()
         with reading(self._store) as session:
             row = session.execute(
                 select(Account, Staff)
                 .join(Staff, Staff.id == Account.staff_id)
-                .where(Account.id == account_id)
+                .where(Account.id == account_id, Account.status == "active")
             ).one_or_none()
             if row is None:
-                raise NotFound(f"staff account {account_id}")
+                raise NotFound(f"no active staff account {account_id}")
             account, staff = row
             databeheerder = databeheerder_school_ids(session, staff.id, day)
             beheerder = set(

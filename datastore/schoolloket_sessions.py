@@ -8,9 +8,11 @@ fresh id once the staff member is logged in, so an id planted before login is wo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from datastore.hashing import sha256_hex
 from datastore.models import SchoolloketSession
@@ -20,7 +22,7 @@ from datastore.schoolloket_records import SchoolloketSessionRecord
 if TYPE_CHECKING:
     from datastore.store import Datastore
 
-__all__ = ["SessionsMixin"]
+__all__ = ["SessionsMixin", "end_account_sessions"]
 
 
 def _record(row: SchoolloketSession) -> SchoolloketSessionRecord:
@@ -33,6 +35,14 @@ def _record(row: SchoolloketSession) -> SchoolloketSessionRecord:
         code_verifier=row.code_verifier,
         account_id=row.account_id,
         id_token=row.id_token,
+    )
+
+
+def end_account_sessions(session: Session, account_ids: Collection[int]) -> None:
+    """Delete the Schoolloket sessions of these accounts, in the caller's transaction: the
+    staff member's next request finds no session and is sent to log in again."""
+    session.execute(
+        delete(SchoolloketSession).where(SchoolloketSession.account_id.in_(list(account_ids)))
     )
 
 

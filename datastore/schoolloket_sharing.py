@@ -116,7 +116,9 @@ class SharingMixin:
         )
         if school is None:
             raise NotFound(f"school {instellingsnummer}")
-        staff_id = session.scalar(select(Account.staff_id).where(Account.id == account_id))
+        staff_id = session.scalar(
+            select(Account.staff_id).where(Account.id == account_id, Account.status == "active")
+        )
         day = self._store.clock.today()
         if staff_id is None or school.id not in databeheerder_school_ids(session, staff_id, day):
             raise NotPermitted("enkel de LeerID-databeheerder van de school kan dit")

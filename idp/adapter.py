@@ -52,15 +52,27 @@ class OAuthRequest:
         """Raise ``invalid_request`` when one of ``names`` was sent more than once."""
         for name in names:
             if name in self.repeated:
-                raise InvalidRequest(f"parameter {name} is repeated")
+                raise InvalidRequest(
+                    f"parameter {name} is repeated",
+                    nl=f"De parameter {name} komt meer dan één keer voor in de aanvraag.",
+                )
 
     def no_repeats(self) -> None:
         """Raise ``invalid_request`` when any parameter was sent more than once (§3.1)."""
         if self.repeated:
             name = min(self.repeated)
             # Only a parameter name of the protocol is repeated back: never the client's text.
-            shown = f"parameter {name}" if name in KNOWN_PARAMETERS else "a parameter"
-            raise InvalidRequest(f"{shown} is repeated", reason=f"parameter {name} is repeated")
+            known = name in KNOWN_PARAMETERS
+            shown = f"parameter {name}" if known else "a parameter"
+            raise InvalidRequest(
+                f"{shown} is repeated",
+                reason=f"parameter {name} is repeated",
+                nl=(
+                    f"De parameter {name} komt meer dan één keer voor in de aanvraag."
+                    if known
+                    else "Een parameter komt meer dan één keer voor in de aanvraag."
+                ),
+            )
 
 
 def collect(items: list[tuple[str, str]]) -> tuple[dict[str, str], frozenset[str]]:
@@ -100,7 +112,10 @@ async def form_request(request: Request) -> OAuthRequest:
     if request.method == "POST":
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != FORM:
-            raise InvalidRequest(f"the request body must be {FORM}")
+            raise InvalidRequest(
+                f"the request body must be {FORM}",
+                nl=f"De aanvraag moet als formulier ({FORM}) verstuurd worden.",
+            )
     return _build(request, await _form_items(request))
 
 

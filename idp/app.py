@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from datastore import Datastore
 from idp.admin import build_admin_router
+from idp.apidocs import build_docs_router
 from idp.authorization import build_authorization_router
 from idp.cors import CorsMiddleware
 from idp.discovery import WellKnownMiddleware, build_discovery_router
@@ -16,6 +18,7 @@ from idp.errors import OAuthError
 from idp.fastlane import FastLane
 from idp.faults import FaultInjectionMiddleware
 from idp.health import build_health_router
+from idp.home import build_home_router, render_http_error
 from idp.introspection import build_introspection_router
 from idp.lazy import include_router_lazily
 from idp.login import build_login_router
@@ -56,7 +59,15 @@ def create_app(
         if owns_store:
             store.dispose()
 
-    app = FastAPI(title="LeerID simulator", version=_version(), lifespan=lifespan)
+    # /docs is Swagger UI from local files (``idp.apidocs``); there is no /redoc.
+    app = FastAPI(
+        title="LeerID simulator",
+        version=_version(),
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
     app.state.settings = settings
     app.state.store = store
     app.state.provider = provider
@@ -74,8 +85,11 @@ def create_app(
         oidc.include_router(router)
     app.include_router(oidc, prefix=provider.endpoints.prefix)
     app.include_router(build_health_router())
+    app.include_router(build_home_router())
+    app.include_router(build_docs_router(app.openapi_url or "/openapi.json"))
     include_router_lazily(app, build_admin_router, prefix="/admin/api")
     app.add_exception_handler(OAuthError, render_error)
+    app.add_exception_handler(StarletteHTTPException, render_http_error)
     app.add_exception_handler(Exception, render_unexpected)
     prefix = provider.endpoints.prefix
     # Innermost: the hot protocol endpoints and discovery/JWKS, each without the router; they

@@ -54,11 +54,11 @@ def check_client(provider: Provider, oauth: OAuthRequest) -> ClientRecord:
     oauth.single("client_id", "redirect_uri")
     client_id = oauth.get("client_id")
     if client_id is None:
-        raise BadAuthorizationRequest("client_id ontbreekt in de aanvraag", reason="no client_id")
+        raise BadAuthorizationRequest("De aanvraag heeft geen client_id.", reason="no client_id")
     client = provider.clients.get(client_id)
     if client is None:
         raise BadAuthorizationRequest(
-            "deze toepassing (client_id) is niet geregistreerd",
+            "Deze toepassing (client_id) is niet geregistreerd.",
             reason=f"unknown client {client_id}",
         )
     return client
@@ -69,11 +69,11 @@ def check_redirect_uri(client: ClientRecord, oauth: OAuthRequest) -> str:
     redirect_uri = oauth.get("redirect_uri")
     if redirect_uri is None:
         raise BadAuthorizationRequest(
-            "redirect_uri ontbreekt in de aanvraag", reason="no redirect_uri"
+            "De aanvraag heeft geen redirect_uri.", reason="no redirect_uri"
         )
     if redirect_uri not in client.redirect_uris:
         raise BadAuthorizationRequest(
-            "deze redirect_uri is niet geregistreerd voor de toepassing",
+            "Deze redirect_uri is niet geregistreerd voor de toepassing.",
             reason=f"unregistered redirect_uri {redirect_uri}",
         )
     return redirect_uri

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from joserfc import jwt
@@ -17,7 +18,7 @@ from datastore.oidc import EndedSession
 from idp.provider import Provider
 from idp.tokens import subject
 
-__all__ = ["BACKCHANNEL_EVENT", "logout_token", "notify_clients"]
+__all__ = ["BACKCHANNEL_EVENT", "logout_token", "notify_clients", "notify_ended"]
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 log = logging.getLogger("idp.backchannel")
@@ -58,6 +59,11 @@ def notify_clients(provider: Provider, ended: EndedSession) -> int:
         provider.background.submit(_deliver, provider, client, client.backchannel_logout_uri, token)
         queued += 1
     return queued
+
+
+def notify_ended(provider: Provider, ended: Iterable[EndedSession]) -> int:
+    """``notify_clients`` for each session a change ended (an account disabled or deleted)."""
+    return sum(notify_clients(provider, session) for session in ended)
 
 
 def _deliver(provider: Provider, client: ClientRecord, uri: str, token: str) -> None:

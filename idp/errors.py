@@ -47,9 +47,13 @@ class OAuthError(Exception):
     error: ClassVar[str] = "server_error"
     status_code: ClassVar[int] = 400
 
-    def __init__(self, description: str, *, reason: str | None = None) -> None:
+    def __init__(
+        self, description: str, *, reason: str | None = None, nl: str | None = None
+    ) -> None:
         super().__init__(description)
         self.description = description
+        # What an HTML error page says, in Dutch (``description`` is for machines, in English).
+        self.nl = nl
         # The exact reason for the event log (more precise than the public description).
         self.reason = reason or description
         self.redirect: RedirectTarget | None = None
@@ -63,9 +67,15 @@ class OAuthError(Exception):
 
 
 class BadAuthorizationRequest(OAuthError):
-    """Unknown client or unregistered redirect_uri: an HTML page, never a redirect (§4.1.2.1)."""
+    """Unknown client or unregistered redirect_uri: an HTML page, never a redirect (§4.1.2.1).
+
+    Only ever shown on a page, so its description is the Dutch text of that page.
+    """
 
     error = "invalid_request"
+
+    def __init__(self, description: str, *, reason: str | None = None) -> None:
+        super().__init__(description, reason=reason, nl=description)
 
 
 class InvalidRequest(OAuthError):

@@ -93,7 +93,10 @@ def check_client(
         aud = hint.get("aud")
         audience = aud[0] if isinstance(aud, list) and aud else aud
         if client_id is not None and client_id != audience:
-            raise InvalidRequest("client_id does not match the id_token_hint")
+            raise InvalidRequest(
+                "client_id does not match the id_token_hint",
+                nl="De client_id hoort niet bij de id_token_hint van de afmelding.",
+            )
         client_id = audience if isinstance(audience, str) else None
     return provider.clients.get(client_id) if client_id else None
 
@@ -103,9 +106,16 @@ def check_post_logout_redirect_uri(client: ClientRecord | None, uri: str | None)
     if uri is None:
         return None
     if client is None:
-        raise InvalidRequest("post_logout_redirect_uri needs id_token_hint or client_id")
+        raise InvalidRequest(
+            "post_logout_redirect_uri needs id_token_hint or client_id",
+            nl="Een post_logout_redirect_uri kan alleen samen met een id_token_hint of een "
+            "client_id: zo weet LeerID bij welke toepassing het adres hoort.",
+        )
     if uri not in client.post_logout_redirect_uris:
-        raise InvalidRequest("post_logout_redirect_uri is not registered for this client")
+        raise InvalidRequest(
+            "post_logout_redirect_uri is not registered for this client",
+            nl="Deze post_logout_redirect_uri is niet geregistreerd voor de toepassing.",
+        )
     return uri
 
 
@@ -179,11 +189,23 @@ def confirmed(provider: Provider, oauth: OAuthRequest) -> Response:
         data = _serializer(provider).loads(oauth.get("logout_tx") or "")
         tx_id, expires = str(data["tx_id"]), float(data["expires"])
     except (BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise InvalidRequest("the logout form is invalid", reason="bad logout_tx") from exc
+        raise InvalidRequest(
+            "the logout form is invalid",
+            reason="bad logout_tx",
+            nl="Het afmeldformulier is ongeldig. Meld je opnieuw af vanuit de toepassing.",
+        ) from exc
     if not csrf_token_ok(provider, oauth.cookies, tx_id, oauth.get("csrf_token")):
-        raise InvalidRequest("the logout form is not from this browser", reason="logout csrf")
+        raise InvalidRequest(
+            "the logout form is not from this browser",
+            reason="logout csrf",
+            nl="Het afmeldformulier komt niet uit deze browser. Meld je opnieuw af vanuit de "
+            "toepassing.",
+        )
     if provider.store.clock.now().timestamp() > expires:
-        raise InvalidRequest("the logout form has expired; log out again")
+        raise InvalidRequest(
+            "the logout form has expired; log out again",
+            nl="Het afmeldformulier is verlopen. Meld je opnieuw af vanuit de toepassing.",
+        )
     end_session(provider, oauth, data.get("client_id"))
     return finish(provider, data.get("uri"), data.get("state"))
 

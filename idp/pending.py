@@ -77,18 +77,18 @@ def sign_pending(provider: Provider, pending: PendingAuthorization) -> str:
 def load_pending(provider: Provider, token: str | None) -> PendingAuthorization:
     """The pending request of a login form; an HTML 400 page when forged or expired."""
     if not token:
-        raise BadAuthorizationRequest("het aanmeldformulier is onvolledig", reason="no tx")
+        raise BadAuthorizationRequest("Het aanmeldformulier is onvolledig.", reason="no tx")
     try:
         data = _serializer(provider).loads(token)
         data["prompt"] = tuple(data["prompt"])
         pending = PendingAuthorization(**data)
     except (BadSignature, KeyError, TypeError, ValueError) as exc:
         raise BadAuthorizationRequest(
-            "het aanmeldformulier is ongeldig", reason=f"bad tx: {type(exc).__name__}"
+            "Het aanmeldformulier is ongeldig.", reason=f"bad tx: {type(exc).__name__}"
         ) from exc
     if provider.store.clock.now().timestamp() > pending.expires:
         raise BadAuthorizationRequest(
-            "de aanmeldpagina is verlopen; ga terug naar de toepassing en meld opnieuw aan",
+            "De aanmeldpagina is verlopen. Ga terug naar de toepassing en meld je opnieuw aan.",
             reason="login transaction expired",
         )
     return pending

@@ -186,7 +186,7 @@ def check_scopes(client: ClientRecord, scope: str | None) -> tuple[str, ...]:
     requested = tuple(dict.fromkeys(t for t in tokens if t))
     for token in requested:
         if not _SCOPE_TOKEN.fullmatch(token):
-            raise ScopeError("scope contains a character RFC 6749 §3.3 does not allow")
+            raise ScopeError("scope contains a character RFC 6749 section 3.3 does not allow")
     if "openid" not in requested:
         raise ScopeError("the openid scope is required")
     if "rrn" in requested:

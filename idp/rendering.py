@@ -37,13 +37,14 @@ _DESCRIPTION_CHARACTERS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _page_headers(nonce: str, form_action: str) -> dict[str, str]:
+def _page_headers(nonce: str, form_action: str, connect_src: str | None) -> dict[str, str]:
     # Pages are never framed (clickjacking) and run no script or style but their own.
+    connect = f"; connect-src {connect_src}" if connect_src else ""
     return {
         "Content-Security-Policy": (
             f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
             f"img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; "
-            "base-uri 'none'"
+            f"base-uri 'none'{connect}"
         ),
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
@@ -59,11 +60,16 @@ def html_page(
     *,
     status_code: int = 200,
     form_action: str = "'self'",
+    connect_src: str | None = None,
 ) -> HTMLResponse:
-    """A server-rendered Dutch page with CSP, anti-framing and no-store headers."""
+    """A server-rendered Dutch page with CSP, anti-framing and no-store headers.
+
+    ``connect_src``: where the page's own script may send requests (none by default).
+    """
     nonce = secrets.token_urlsafe(16)
     body = provider.templates.get_template(template).render(nonce=nonce, **context)
-    return HTMLResponse(body, status_code, headers=_page_headers(nonce, form_action))
+    headers = _page_headers(nonce, form_action, connect_src)
+    return HTMLResponse(body, status_code, headers=headers)
 
 
 def json_response(
@@ -139,7 +145,7 @@ def render_error(request: Request, exc: Exception) -> Response:
         return html_page(
             provider,
             "error.html",
-            {"error": exc.error, "description": exc.description},
+            {"error": exc.error, "description": exc.nl or page_message(exc.error)},
             status_code=exc.status_code,
         )
     headers: dict[str, str] = {}
@@ -165,10 +171,23 @@ def render_unexpected(request: Request, exc: Exception) -> Response:
         return html_page(
             provider,
             "error.html",
-            {"error": body["error"], "description": body["error_description"]},
+            {"error": body["error"], "description": page_message(body["error"])},
             status_code=500,
         )
     return json_response(body, status_code=500)
+
+
+# What an error page says when the error has no Dutch text of its own (RFC 6749 §4.1.2.1).
+_PAGE_MESSAGES = {
+    "invalid_request": "De aanvraag van de toepassing is niet geldig.",
+    "unauthorized_client": "Deze toepassing mag niet aanmelden via LeerID.",
+    "server_error": "Er ging onverwacht iets mis bij LeerID. Probeer het later opnieuw.",
+}
+
+
+def page_message(error: str) -> str:
+    """The Dutch sentence of an error page for an error code."""
+    return _PAGE_MESSAGES.get(error, "LeerID kon de aanvraag van de toepassing niet verwerken.")
 
 
 def _record_failure(provider: Provider, request: Request, exc: OAuthError) -> None:

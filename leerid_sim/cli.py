@@ -121,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"leerid-sim {args.command}: error: {problem}", file=sys.stderr)
             return 2
         if isinstance(exc, DatastoreError | ValueError | OSError):
-            print(f"leerid-sim {args.command}: error: {exc}", file=sys.stderr)
+            # One line per problem (a world file reports all of its problems at once).
+            for line in str(exc).splitlines() or [type(exc).__name__]:
+                print(f"leerid-sim {args.command}: error: {line}", file=sys.stderr)
             return 2
         print(
             f"leerid-sim {args.command}: internal error: {type(exc).__name__}: {exc}",

@@ -11,8 +11,10 @@ import gc
 from fastapi import FastAPI
 
 from idp import ProviderSettings, create_app
+from idp.home import Landing
 from idp.lazy import LazyApp
 from leerid_sim.access_log import redact_access_log
+from leerid_sim.personas import demo_logins
 from schoolloket.settings import SchoolloketSettings
 
 __all__ = ["create_server_app", "serve_server_app"]
@@ -37,6 +39,10 @@ def create_server_app(settings: ProviderSettings | None = None) -> FastAPI:
         return create_schoolloket(provider_settings, store, schoolloket_settings)
 
     app.mount("/schoolloket", LazyApp(build_schoolloket))
+    app.state.landing = Landing(
+        schoolloket_path="/schoolloket/",
+        demo_logins=demo_logins() if settings.demo_mode else (),
+    )
     return app
 
 

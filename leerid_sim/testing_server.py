@@ -54,11 +54,21 @@ class LeerIDProvider:
         return f"{self.issuer}/.well-known/openid-configuration"
 
     def reseed(self, fixture: Path | None) -> None:
-        """Replace the world with ``fixture`` (``None``: the demo world), at once."""
+        """Replace the world with ``fixture`` (``None``: the demo world), at once.
+
+        No rp_demo runs beside this provider: back-channel logout URIs written for it are left
+        out, so the provider never posts logout tokens to an address the tests did not start.
+        """
         from datastore.fixtures import DEMO_WORLD, load_world
 
         self.store.control.wipe_world()
-        load_world(self.store, fixture or DEMO_WORLD, issuer=self.issuer, hashing=_hashing(self))
+        load_world(
+            self.store,
+            fixture or DEMO_WORLD,
+            issuer=self.issuer,
+            rp_origin=None,
+            hashing=_hashing(self),
+        )
 
 
 def _hashing(provider: LeerIDProvider) -> Any:
@@ -134,6 +144,7 @@ def running_provider(
     store.control.save_snapshot(BASELINE_SNAPSHOT, replace=True)
     app = create_app(settings, store=store)
     app.state.world_fixture = str(fixture) if fixture else None
+    app.state.world_rp_origin = None
     config = uvicorn.Config(
         app,
         log_level="warning",

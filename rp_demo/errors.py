@@ -7,8 +7,11 @@ start with ``rp_`` are rp_demo's own checks on a response.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Annotated
 
-__all__ = ["ERROR_EXPLANATIONS", "FlowError", "explain"]
+from fastapi import Depends, Request
+
+__all__ = ["ERROR_EXPLANATIONS", "FlowError", "KnownClient", "UnknownClient", "explain"]
 
 ERROR_EXPLANATIONS: Mapping[str, str] = {
     "access_denied": "De aanmelding werd geweigerd. Een personeelslid kan zich niet aanmelden "
@@ -57,3 +60,25 @@ class FlowError(Exception):
 def explain(code: str) -> str:
     """The Dutch explanation of an error code (a generic line for a code we do not know)."""
     return ERROR_EXPLANATIONS.get(code, "LeerID meldde een fout bij het aanmelden.")
+
+
+class UnknownClient(Exception):
+    """A page was asked for a client_id rp_demo is not configured with: a 404 page."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__(client_id)
+        self.client_id = client_id
+
+
+def _known_client(request: Request, client_id: str) -> str:
+    """The ``client_id`` of the path, if rp_demo is configured with it (else ``UnknownClient``).
+
+    A page of an application that does not exist is not found (RFC 9110 §15.5.5), not an
+    empty page of a made-up application.
+    """
+    if request.app.state.settings.client(client_id) is None:
+        raise UnknownClient(client_id)
+    return client_id
+
+
+KnownClient = Annotated[str, Depends(_known_client)]

@@ -137,7 +137,7 @@ async def complete_login(
     if params.error:
         raise FlowError(params.error, params.error_description, client_id=client_id)
     if not params.code:
-        raise FlowError("invalid_request", "het antwoord heeft geen code", client_id=client_id)
+        raise FlowError("invalid_request", "Het antwoord heeft geen code.", client_id=client_id)
 
     client = oauth.create_client(client_id)
     token_params: dict[str, Any] = {"code": params.code}
@@ -167,7 +167,7 @@ async def verified_login(
     access_token = token.get("access_token")
     if not isinstance(id_token, str) or not isinstance(access_token, str):
         raise FlowError(
-            "rp_id_token_invalid", "het antwoord bevat geen id_token", client_id=client_id
+            "rp_id_token_invalid", "Het antwoord bevat geen id_token.", client_id=client_id
         )
     try:
         verified = await verify_id_token(

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rp_demo.catalogue import application, attributes_from_claims
-from rp_demo.errors import FlowError
+from rp_demo.errors import FlowError, KnownClient
 from rp_demo.oidc import complete_login, read_callback, start_login
 from rp_demo.provider import ProviderError, ProviderHTTP
 from rp_demo.sessions import Login, Outcome
@@ -63,7 +63,7 @@ async def start_page(request: Request, state: str | None = None) -> HTMLResponse
 
 
 @router.get("/login/{client_id}")
-async def login(request: Request, client_id: str, prompt: str | None = None) -> Response:
+async def login(request: Request, client_id: KnownClient, prompt: str | None = None) -> Response:
     """Start a login as ``client_id`` (``prompt=login`` forces the login page)."""
     request.session.pop(DOV_QUEUE, None)
     params = {"prompt": prompt} if prompt in ("login", "none") else {}
@@ -120,7 +120,7 @@ async def _next_in_dov(request: Request, queue: list[str]) -> Response:
 
 
 @router.get("/app/{client_id}", response_class=HTMLResponse)
-async def application_page(request: Request, client_id: str) -> Response:
+async def application_page(request: Request, client_id: KnownClient) -> Response:
     """The application as the pupil sees it after logging in: the attributes it received."""
     session = current_session(request)
     login_result = session.logins.get(client_id) if session else None
@@ -132,7 +132,7 @@ async def application_page(request: Request, client_id: str) -> Response:
 
 
 @router.get("/inspector/{client_id}", response_class=HTMLResponse)
-async def inspector(request: Request, client_id: str) -> Response:
+async def inspector(request: Request, client_id: KnownClient) -> Response:
     """The token inspector: ID token, access token and UserInfo, with the signature checks."""
     session = current_session(request)
     login_result = session.logins.get(client_id) if session else None
@@ -156,7 +156,7 @@ async def inspector(request: Request, client_id: str) -> Response:
 
 
 @router.get("/protocol/{client_id}", response_class=HTMLResponse)
-async def protocol_page(request: Request, client_id: str) -> Response:
+async def protocol_page(request: Request, client_id: KnownClient) -> Response:
     """The protocol an application signed with DOV: its article 3 attributes and retention.
 
     With the admin token, also the protocol as the provider holds it (reference, status,

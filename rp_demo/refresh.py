@@ -14,7 +14,7 @@ from authlib.integrations.base_client import OAuthError
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from rp_demo.errors import FlowError
+from rp_demo.errors import FlowError, KnownClient
 from rp_demo.oidc import decode_unverified, verified_login
 from rp_demo.provider import ProviderError
 from rp_demo.templates import current_session
@@ -25,7 +25,7 @@ router = APIRouter()
 
 
 @router.post("/inspector/{client_id}/refresh")
-async def refresh(request: Request, client_id: str) -> Response:
+async def refresh(request: Request, client_id: KnownClient) -> Response:
     """Use the refresh token once and show the new tokens in the inspector."""
     session = current_session(request)
     login = session.logins.get(client_id) if session else None
@@ -33,7 +33,7 @@ async def refresh(request: Request, client_id: str) -> Response:
         return RedirectResponse(f"/inspector/{client_id}", status_code=303)
     if not login.refresh_token:
         raise FlowError(
-            "invalid_request", "deze aanmelding kreeg geen refresh token", client_id=client_id
+            "invalid_request", "Deze aanmelding kreeg geen refresh token.", client_id=client_id
         )
     client = request.app.state.oauth.create_client(client_id)
     try:
@@ -55,7 +55,7 @@ async def refresh(request: Request, client_id: str) -> Response:
             if renewed.claims.get(claim) != login.claims.get(claim):
                 raise FlowError(
                     "rp_id_token_invalid",
-                    f"het vernieuwde ID-token heeft een andere {claim} (OIDC Core §12.2)",
+                    f"Het vernieuwde ID-token heeft een andere {claim} (OIDC Core §12.2).",
                     client_id=client_id,
                 )
     else:  # §12.2: the ID token is optional in a refresh response; keep the first one

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from datastore import Datastore, DatastoreError
 from idp.settings import ProviderSettings
@@ -17,6 +18,7 @@ from schoolloket.access import Forbidden
 from schoolloket.package_api import ApiError
 from schoolloket.settings import SchoolloketSettings
 from schoolloket.web import (
+    SESSION_ENDED,
     NotLoggedIn,
     PageError,
     Schoolloket,
@@ -54,7 +56,36 @@ def create_schoolloket(
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_middleware(NeverFramed)
     return app
+
+
+class NeverFramed:
+    """Every Schoolloket response (redirects, static files, JSON too) refuses to be framed.
+
+    Pages also say so in their CSP (``frame-ancestors 'none'``); RFC 7034 ``X-Frame-Options``
+    covers browsers without CSP level 2, and ``nosniff`` keeps a download from being run as HTML.
+    """
+
+    _HEADERS = ((b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"))
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(n, v) for n, v in self._HEADERS if n not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _http_error(request: Request, exc: Exception) -> Response:
@@ -67,7 +98,8 @@ def _http_error(request: Request, exc: Exception) -> Response:
     message = (
         "Deze pagina bestaat niet in het LeerID Schoolloket."
         if exc.status_code == 404
-        else str(exc.detail)
+        else "Deze pagina bestaat, maar niet voor wat je browser vroeg. Ga terug en probeer "
+        "opnieuw."
     )
     return get_schoolloket(request).render(
         "fout.html", status=exc.status_code, title=title, message=message, **_who(request)
@@ -104,14 +136,19 @@ def _forbidden(request: Request, exc: Exception) -> Response:
 
 
 def _not_logged_in(request: Request, exc: Exception) -> Response:
+    """To the start page, which says why when a session was ended; a form: nothing changed."""
     if request.method in ("GET", "HEAD"):
         return RedirectResponse("/schoolloket/", status_code=303)
-    return get_schoolloket(request).render(
+    schoolloket = get_schoolloket(request)
+    page = schoolloket.render(
         "fout.html",
         status=401,
         title="Niet aangemeld",
-        message="Je sessie is verlopen. Meld je opnieuw aan; er werd niets gewijzigd.",
+        message=f"{SESSION_ENDED} Er werd niets gewijzigd.",
+        login=True,
     )
+    schoolloket.clear_cookie(page)
+    return page
 
 
 def _api_error(request: Request, exc: Exception) -> Response:
@@ -127,6 +164,12 @@ def _invalid_request(request: Request, exc: Exception) -> Response:
     )
     if request.url.path.startswith("/schoolloket/api/") or "/api/" in request.url.path:
         return ApiError(400, "invalid_request", problems).response()
+    # pydantic's messages are English: the page names the fields, in a Dutch sentence.
+    fields = sorted({str(error.get("loc", ("?",))[-1]) for error in exc.errors()})
+    message = (
+        f"Het formulier of de link is onvolledig of ongeldig (veld: {', '.join(fields)}). "
+        "Er werd niets gewijzigd."
+    )
     return get_schoolloket(request).render(
-        "fout.html", status=400, title="Ongeldige invoer", message=problems
+        "fout.html", status=400, title="Ongeldige invoer", message=message
     )

@@ -17,10 +17,18 @@ from fastapi import APIRouter, Form, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from datastore import NotFound
-from schoolloket.oidc import LoginError, origin
+from schoolloket.oidc import LOGGED_OUT_STATE, LoginError, origin
 from schoolloket.subject import staff_account_for_token
-from schoolloket.web import ContextDep, PageError, StaffDep, check_csrf, new_session_id
+from schoolloket.web import (
+    SESSION_ENDED,
+    ContextDep,
+    PageError,
+    StaffDep,
+    check_csrf,
+    current_staff,
+    new_session_id,
+    session_ended,
+)
 
 __all__ = ["router"]
 
@@ -37,20 +45,23 @@ LOGIN_ERRORS = {
 
 
 @router.get("/")
-def start(ctx: ContextDep) -> Response:
-    """The start page: a login button, or the staff member's school."""
-    session = ctx.session
-    if session is None or session.account_id is None:
-        return ctx.app.render("start.html")
-    try:
-        roles = ctx.app.store.schoolloket.staff_roles(session.account_id)
-    except NotFound:  # the staff account was removed meanwhile
-        return ctx.app.render("start.html")
+def start(ctx: ContextDep, state: Annotated[str, Query(max_length=20)] = "") -> Response:
+    """The start page: a login button, or the staff member's school.
+
+    Back from the provider's logout (RP-Initiated Logout 1.0 §3, our ``state``), it says so.
+    """
+    roles = current_staff(ctx)
+    if roles is None or ctx.session is None:
+        if not session_ended(ctx):
+            return ctx.app.render("start.html", logged_out=state == LOGGED_OUT_STATE)
+        page = ctx.app.render("start.html", message=SESSION_ENDED)
+        ctx.app.clear_cookie(page)
+        return page
     if len(roles.schools) == 1:
         nummer = roles.schools[0].school.instellingsnummer
         return RedirectResponse(f"/schoolloket/scholen/{nummer}", status_code=303)
     return ctx.app.render(
-        "kies_school.html", staff=roles, csrf_token=session.csrf_token, roles=None, school=None
+        "kies_school.html", staff=roles, csrf_token=ctx.session.csrf_token, roles=None, school=None
     )
 
 
@@ -111,7 +122,12 @@ async def callback(
             code, pending.code_verifier, pending.login_nonce
         )
     except LoginError as exc:
-        raise PageError(502, "Aanmelden mislukt", f"{exc.error}: {exc.description}") from exc
+        # The provider's description is English, for machines: the page names only the code.
+        raise PageError(
+            502,
+            "Aanmelden mislukt",
+            f"LeerID rondde de aanmelding niet af (foutcode {exc.error}). Begin opnieuw.",
+        ) from exc
     account_id = await run_in_threadpool(
         staff_account_for_token, ctx.app.store, access_token, ctx.app.own.client_id
     )

@@ -27,7 +27,10 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-__all__ = ["LoginError", "LoginRequest", "OidcClient", "pkce_challenge"]
+__all__ = ["LOGGED_OUT_STATE", "LoginError", "LoginRequest", "OidcClient", "pkce_challenge"]
+
+# The state of the Schoolloket's logout request: the start page then shows "Je bent afgemeld".
+LOGGED_OUT_STATE = "afgemeld"
 
 JWKS_CACHE_SECONDS = 60.0
 
@@ -115,8 +118,15 @@ class OidcClient:
         return LoginRequest(state, nonce, verifier, f"{self.issuer}/v1/auth?{query}")
 
     def logout_url(self, id_token: str | None) -> str:
-        """RP-Initiated Logout 1.0 §2: back to the Schoolloket's start page afterwards."""
-        params = {"post_logout_redirect_uri": self.post_logout_redirect_uri}
+        """RP-Initiated Logout 1.0 §2: back to the Schoolloket's start page afterwards.
+
+        The ``state`` comes back on that redirect (§3), so the start page can say that the
+        staff member is logged out.
+        """
+        params = {
+            "post_logout_redirect_uri": self.post_logout_redirect_uri,
+            "state": LOGGED_OUT_STATE,
+        }
         if id_token:
             params["id_token_hint"] = id_token
         else:

@@ -37,6 +37,7 @@ from schoolloket.settings import SchoolloketSettings
 
 __all__ = [
     "CSP",
+    "SESSION_ENDED",
     "Context",
     "ContextDep",
     "PageError",
@@ -44,8 +45,10 @@ __all__ = [
     "Staff",
     "StaffDep",
     "check_csrf",
+    "current_staff",
     "new_session_id",
     "refused_as_page",
+    "session_ended",
 ]
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -106,6 +109,9 @@ class Schoolloket:
     def page_headers(self) -> dict[str, str]:
         return {
             "Content-Security-Policy": self.csp,
+            # CSP frame-ancestors for current browsers, X-Frame-Options for those that predate
+            # it (RFC 7034): no Schoolloket page may be framed (clickjacking of its buttons).
+            "X-Frame-Options": "DENY",
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "same-origin",
@@ -209,15 +215,40 @@ class NotLoggedIn(Exception):
     """No logged-in session: the user is sent to the start page."""
 
 
-def get_staff(ctx: ContextDep) -> Staff:
+SESSION_ENDED = "Je sessie is verlopen of werd beëindigd. Meld je opnieuw aan."
+
+
+def session_ended(ctx: Context) -> bool:
+    """The browser names a logged-in session that is gone (ended, expired or its account
+    disabled): the start page says so and drops the cookie."""
+    if ctx.session_id is None:
+        return False
+    return ctx.session is None or ctx.session.account_id is not None
+
+
+def current_staff(ctx: Context) -> StaffRoles | None:
+    """The logged-in staff member's roles, read again on every request.
+
+    ``None`` without a login. An account that is no longer an active staff account (disabled
+    or removed meanwhile) ends the Schoolloket session here and now, so nothing it asks for is
+    done, whatever is left of its session.
+    """
     session = ctx.session
     if session is None or session.account_id is None:
-        raise NotLoggedIn
+        return None
     try:
-        roles = ctx.app.store.schoolloket.staff_roles(session.account_id)
+        return ctx.app.store.schoolloket.staff_roles(session.account_id)
     except NotFound:
-        raise NotLoggedIn from None
-    return Staff(ctx, roles, session)
+        if ctx.session_id is not None:
+            ctx.app.store.schoolloket.end_session(ctx.session_id)
+        return None
+
+
+def get_staff(ctx: ContextDep) -> Staff:
+    roles = current_staff(ctx)
+    if roles is None or ctx.session is None:
+        raise NotLoggedIn
+    return Staff(ctx, roles, ctx.session)
 
 
 StaffDep = Annotated[Staff, Depends(get_staff)]

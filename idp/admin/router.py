@@ -23,7 +23,7 @@ def build_admin_router() -> APIRouter:
     on the first request under ``/admin/api`` (``idp.lazy``), so a process that never serves
     the admin API never loads them (cold start).
     """
-    from idp.admin.common import AdminRoute, require_admin
+    from idp.admin.common import AdminRoute, refuse_unknown_query, require_admin
     from idp.admin.routes_clock import add_clock_routes
     from idp.admin.routes_control import add_control_routes
     from idp.admin.routes_logs import add_logs_routes
@@ -33,7 +33,11 @@ def build_admin_router() -> APIRouter:
     from idp.admin.routes_throttle import add_throttle_routes
     from idp.admin.routes_world import add_world_routes
 
-    router = APIRouter(route_class=AdminRoute, dependencies=[Depends(require_admin)])
+    # The token first: without it, a request learns nothing, not even which parameters exist.
+    router = APIRouter(
+        route_class=AdminRoute,
+        dependencies=[Depends(require_admin), Depends(refuse_unknown_query)],
+    )
     for add_routes in (
         add_world_routes,
         add_staff_routes,

@@ -144,13 +144,19 @@ def add_control_routes(router: APIRouter) -> None:
 
         Signing keys and snapshots are kept.
         """
-        from datastore.fixtures import DEMO_WORLD, load_world
+        from datastore.fixtures import DEFAULT_RP_ORIGIN, DEMO_WORLD, load_world
 
         started = time.perf_counter()
         fixture = world_fixture(request) or DEMO_WORLD
+        # Where rp_demo runs, for URIs under {rp_origin}; None where no rp_demo runs.
+        rp_origin = getattr(request.app.state, "world_rp_origin", DEFAULT_RP_ORIGIN)
         store.control.wipe_world()
         load_world(
-            store, fixture, issuer=get_settings(request).issuer, hashing=get_hashing(request)
+            store,
+            fixture,
+            issuer=get_settings(request).issuer,
+            rp_origin=rp_origin,
+            hashing=get_hashing(request),
         )
         return ResetView(fixture=str(fixture), elapsed_ms=_ms(started))
 

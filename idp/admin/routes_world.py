@@ -14,6 +14,8 @@ from datastore.admin_records import (
     AdminSchool,
 )
 from idp.admin.common import (
+    UNKNOWN_FILTER,
+    EndedDep,
     HashingDep,
     IdPath,
     KeyPath,
@@ -74,7 +76,7 @@ def _schools(router: APIRouter) -> None:
         store.admin.delete_school(instellingsnummer)
         return Response(status_code=204)
 
-    @router.get("/classes", tags=tags)
+    @router.get("/classes", tags=tags, responses=UNKNOWN_FILTER)
     def list_classes(
         store: StoreDep, school: str | None = Query(default=None, pattern=r"^[0-9]{6}$")
     ) -> list[AdminClass]:
@@ -129,9 +131,9 @@ def _pupils(router: APIRouter) -> None:
         return store.admin.update_pupil(pupil_id, body.model_dump(exclude_unset=True))
 
     @router.delete("/pupils/{pupil_id}", status_code=204, tags=tags)
-    def delete_pupil(pupil_id: IdPath, store: StoreDep) -> Response:
+    def delete_pupil(pupil_id: IdPath, store: StoreDep, ended: EndedDep) -> Response:
         """Delete a pupil with their accounts and enrolments."""
-        store.admin.delete_pupil(pupil_id)
+        store.admin.delete_pupil(pupil_id, on_ended=ended)
         return Response(status_code=204)
 
 
@@ -161,24 +163,33 @@ def _accounts(router: APIRouter) -> None:
 
     @router.patch("/accounts/{account}", tags=tags)
     def update_account(
-        account: KeyPath, body: AccountUpdate, store: StoreDep, hashing: HashingDep
+        account: KeyPath,
+        body: AccountUpdate,
+        store: StoreDep,
+        hashing: HashingDep,
+        ended: EndedDep,
     ) -> AdminAccount:
-        """Change an account (by username or account_uuid): a new password, status, username."""
+        """Change an account (by username or account_uuid): a new password, status, username.
+
+        ``status: disabled`` stops the account at once: its SSO sessions end (with back-channel
+        logout), its tokens and unredeemed codes stop working, its Schoolloket session ends.
+        """
         values = body.model_dump(exclude_unset=True)
         password = values.pop("password", None)
         password_hash = hashing.hash(password) if password else None
-        return store.admin.update_account(account, values, password_hash)
+        return store.admin.update_account(account, values, password_hash, on_ended=ended)
 
     @router.delete("/accounts/{account}", status_code=204, tags=tags)
-    def delete_account(account: KeyPath, store: StoreDep) -> Response:
-        store.admin.delete_account(account)
+    def delete_account(account: KeyPath, store: StoreDep, ended: EndedDep) -> Response:
+        """Delete an account; its sessions end first, as when it is disabled."""
+        store.admin.delete_account(account, on_ended=ended)
         return Response(status_code=204)
 
 
 def _enrolments(router: APIRouter) -> None:
     tags: list[str | Enum] = ["enrolments"]
 
-    @router.get("/enrolments", tags=tags)
+    @router.get("/enrolments", tags=tags, responses=UNKNOWN_FILTER)
     def list_enrolments(
         store: StoreDep,
         pupil_id: int | None = Query(default=None, ge=1, le=2**31 - 1),

@@ -26,29 +26,9 @@ from leerid_sim.options import (
     require_database,
     server_tls,
 )
+from leerid_sim.personas import PERSONAS, PUPIL_PASSWORD, STAFF, STAFF_PASSWORD
 
-__all__ = ["PERSONAS", "STAFF", "banner", "register"]
-
-PUPIL_PASSWORD = "Leerling123!"  # noqa: S105 - the documented demo password (CONTRACT.md)
-STAFF_PASSWORD = "Personeel123!"  # noqa: S105 - the documented demo password (CONTRACT.md)
-
-# The demo world registers rp_demo's redirect URIs on this port (CONTRACT.md "Relying parties").
-DEMO_RP_PORT = 8001
-
-# CONTRACT.md "The demo world": who to log in as, and what each one shows.
-PERSONAS: tuple[tuple[str, str], ...] = (
-    ("jan.peeters", "identified pupil with 2 old accounts; 123456, class 3B"),
-    ("lotte.janssens", "identified pupil; school 654321 without class sharing, 5A"),
-    ("noah.tijdelijk", "temporary account (no INSZ): no leer_id_uuid; 123456, 3A"),
-    ("sara.wouters", "identified pupil; KlasApp is not visible to her; 123456, 3A"),
-    ("ex.leerling", "enrolment ended 2026-06-30: i-Learn and KlasApp refuse her"),
-    ("emma.maes", "one pupil with two accounts (also emma.maes2); 123456, 3B"),
-)
-STAFF: tuple[tuple[str, str], ...] = (
-    ("dirk.directeur", "director of 123456: LeerID-databeheerder (class sharing)"),
-    ("bert.beheerder", "LeerID-beheerder of 123456 (accounts, applications)"),
-    ("ilse.interim", "temporary director of 654321 until 2026-08-31"),
-)
+__all__ = ["PERSONAS", "STAFF", "banner", "register", "rp_demo_origin"]
 
 
 def register(subparsers: Any) -> None:
@@ -81,14 +61,23 @@ def banner(provider_url: str, issuer: str, rp_url: str, admin_token: str | None)
         f"  admin API (OpenAPI at /docs):  {provider_url}/admin/api  Bearer {admin_token or '-'}",
         "",
         f"Pupils (password {PUPIL_PASSWORD}):",
-        *(f"  {name:<16} {who}" for name, who in PERSONAS),
+        *(f"  {name:<16} {who}" for name, who, _ in PERSONAS),
         "",
         f"Staff, in the Schoolloket (password {STAFF_PASSWORD}):",
-        *(f"  {name:<16} {who}" for name, who in STAFF),
+        *(f"  {name:<16} {who}" for name, who, _ in STAFF),
         "",
         "Press Ctrl+C to stop.",
     ]
     return "\n".join(lines)
+
+
+def rp_demo_origin(rp_settings: Any, *, tls: bool = False) -> str:
+    """Where browsers and the provider reach rp_demo: ``LEERID_RP_BASE_URL``, or its host and
+    port (``LEERID_RP_HOST``/``LEERID_RP_PORT``) under https with TLS, else http."""
+    if "base_url" in rp_settings.model_fields_set:
+        return str(rp_settings.base_url)
+    scheme = "https" if tls else "http"
+    return f"{scheme}://{_browser_host(rp_settings.host)}:{rp_settings.port}"
 
 
 def _browser_host(host: str) -> str:
@@ -134,10 +123,9 @@ def _demo(args: argparse.Namespace) -> int:
     if args.rp_port:
         rp_updates["port"] = args.rp_port
     scheme = "https" if provider_settings.tls else "http"
-    if "base_url" not in rp_settings.model_fields_set:
-        rp_host = _browser_host(rp_settings.host)
-        rp_port = rp_updates.get("port", rp_settings.port)
-        rp_updates["base_url"] = f"{scheme}://{rp_host}:{rp_port}"
+    rp_updates["base_url"] = rp_demo_origin(
+        rp_settings.model_copy(update=rp_updates), tls=provider_settings.tls
+    )
     # rp_demo follows the provider unless LEERID_RP_* says otherwise.
     if "issuer" not in rp_settings.model_fields_set:
         rp_updates["issuer"] = provider_settings.issuer
@@ -154,15 +142,13 @@ def _demo(args: argparse.Namespace) -> int:
     rp_sock = _bind(rp_settings.host, rp_settings.port, "rp_demo")
     provider_app = create_server_app(provider_settings)
     rp_app = create_app(rp_settings)
-    _align_backchannel_scheme(provider_app, rp_settings.base_url)
+    # The admin API's reset reloads the demo world with rp_demo where it runs now.
+    provider_app.state.world_rp_origin = rp_settings.base_url
+    moved = _register_rp_demo(provider_app, rp_settings)
     provider_url = f"{scheme}://{_browser_host(provider_settings.host)}:{provider_settings.port}"
     print(banner(provider_url, provider_settings.issuer, rp_settings.base_url, admin_token))
-    if rp_settings.port != DEMO_RP_PORT:
-        print(
-            f"\nnote: the demo world registers rp_demo's redirect URIs on port {DEMO_RP_PORT}; "
-            f"on port {rp_settings.port}, add them to the clients first "
-            "(PATCH /admin/api/clients/{client_id})."
-        )
+    if moved:
+        print(f"\nrp_demo's address {rp_settings.base_url} registered with: {', '.join(moved)}")
     if tls is not None:
         print(f"\nhttps: certificates of the local CA {tls.ca_file} (trust it: README, HTTPS)")
     print(f"\ndatabase: {redact_url(provider_settings.database_url)}", flush=True)
@@ -178,20 +164,48 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _align_backchannel_scheme(provider_app: Any, rp_base_url: str) -> None:
-    """Point the demo clients' back-channel logout at rp_demo's scheme of this run.
+def _register_rp_demo(provider_app: Any, rp_settings: Any) -> list[str]:
+    """Register rp_demo's address of this run with the clients it logs in as.
 
-    A client registers one back-channel URI; the demo world's is rp_demo's on http. Under
-    ``--tls`` rp_demo answers only https on that port (and the other way round), so a client
-    whose URI is rp_demo's with the other scheme is moved to this run's. Other URIs stay.
+    The database may have been seeded for rp_demo at another address (another port, or http
+    where this run serves https). Each of rp_demo's clients gets rp_demo's redirect and
+    post-logout URIs added (RFC 6749 §3.1.2: they match exactly), and a back-channel logout
+    URI of a local rp_demo (``/backchannel-logout`` on localhost or 127.0.0.1) is moved to
+    this run's, so the provider posts logout tokens to this rp_demo and to no other program.
+    Other URIs stay. Returns the client_ids that changed.
     """
-    wanted = f"{rp_base_url}/backchannel-logout"
-    scheme, rest = wanted.split("://", 1)
-    other = f"{'http' if scheme == 'https' else 'https'}://{rest}"
+    from urllib.parse import urlsplit
+
+    from datastore import NotFound
+    from datastore.fixtures_apps import expand_rp_origin
+
+    base = rp_settings.base_url
+    redirects = expand_rp_origin(["{rp_origin}/callback"], base)
+    logouts = expand_rp_origin(["{rp_origin}/"], base)
+    backchannel = f"{base}/backchannel-logout"
     admin = provider_app.state.store.admin
-    for client in admin.admin_clients():
-        if client.backchannel_logout_uri == other:
-            admin.update_client(client.client_id, {"backchannel_logout_uri": wanted})
+    changed: list[str] = []
+    for credentials in rp_settings.clients:
+        try:
+            client = admin.admin_client(credentials.client_id)
+        except NotFound:
+            continue
+        values: dict[str, Any] = {}
+        missing = [u for u in redirects if u not in client.redirect_uris]
+        if missing:
+            values["redirect_uris"] = [*client.redirect_uris, *missing]
+        missing = [u for u in logouts if u not in client.post_logout_redirect_uris]
+        if missing:
+            values["post_logout_redirect_uris"] = [*client.post_logout_redirect_uris, *missing]
+        current = client.backchannel_logout_uri
+        if current and current != backchannel:
+            parts = urlsplit(current)
+            if parts.hostname in ("localhost", "127.0.0.1") and parts.path == "/backchannel-logout":
+                values["backchannel_logout_uri"] = backchannel
+        if values:
+            admin.update_client(credentials.client_id, values)
+            changed.append(credentials.client_id)
+    return changed
 
 
 class _Server:

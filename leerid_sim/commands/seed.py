@@ -20,7 +20,9 @@ def register(subparsers: Any) -> None:
             "Load a world of schools, pupils, staff, applications, protocols and clients. "
             "'demo' is the demo world of the contract; any other value is a YAML world file "
             "(format: docs/fixtures.md). Redirect URIs written as {issuer_origin}/... use the "
-            "origin of $LEERID_ISSUER (default http://localhost:8000/op)."
+            "origin of $LEERID_ISSUER (default http://localhost:8000/op); URIs written as "
+            "{rp_origin}/... use rp_demo's address ($LEERID_RP_BASE_URL, or "
+            "$LEERID_RP_HOST and $LEERID_RP_PORT; default http://localhost:8001)."
         ),
     )
     parser.add_argument("world", metavar="demo|FILE", help="'demo' or the path of a world file")
@@ -29,15 +31,28 @@ def register(subparsers: Any) -> None:
 
 
 def _seed(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
     from datastore.fixtures import DEMO_WORLD, load_world
+    from leerid_sim.commands.demo import rp_demo_origin
+    from rp_demo import RPSettings
 
     issuer = os.environ.get("LEERID_ISSUER") or DEFAULT_ISSUER
     if not issuer.startswith(("http://", "https://")):
         raise CommandError(f"LEERID_ISSUER must be an http(s) URL, not {issuer!r}")
+    try:
+        rp_origin = rp_demo_origin(RPSettings())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = f"LEERID_RP_{str(first['loc'][0]).upper()}"
+        raise CommandError(f"invalid setting {name}: {first['msg']}") from None
+    except SettingsError as exc:
+        raise CommandError(f"invalid LEERID_RP_* setting: {exc}") from None
     path = DEMO_WORLD if args.world == "demo" else args.world
     store = open_store(args)
     try:
-        summary = load_world(store, path, issuer=issuer)
+        summary = load_world(store, path, issuer=issuer, rp_origin=rp_origin)
     finally:
         store.dispose()
     name = "the demo world" if args.world == "demo" else args.world

@@ -64,7 +64,8 @@ def test_preview_errors(admin: TestClient) -> None:
         params={"client_id": "ididdit", "username": "jan.peeters", "scope": "openid email"},
     )
     assert bad_scope.status_code == 422
-    assert bad_scope.json()["detail"]["error"] == "invalid_scope"
+    assert bad_scope.json()["detail"][0]["loc"] == ["query", "scope"]
+    assert bad_scope.json()["detail"][0]["type"] == "invalid_scope"
     missing = admin.get(f"{API}/preview", params={"client_id": "i-learn"})
     assert missing.status_code == 422
     assert missing.json()["detail"][0]["loc"] == ["query", "username"]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from datastore import Datastore
+
 
 def run(
     *args: str, database_url: str, env: dict[str, str] | None = None
@@ -41,6 +43,65 @@ def test_seed_demo_twice(sqlite_url: str) -> None:
     second = run("seed", "demo", database_url=sqlite_url)
     assert second.returncode == 0, second.stderr
     assert second.stdout == first.stdout
+
+
+def test_seed_demo_registers_rp_demo_where_it_is_configured(sqlite_url: str) -> None:
+    result = run("seed", "demo", database_url=sqlite_url, env={"LEERID_RP_PORT": "9123"})
+    assert result.returncode == 0, result.stderr
+    store = Datastore.from_url(sqlite_url)
+    try:
+        client = store.world.client("ididdit")
+    finally:
+        store.dispose()
+    assert client is not None
+    assert "http://localhost:9123/callback" in client.redirect_uris
+    assert "http://127.0.0.1:9123/callback" in client.redirect_uris
+    assert not any(":8001" in uri for uri in client.redirect_uris)
+    assert client.backchannel_logout_uri == "http://localhost:9123/backchannel-logout"
+
+
+def test_seed_names_every_problem_of_a_file_and_writes_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    file = tmp_path / "world.yaml"
+    file.write_text(
+        "format: leerid-world/1\n"
+        "passwords: {pupils: Leerling123!}\n"
+        "schools:\n"
+        '  - {instellingsnummer: "123456", name: A, name: B, admin_package: broekx,'
+        " classes: [{name: 3A}]}\n"
+        "pupils:\n"
+        "  - naam: Peeters\n"
+        "    voornaam: [Jan]\n"
+        "    accounts: [{username: jan.x, account_uuid: a6f98ebd-1280-4294-a90f-a5858c1f6f47,"
+        " temporary: true}]\n"
+        '    enrolments: [{school: "123456", class: 3A, start: 2025-13-45}]\n',
+        encoding="utf-8",
+    )
+    result = run("seed", str(file), database_url=sqlite_url)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(": ")[3] for line in lines] == [
+        "schools[0].name",
+        "pupils[0].voornaam",
+        "pupils[0].enrolments[0].start",
+    ]
+    for line in lines:
+        assert line.startswith(f"leerid-sim seed: error: {file}: ")
+    assert "2025-13-45" in lines[2]
+    assert "duplicate key 'name'" in lines[0]
+    store = Datastore.from_url(sqlite_url)
+    try:
+        assert store.world.client("ididdit") is None
+        assert store.world.account_by_username("jan.x") is None
+    finally:
+        store.dispose()
+
+
+def test_seed_with_a_bad_rp_demo_setting_says_which(sqlite_url: str) -> None:
+    result = run("seed", "demo", database_url=sqlite_url, env={"LEERID_RP_PORT": "abc"})
+    assert_one_line_error(result, "leerid-sim seed: error:", "LEERID_RP_PORT")
 
 
 def test_seed_missing_file(sqlite_url: str) -> None:

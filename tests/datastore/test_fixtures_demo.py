@@ -387,3 +387,40 @@ def test_real_argon2_hashes_verify(sqlite_url: str) -> None:
         assert not hashing.verify(pupil.password_hash, "Personeel123!")
     finally:
         store.dispose()
+
+
+def test_rp_demo_uris_follow_the_rp_origin_given_to_the_loader(
+    sqlite_url: str, cheap_hashing: PasswordHashing
+) -> None:
+    store = Datastore.from_url(sqlite_url)
+    try:
+        load_demo(store, rp_origin="http://127.0.0.1:9123", hashing=cheap_hashing)
+        client = store.world.client("klasapp")
+        assert client is not None
+        assert client.redirect_uris == (
+            "http://127.0.0.1:9123/callback",
+            "http://localhost:9123/callback",
+            "https://127.0.0.1:9123/callback",
+            "https://localhost:9123/callback",
+        )
+        assert "http://127.0.0.1:9123/" in client.post_logout_redirect_uris
+        assert client.backchannel_logout_uri == "http://127.0.0.1:9123/backchannel-logout"
+        assert not any(":8001" in uri for uri in client.redirect_uris)
+    finally:
+        store.dispose()
+
+
+def test_without_rp_demo_no_client_gets_a_backchannel_uri(
+    sqlite_url: str, cheap_hashing: PasswordHashing
+) -> None:
+    store = Datastore.from_url(sqlite_url)
+    try:
+        load_demo(store, rp_origin=None, hashing=cheap_hashing)
+        for client_id in ("ididdit", "i-learn", "i-learn-acm", "klasapp", "stopgezet", "spa-demo"):
+            client = store.world.client(client_id)
+            assert client is not None
+            assert client.backchannel_logout_uri is None, client_id
+            # A browser-only redirect target stays, so a test can still log in.
+            assert client.redirect_uris == RP_REDIRECTS
+    finally:
+        store.dispose()

@@ -196,3 +196,106 @@ def test_conflict_with_the_database_loads_nothing(
     assert caught.value.path == "pupils[0].accounts[0].username"
     assert "belongs to another account" in caught.value.reason
     assert dump_tables(store) == before
+
+
+BAD_VALUES = """\
+format: leerid-world/1
+passwords:
+  pupils: Leerling123!
+schools:
+  - instellingsnummer: "123456"
+    name: School
+    name: School twee
+    admin_package: broekx
+    classes:
+      - {name: 3A}
+pupils:
+  - naam: Peeters
+    voornaam: [Jan]
+    accounts:
+      - {username: jan.x, account_uuid: a6f98ebd-1280-4294-a90f-a5858c1f6f47, temporary: true}
+    enrolments:
+      - {school: "123456", class: 3A, start: 2025-13-45}
+"""
+
+BAD_REFERENCES = """\
+format: leerid-world/1
+passwords:
+  pupils: Leerling123!
+schools:
+  - instellingsnummer: "123456"
+    name: School
+    admin_package: broekx
+    classes:
+      - {name: 3A}
+pupils:
+  - naam: Peeters
+    voornaam: Jan
+    accounts:
+      - {username: jan.x, account_uuid: a6f98ebd-1280-4294-a90f-a5858c1f6f47, temporary: true}
+    enrolments:
+      - {school: "999999", class: 3A, start: 2025-09-01}
+  - naam: Peeters
+    voornaam: Piet
+    accounts:
+      - {username: jan.x, account_uuid: b6f98ebd-1280-4294-a90f-a5858c1f6f47, temporary: true}
+    enrolments:
+      - {school: "123456", class: 9Z, start: 2025-09-01}
+"""
+
+
+def _problems(store: Datastore, tmp_path: Path, text: str) -> dict[str, str]:
+    file = tmp_path / "world.yaml"
+    file.write_text(text, encoding="utf-8")
+    before = dump_tables(store)
+    with pytest.raises(FixtureError) as caught:
+        load_world(store, file)
+    assert dump_tables(store) == before
+    assert caught.value.file == str(file)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == len(caught.value.problems)
+    assert all(line.startswith(f"{file}: ") for line in lines)
+    return dict(caught.value.problems)
+
+
+def test_every_bad_value_and_repeated_key_is_reported_at_once(
+    sqlite_store: Datastore, tmp_path: Path
+) -> None:
+    problems = _problems(sqlite_store, tmp_path, BAD_VALUES)
+    assert set(problems) == {
+        "schools[0].name",
+        "pupils[0].voornaam",
+        "pupils[0].enrolments[0].start",
+    }
+    assert problems["schools[0].name"] == (
+        "duplicate key 'name' at line 7, column 5 (first at line 6, column 5)"
+    )
+    assert "valid string" in problems["pupils[0].voornaam"]
+    date = problems["pupils[0].enrolments[0].start"]
+    assert "valid date" in date
+    assert "2025-13-45" in date
+
+
+def test_every_broken_reference_is_reported_at_once(
+    sqlite_store: Datastore, tmp_path: Path
+) -> None:
+    problems = _problems(sqlite_store, tmp_path, BAD_REFERENCES)
+    assert problems == {
+        "pupils[0].enrolments[0].school": "no school 999999 in this file",
+        "pupils[1].accounts[0].username": (
+            "duplicate username 'jan.x' (also at pupils[0].accounts[0].username)"
+        ),
+        "pupils[1].enrolments[0].class": "no class '9Z' at school 123456",
+    }
+
+
+def test_a_key_repeated_inside_an_anchor_is_named_once(
+    sqlite_store: Datastore, tmp_path: Path
+) -> None:
+    text = BAD_REFERENCES.replace(
+        "pupils:\n", "x-account: &acct {username: a, username: b}\npupils:\n", 1
+    )
+    problems = _problems(sqlite_store, tmp_path, text)
+    assert problems["x-account.username"] == (
+        "duplicate key 'username' at line 10, column 32 (first at line 10, column 19)"
+    )

@@ -27,9 +27,12 @@ def bound_socket() -> socket.socket:
 
 
 @contextmanager
-def serve(app: Any, sock: socket.socket) -> Iterator[str]:
-    """Serve ``app`` on ``sock`` until the block ends; yields its base URL."""
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+def serve(app: Any, sock: socket.socket, **ssl_files: str) -> Iterator[str]:
+    """Serve ``app`` on ``sock`` until the block ends; yields its base URL.
+
+    With ``ssl_certfile`` and ``ssl_keyfile`` it serves https.
+    """
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False, **ssl_files)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -40,7 +43,7 @@ def serve(app: Any, sock: socket.socket) -> Iterator[str]:
         time.sleep(0.02)
     host, port = sock.getsockname()[:2]
     try:
-        yield f"http://{host}:{port}"
+        yield f"{'https' if ssl_files else 'http'}://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

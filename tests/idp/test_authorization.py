@@ -28,10 +28,10 @@ pytestmark = pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)
     ("change", "reason"),
     [
         ({"client_id": "onbekend"}, "niet geregistreerd"),
-        ({"client_id": "<omit>"}, "client_id ontbreekt"),
+        ({"client_id": "<omit>"}, "De aanvraag heeft geen client_id."),
         ({"redirect_uri": "http://localhost:8001/callback/"}, "redirect_uri"),
         ({"redirect_uri": "http://evil.example/callback"}, "redirect_uri"),
-        ({"redirect_uri": "<omit>"}, "redirect_uri ontbreekt"),
+        ({"redirect_uri": "<omit>"}, "De aanvraag heeft geen redirect_uri."),
     ],
 )
 def test_unverified_client_or_redirect_is_an_html_page(

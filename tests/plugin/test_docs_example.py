@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import CHROMIUM, require_certutil, require_chromium
+
 pytestmark = pytest.mark.slow
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "pytest-plugin.md"
@@ -84,6 +86,16 @@ def example_suite() -> str:
     )
 
 
+def https_example() -> str:
+    """The doc's example for ``--leerid-tls``, launching Debian's Chromium (as root: no sandbox)."""
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    (block,) = [b for b in blocks if "leerid_browser_home" in b]
+    return block.replace(
+        "playwright.chromium.launch(",
+        f"playwright.chromium.launch(executable_path={CHROMIUM!r}, args=['--no-sandbox'], ",
+    )
+
+
 def run_pytest(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
@@ -102,6 +114,16 @@ def test_the_documented_example_passes(tmp_path: Path) -> None:
     result = run_pytest(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "7 passed" in result.stdout
+
+
+@pytest.mark.browser
+def test_the_documented_https_example_passes_with_certificates_verified(tmp_path: Path) -> None:
+    require_chromium()
+    require_certutil()
+    (tmp_path / "test_https.py").write_text(https_example(), encoding="utf-8")
+    result = run_pytest(tmp_path, "-W", "error", "--leerid-tls")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
 
 
 def test_the_plugin_starts_nothing_for_tests_without_its_fixtures(tmp_path: Path) -> None:

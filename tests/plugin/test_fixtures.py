@@ -112,6 +112,21 @@ def test_admin_errors_say_why(leerid_admin: LeerIDAdmin) -> None:
     assert failure.value.status == 404
 
 
+def test_the_plugins_provider_posts_back_channel_logouts_nowhere_it_did_not_start(
+    leerid_admin: LeerIDAdmin, leerid_login: Login
+) -> None:
+    # The demo world's back-channel URIs are rp_demo's (port 8001), which no plugin run
+    # starts: another program may listen there. No client keeps one, also after a reset.
+    for _ in range(2):
+        clients = leerid_admin.call("GET", "/clients")
+        assert clients, "the demo world has clients"
+        for client in clients:
+            uri = client["backchannel_logout_uri"]
+            assert uri is None, f"{client['client_id']}: {uri}"
+        leerid_admin.reset()
+    assert leerid_login("ididdit", "jan.peeters", scope="openid ov_leerling").access_token
+
+
 def test_login_without_a_scope_releases_the_clients_protocol(leerid_login: Login) -> None:
     # A test that leaves the scope out sees what a real LeerID client gets, not just ``sub``.
     learn = leerid_login("i-learn", "jan.peeters")

@@ -89,6 +89,25 @@ def test_demo_serves_the_provider_and_rp_demo_until_interrupted(tmp_path: Path) 
             timeout=30,
         )
         assert clock.status_code == 200
+        # Seeded for rp_demo on 8001, the demo registers rp_demo where it runs now, and an
+        # admin reset reloads the demo world at that address too.
+        for reset in (False, True):
+            if reset:
+                httpx.post(
+                    f"http://127.0.0.1:{port}/admin/api/reset",
+                    headers={"Authorization": "Bearer leerid-admin-demo"},
+                    timeout=60,
+                ).raise_for_status()
+            client = httpx.get(
+                f"http://127.0.0.1:{port}/admin/api/clients/ididdit",
+                headers={"Authorization": "Bearer leerid-admin-demo"},
+                timeout=30,
+            ).json()
+            assert f"http://127.0.0.1:{rp_port}/callback" in client["redirect_uris"]
+            assert f"http://127.0.0.1:{rp_port}/" in client["post_logout_redirect_uris"]
+            assert client["backchannel_logout_uri"] == (
+                f"http://127.0.0.1:{rp_port}/backchannel-logout"
+            )
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)

@@ -33,8 +33,9 @@ def test_a_login_without_the_provider_is_a_clear_page() -> None:
 def test_an_unknown_client_is_a_clear_page() -> None:
     with _client_without_provider() as client:
         page = client.get("/login/not-a-client", follow_redirects=False)
-    assert page.status_code == 400
-    assert "rp_unknown_client" in page.text
+    assert page.status_code == 404
+    assert "Deze toepassing bestaat niet" in page.text
+    assert "not-a-client" in page.text
 
 
 def test_the_dov_page_before_any_login_invites_to_start() -> None:

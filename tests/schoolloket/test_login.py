@@ -65,6 +65,20 @@ def test_a_director_logs_in_through_the_provider(client: TestClient, demo: Datas
     assert 'data-testid="login-start"' in client.get("/schoolloket/").text
 
 
+def test_after_logging_out_the_start_page_says_so(client: TestClient, demo: Datastore) -> None:
+    _login(client, "bert.beheerder", STAFF_PASSWORD)
+    home = client.get("/schoolloket/", follow_redirects=True)
+    logout = client.post("/schoolloket/logout", data={"csrf_token": csrf(home.text)})
+    assert _query(logout.headers["location"])["state"] == "afgemeld"
+    back = client.get(logout.headers["location"], follow_redirects=True)
+    assert back.url.path == "/schoolloket/"
+    assert 'data-testid="logged-out"' in back.text
+    assert "Je bent afgemeld" in back.text
+    assert 'data-testid="login-start"' in back.text
+    # Only on the way back from logging out: a plain visit shows no such message.
+    assert "Je bent afgemeld" not in client.get("/schoolloket/").text
+
+
 def test_a_pupil_is_refused_with_a_clear_page(client: TestClient) -> None:
     done = _login(client, "jan.peeters", PUPIL_PASSWORD)
     assert done.status_code == 403

@@ -134,7 +134,8 @@ def test_after_31_august_the_temporary_director_sees_no_rights(
     client = logged_in("ilse.interim")  # sessions expire on the simulated clock too
     start = client.get("/schoolloket/")
     assert start.status_code == 200
-    assert "Je hebt momenteel geen rechten in het LeerID Schoolloket" in start.text
+    assert "Je hebt momenteel geen rol (meer) bij een school" in start.text
+    assert "Kies een school" not in start.text
     refused = client.get("/schoolloket/scholen/654321/instellingen")
     assert refused.status_code == 403
     assert 'data-testid="forbidden"' in refused.text

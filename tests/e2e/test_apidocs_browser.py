@@ -1,0 +1,39 @@
+"""``/docs`` in Chromium with every other origin cut off: Swagger UI starts, under the CSP."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.e2e.conftest import DemoServers
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
+
+
+def test_swagger_ui_works_offline_under_the_csp(page: Any, demo_servers: DemoServers) -> None:
+    origin = urlsplit(demo_servers.provider_url).netloc
+    elsewhere: list[str] = []
+
+    def offline(route: Any) -> None:
+        # As on a machine without internet: only the provider itself answers.
+        if urlsplit(route.request.url).netloc == origin:
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", offline)
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"{demo_servers.provider_url}/docs")
+    page.locator(".opblock").first.wait_for()
+    assert page.locator(".opblock").count() > 50  # the protocol and the admin API
+    assert page.get_by_text("/admin/api/pupils", exact=True).first.is_visible()
+    assert elsewhere == []
+    assert errors == []  # a CSP violation is reported on the console
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
