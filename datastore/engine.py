@@ -1,4 +1,4 @@
-"""Engines for SQLite and PostgreSQL, set up as DECISIONS.md 4 asks, and SQLite's writer queue."""
+"""Engines for SQLite (WAL mode, a busy timeout) and PostgreSQL, and SQLite's writer queue."""
 
 from __future__ import annotations
 

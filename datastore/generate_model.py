@@ -45,7 +45,7 @@ T = TypeVar("T")
 def generated_username(seed: int, n: int, *, second: bool = False) -> str:
     """The username of generated pupil ``n`` (1-based) of ``seed``: ``gen.<seed>.<n>[b]``.
 
-    The ``gen.`` prefix never clashes with the demo personas (DECISIONS.md 27); the seed in it
+    The ``gen.`` prefix never clashes with the fixture personas; the seed in it
     lets populations of different seeds live side by side.
     """
     return f"gen.{seed}.{n}" + ("b" if second else "")

@@ -162,7 +162,7 @@ def _release_statement() -> Select[*tuple[Any, ...]]:
         .where(Enrolment.pupil_id == pupil_id)
         .scalar_subquery()
     )
-    # A class target covers its subclasses (DECISIONS.md 15): the pupil's classes and parents.
+    # A class target covers its subclasses: match the pupil's classes and their parents.
     # Two levels down, SQLAlchemy does not correlate by itself: say it (else a cross join).
     own_classes = union(
         select(Enrolment.class_id).where(Enrolment.pupil_id == pupil_id).correlate(Account),
