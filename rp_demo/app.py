@@ -51,7 +51,7 @@ def create_app(
         if settings.session_secret is not None
         else secrets.token_urlsafe(32)
     )
-    # Its own cookie name: cookies ignore ports on localhost (DECISIONS 25).
+    # Its own cookie name: cookies ignore ports on localhost.
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
