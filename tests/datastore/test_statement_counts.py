@@ -1,4 +1,4 @@
-"""The provider's hot path sends a fixed, small number of statements (issue 8).
+"""The provider's hot path sends a fixed, small number of statements, whatever the world's size.
 
 SSO authorize (session lookup, ``create_code``), the token grants (``redeem_code``,
 ``rotate_refresh``: claim, release facts, one insert round) and UserInfo (``token``,
