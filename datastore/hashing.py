@@ -55,7 +55,8 @@ class PasswordHashing:
     call; glibc then keeps one such block per thread that hashed, in that thread's malloc arena, and
     reuses it. On a few fixed threads that bounds the memory kept (a few blocks, not one per thread
     of a web server's pool) and costs no page faults: returning the block to the system after every
-    call instead costs ~15 ms of kernel time per login here, as much again as half the hash. argon2
+    call instead makes every login fault that memory in again, kernel time on a par with half the
+    hash. argon2
     releases the GIL, so the threads use every core.
     """
 

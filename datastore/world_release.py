@@ -208,7 +208,7 @@ def _release_statement() -> Select[*tuple[Any, ...]]:
 
 @cache
 def _statement() -> Prepared:
-    # Built on first use: constructing it costs ~50 ms, a worker's start need not pay it.
+    # Built on first use: constructing it is slow, and a worker's start need not pay for it.
     return Prepared(_release_statement())
 
 

@@ -159,7 +159,7 @@ def test_hot_path_statement_counts(demo_store: Datastore) -> None:
     assert successor.sid == tag
     assert access is not None
     assert access.kind == "access"
-    assert access.id < successor.id  # stored in this order, as before
+    assert access.id < successor.id  # the access token is stored before its refresh token
     ended = store.oidc.end_session(now=now, sid=tag)
     assert ended is not None
     assert ended.client_ids == (client.client_id,)
