@@ -1,10 +1,10 @@
 """The synthetic Flanders of ``leerid-sim generate``: schools, classes, pupils, accounts, rows.
 
-Everything comes from one ``random.Random(seed)``, drawn in a fixed order, so the same seed
-on the same starting world gives the same rows. Shares (DOMAIN.md): about 3% of
-pupils are not identified by INSZ and have a temporary account only; about 2% of identified
-pupils have a second account and 5% a historiek of old account_uuids; about 4% changed school
-(an ended enrolment before the current one) and 1% left school (only an ended enrolment).
+Everything comes from one ``random.Random(seed)``, drawn in a fixed order, so the same seed on the
+same starting world gives the same rows. Shares (as docs/fixtures.md documents them): about 3% of
+pupils are not identified by INSZ and have a temporary account only; about 2% of identified pupils
+have a second account and 5% a historiek of old account_uuids; about 4% changed school (an ended
+enrolment before the current one) and 1% left school (only an ended enrolment).
 """
 
 from __future__ import annotations

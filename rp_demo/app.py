@@ -1,7 +1,7 @@
 """rp_demo's FastAPI application, built by ``create_app(settings)``.
 
 A relying party of the LeerID provider that knows it only by its issuer URL and its client
-credentials (STYLE.md): it never imports ``idp`` or ``datastore``.
+credentials, as a real relying party does: it never imports ``idp`` or ``datastore``.
 """
 
 from __future__ import annotations
