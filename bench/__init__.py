@@ -1,5 +1,6 @@
 """``make bench``: a bounded load generator on 127.0.0.1 that measures leerid-sim beside
-node-oidc-provider (issue 8). Entry point: ``python -m bench`` (see ``bench.cli``)."""
+node-oidc-provider, against the project's performance targets. Entry point: ``python -m bench``
+(see ``bench.cli``)."""
 
 from __future__ import annotations
 

@@ -158,7 +158,7 @@ def _summary(
         "loadgen_cpu_pct": pct(own_cpu),
         "machine_busy_pct": pct(busy),
         "other_cpu_pct": pct(max(0.0, busy - own_cpu - (server_cpu or 0.0))),
-        # operations per CPU-second of the server (DECISIONS.md 5: "per core")
+        # operations per CPU-second of the server: what a target "per core" means
         "per_server_cpu_s": round(len(lat) / server_cpu, 1) if server_cpu else None,
         "loadgen_pid": os.getpid(),
     }

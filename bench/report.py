@@ -103,8 +103,8 @@ def _targets(data: dict[str, Any], level: int) -> list[str]:
         return text
 
     def served(s: dict[str, Any], scenario: str) -> str:
-        # DECISIONS.md 5: the generator is the ceiling here, so "not slower than the peer in
-        # the same run" meets the target as well as 1,500/s does.
+        # The load generator is the ceiling here, so "not slower than the peer in the same run"
+        # meets the target as well as 1,500/s does.
         mine = _main(s, scenario, level)["rate_per_s"]
         theirs = _main(peer, scenario, level)["rate_per_s"] if peer else None
         if mine is None:

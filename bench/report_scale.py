@@ -35,7 +35,7 @@ def _fmt(v: float | None) -> str:
     return "–" if v is None else f"{v:,.1f}"
 
 
-# The hot path of issue 8 item 3, recognised in the captured statements.
+# The hot path (one login, SSO, refresh, UserInfo), recognised in the captured statements.
 HOT_PATH = (
     ("AS historiek", "release facts"),
     ("WHERE accounts.username", "account by username"),

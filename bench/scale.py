@@ -1,4 +1,4 @@
-"""Issue 8 item 3: is the provider flat as the world grows? (``python -m bench --scale N``)
+"""Is the provider flat as the world grows? (``python -m bench --scale N``)
 
 On one fresh PostgreSQL database: the demo world is measured (full flows, SSO flows and refresh
 grants at c=8), then ``leerid-sim generate --pupils N`` adds N pupils, ``ANALYZE`` refreshes the

@@ -1,7 +1,8 @@
 """The OpenID providers the generator can drive, and how each one's login pages are submitted.
 
-- ``leerid-sim``: the project (CONTRACT.md): issuer ``<base>/op``, a login page with one
-  ``<form method="post">`` (username, password), no consent screen, SSO by session cookie.
+- ``leerid-sim``: the project, as docs/contract.md describes it: issuer ``<base>/op``, a login
+  page with one ``<form method="post">`` (username, password), no consent screen, SSO by session
+  cookie.
   Client ``i-learn`` with scope ``openid ov_leerling offline_access`` (a refresh token comes
   only with ``offline_access``, as on ACM), pupil ``jan.peeters``.
 - ``oidc-provider``: panva's node-oidc-provider 9 as the peer bench runs it: devInteractions, a
@@ -106,7 +107,7 @@ def leerid_target(
     username: str = "jan.peeters",
     password: str = "Leerling123!",  # noqa: S107 - the demo world's documented pupil password
 ) -> Target:
-    """leerid-sim as CONTRACT.md describes it (demo world)."""
+    """leerid-sim as docs/contract.md describes it (demo world)."""
     secrets = {"i-learn": "i-learn-demo-secret", "ididdit": "ididdit-demo-secret"}
     claims = {
         "i-learn": ("sub", "leer_id_uuid", "account_uuid", "naam"),

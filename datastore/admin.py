@@ -1,7 +1,7 @@
 """The admin repository (``store.admin``): create, read, update and delete the whole world.
 
 Every change is one atomic transaction that also bumps the generation counter, so every worker
-drops its cached clients, protocols and keys at its next request (DECISIONS.md 3). Natural keys
+drops its cached clients, protocols and keys at its next request. Natural keys
 (instellingsnummer, username or account_uuid, client_id, application key) name things; invalid
 references raise ``InvalidField`` (naming the field), taken keys ``AlreadyExists``, unknown
 things ``NotFound`` and contradictions ``Conflict``.

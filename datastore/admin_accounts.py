@@ -97,7 +97,7 @@ class AccountAdmin(AdminBase):
                     setattr(account, field, values[field])
             if password_hash is not None:
                 account.password_hash = password_hash
-                # A new password is a change that matters for distribution (seed 002).
+                # A new password puts the account on the school's next distribution sheet.
                 account.changed_at = self._store.clock.now()
                 account.distributed_at = None
             if values.get("status") == "disabled":

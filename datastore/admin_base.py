@@ -43,7 +43,7 @@ class AdminBase:
     def _change(self) -> Iterator[Session]:
         """One atomic change of the world, which every process sees at its next request.
 
-        The generation counter grows in the same transaction (DECISIONS.md 3), so each worker
+        The generation counter grows in the same transaction, so each worker
         drops its cached clients, protocols and keys; a unique or foreign key that the database
         refuses becomes ``Conflict``.
         """

@@ -15,7 +15,7 @@ from datastore.models import School, SchoolClass
 
 __all__ = ["CLASS_SHARING_PACKAGES", "SchoolAdmin"]
 
-# Class sharing needs an administration package that delivers class information (DECISIONS 18).
+# Class sharing needs an administration package that delivers class information.
 CLASS_SHARING_PACKAGES = ("broekx", "informat")
 
 
@@ -42,7 +42,7 @@ def _class_record(session: Session, klass: SchoolClass) -> AdminClass:
 
 
 def check_class_sharing_package(school: School) -> None:
-    """Seed 002 / DECISIONS 18: only Broekx and Informat schools can share class information."""
+    """Only Broekx and Informat schools can share class information: those packages deliver it."""
     if school.admin_package.lower() not in CLASS_SHARING_PACKAGES:
         raise Conflict(
             f"school {school.instellingsnummer} uses {school.admin_package!r}: class sharing"

@@ -1,4 +1,4 @@
-"""Admin changes to school staff, director assignments and LeerID-beheerder grants (seed 002)."""
+"""Admin changes to school staff, director assignments and LeerID-beheerder grants."""
 
 from __future__ import annotations
 

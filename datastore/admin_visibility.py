@@ -1,4 +1,4 @@
-"""Admin changes to application visibility and to a school's class sharing (seed 002)."""
+"""Admin changes to application visibility and to a school's class sharing."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ class VisibilityAdmin(AdminBase):
     def create_visibility(self, values: Mapping[str, Any]) -> AdminVisibility:
         """Make an application visible to a pupil (pupil_id or username), a class or a school.
 
-        Visibility to a class covers its subclasses (DECISIONS 15).
+        Visibility to a class covers its subclasses.
         """
         with self._change() as session:
             application = self._application(session, values["application"], "application")

@@ -1,7 +1,7 @@
 """The simulated clock and the generation counter, shared by every worker through the datastore.
 
-Each process caches the one ``simulator_state`` row for at most ``CACHE_SECONDS``
-(DECISIONS.md 3), so a clock change or a change to cached configuration reaches every worker
+Each process caches the one ``simulator_state`` row for at most ``CACHE_SECONDS``,
+so a clock change or a change to cached configuration reaches every worker
 within a second; the process that made the change sees it at once.
 """
 

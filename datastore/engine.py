@@ -1,4 +1,4 @@
-"""Engines for SQLite and PostgreSQL, set up as DECISIONS.md 4 asks, and SQLite's writer queue."""
+"""Engines for SQLite (WAL mode, a busy timeout) and PostgreSQL, and SQLite's writer queue."""
 
 from __future__ import annotations
 
@@ -187,14 +187,14 @@ class WriterQueue:
       process holds or waits on it would let a third one lock a new file of the same name.
       An existing sidecar that is not writable is opened read-only (``flock`` needs no write
       access). When it cannot be opened at all (a read-only directory) or the file system
-      refuses ``flock`` (``ENOLCK``), the process queues on the busy timeout alone, as before:
-      logged once, no error.
+      refuses ``flock`` (``ENOLCK``), the process queues on the busy timeout alone, as it would
+      without the queue: logged once, no error.
     - One queue per process and database file (``for_database``): engines and ``Datastore``s
-      on one file share it, so a nested write on the same thread re-enters the RLock (and then
-      waits in SQLite's busy timeout and fails with "database is locked", as before) instead
-      of waiting forever on a ``flock`` its own thread holds. Only the outermost level takes
-      and releases the ``flock``: ``flock`` locks are per open file description, so an inner
-      unlock would free the outer one.
+      on one file share it, so a nested write on the same thread re-enters the RLock (and then waits
+      in SQLite's busy timeout and fails with "database is locked", as without the queue) instead of
+      waiting forever on a ``flock`` its own thread holds. Only the outermost level takes and
+      releases the ``flock``: ``flock`` locks are per open file description, so an inner unlock
+      would free the outer one.
     - Fork safety: the sidecar is opened lazily, on the first write of the process. ``flock``
       locks belong to the open file description, which a forked child shares with its parent,
       so a child never uses an inherited descriptor: after ``fork`` the child closes it and

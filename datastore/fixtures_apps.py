@@ -141,7 +141,7 @@ def write_application(
 
 
 def write_client(writer: Writer, application: Application, spec: ClientSpec, path: str) -> None:
-    """Upsert an OIDC client; the secret is stored as SHA-256 only (DECISIONS.md 1)."""
+    """Upsert an OIDC client; the secret, random and long, is stored as SHA-256 only."""
     holder = writer.session.scalar(
         select(Client.application_id).where(Client.client_id == spec.client_id)
     )

@@ -143,7 +143,7 @@ class SchoolSpec(_Spec):
     admin_package: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,40}$")]
     classes: list[ClassSpec] = []
     class_sharing: ClassSharingSpec = ClassSharingSpec()
-    # The administration package's API key for this school (seed 002); stored as SHA-256 only.
+    # The administration package's API key for this school; stored as SHA-256 only.
     package_api_key: Annotated[str, Field(min_length=16, max_length=200)] | None = None
 
 

@@ -4,8 +4,8 @@ Rows come from ``datastore.generate_model`` in batches and go straight to the da
 PostgreSQL ``COPY ... FROM STDIN`` (psycopg's ``cursor.copy``) or batched ``executemany`` on
 SQLite, all in one transaction (a failure loads nothing). Ids are allocated by the generator
 after locking the tables against other writers, and the id sequences are moved past them at
-the end. Every generated pupil shares one password and one precomputed argon2id hash
-(DECISIONS.md 2): hashing 1.2 million passwords one by one would take hours.
+the end. Every generated pupil shares one password and one precomputed argon2id hash:
+hashing 1.2 million passwords one by one would take hours.
 """
 
 from __future__ import annotations

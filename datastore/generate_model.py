@@ -1,10 +1,10 @@
 """The synthetic Flanders of ``leerid-sim generate``: schools, classes, pupils, accounts, rows.
 
-Everything comes from one ``random.Random(seed)``, drawn in a fixed order, so the same seed
-on the same starting world gives the same rows. Shares (DOMAIN.md): about 3% of
-pupils are not identified by INSZ and have a temporary account only; about 2% of identified
-pupils have a second account and 5% a historiek of old account_uuids; about 4% changed school
-(an ended enrolment before the current one) and 1% left school (only an ended enrolment).
+Everything comes from one ``random.Random(seed)``, drawn in a fixed order, so the same seed on the
+same starting world gives the same rows. Shares (as docs/fixtures.md documents them): about 3% of
+pupils are not identified by INSZ and have a temporary account only; about 2% of identified pupils
+have a second account and 5% a historiek of old account_uuids; about 4% changed school (an ended
+enrolment before the current one) and 1% left school (only an ended enrolment).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ T = TypeVar("T")
 def generated_username(seed: int, n: int, *, second: bool = False) -> str:
     """The username of generated pupil ``n`` (1-based) of ``seed``: ``gen.<seed>.<n>[b]``.
 
-    The ``gen.`` prefix never clashes with the demo personas (DECISIONS.md 27); the seed in it
+    The ``gen.`` prefix never clashes with the fixture personas; the seed in it
     lets populations of different seeds live side by side.
     """
     return f"gen.{seed}.{n}" + ("b" if second else "")
@@ -129,7 +129,7 @@ class Population:
         return self.next_id[table]
 
     def _uuid(self) -> str:
-        """A random (version 4) UUID from the seeded generator; ``uuid.UUID`` is 5x slower."""
+        """A random (version 4) UUID from the seeded generator, cheaper than a ``uuid.UUID``."""
         bits = (self.rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET
         h = f"{bits:032x}"
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

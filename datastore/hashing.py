@@ -3,7 +3,8 @@
 - People's passwords: argon2id (RFC 9106), parameters configurable and stored in each hash;
   a hash made with weaker parameters is re-hashed on the next successful login.
 - Client secrets, codes, tokens and session ids are random and long already: SHA-256 is enough
-  and keeps the token endpoint fast (DECISIONS.md 1). They are compared in constant time.
+  and keeps the token endpoint fast, where a slow hash would cap it at a few dozen requests a
+  second. They are compared in constant time.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class PasswordHashing:
     call; glibc then keeps one such block per thread that hashed, in that thread's malloc arena, and
     reuses it. On a few fixed threads that bounds the memory kept (a few blocks, not one per thread
     of a web server's pool) and costs no page faults: returning the block to the system after every
-    call instead costs ~15 ms of kernel time per login here, as much again as half the hash. argon2
+    call instead makes every login fault that memory in again, kernel time on a par with half the
+    hash. argon2
     releases the GIL, so the threads use every core.
     """
 

@@ -5,7 +5,7 @@ women) and two check digits ``CC`` = 97 - (the first 9 digits mod 97). For peopl
 2000 on, the check is computed over ``2`` followed by the first 9 digits, so that the same
 ``YYMMDD`` of 1910 and 2010 give different check digits.
 
-The simulator only ever makes synthetic numbers: the INSZ is never released (CONTRACT.md).
+The simulator only ever makes synthetic numbers, and never releases an INSZ to any client.
 """
 
 from __future__ import annotations

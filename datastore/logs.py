@@ -1,6 +1,7 @@
 """The privacy log (who received which personal data, when, on which basis) and protocol events.
 
-A privacy-log entry names attributes, never their values (seed 000/001 art. 6).
+A privacy-log entry names attributes, never their values: the log shows who received what
+without becoming a second copy of the personal data.
 Entries that belong to a token are written in the token's own transaction with
 ``add_privacy_entries``; the repository writes the others in a transaction of their own.
 """

@@ -87,7 +87,7 @@ class School(Base):
     # The school administration package ("administratief pakket"): broekx, informat or other.
     admin_package: Mapped[str] = mapped_column(String(40))
     class_sharing_active: Mapped[bool] = mapped_column(Boolean, default=False)
-    # SHA-256 of the administration package's API key for this school (seed 002), if issued.
+    # SHA-256 of the administration package's API key for this school, if issued.
     package_api_key_hash: Mapped[str | None] = mapped_column(String(64))
 
     classes: Mapped[list[SchoolClass]] = relationship(back_populates="school")
@@ -506,7 +506,7 @@ class UsedAssertion(Base):
 
 
 class PrivacyLogEntry(Base):
-    """One release of personal data to a client (seed 000/001 art. 6): names, never values."""
+    """One release of personal data to a client, for the privacy log: names, never values."""
 
     __tablename__ = "privacy_log"
     __table_args__ = (
@@ -546,7 +546,7 @@ class Event(Base):
 
 
 class AccessLogEntry(Base):
-    """A read or change of pupil data by staff or an administration package (seed 004)."""
+    """A read or change of pupil data by staff or an administration package, for the access log."""
 
     __tablename__ = "access_log"
     __table_args__ = (Index("ix_access_log_at", "at"),)
@@ -604,7 +604,8 @@ class SimulatorState(Base):
     """The one row of state shared by every worker: the simulated clock and a generation counter.
 
     ``generation`` grows with every change that processes cache (clients, protocols, keys,
-    fault rules, the clock); a process compares it at most once a second (DECISIONS.md 3).
+    fault rules, the clock); a process compares it at most once a second, so shared state
+    costs no query per request yet reaches every worker within a second.
     """
 
     __tablename__ = "simulator_state"

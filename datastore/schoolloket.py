@@ -1,4 +1,4 @@
-"""The Schoolloket's repository (``store.schoolloket``): everything seed 002 asks of the datastore.
+"""The Schoolloket's repository (``store.schoolloket``): everything the school portal needs stored.
 
 One concern per module, joined here:
 
@@ -7,7 +7,7 @@ One concern per module, joined here:
 - ``schoolloket_pupils``: finding pupils, password resets, distribution sheets;
 - ``schoolloket_visibility``: which applications are visible to whom;
 - ``schoolloket_package``: the administration-package API and the drop server;
-- ``schoolloket_log``: the access log (seed 004);
+- ``schoolloket_log``: the access log;
 - ``schoolloket_sessions``: the Schoolloket's server-side sessions.
 """
 

@@ -1,4 +1,4 @@
-"""The access log (seed 004 art. 6): who read or changed which pupil data, when, and why.
+"""The access log: who read or changed which pupil data, when, and why.
 
 Entries are written inside the transaction of the read or change they describe, so a change
 is never without its log line and a refused change leaves none.
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PURPOSES", "AccessLogMixin", "add_access_entry"]
 
-# The purposes the Schoolloket and the package link log (seed 002, seed 004 art. 6).
+# The purposes the Schoolloket and the package link log, as the access log shows them.
 PURPOSES = {
     "accountbeheer": "LeerID-accountbeheer door de school (seed 002)",
     "applicatiebeheer": "zichtbaarheid van applicaties voor leerlingen (seed 002)",

@@ -1,7 +1,7 @@
-"""The administration-package link (seed 002, protocol school-DOV art. 2 2°).
+"""The administration-package link (the school-to-DOV protocol on class information, art. 2).
 
 DOV gives the school's administration package (Broekx, Informat) the leer_id_uuid of each
-enrolled pupil, or the account_uuid for a pupil without LeerID (DECISIONS 19); the package links
+enrolled pupil, or the account_uuid for a pupil without LeerID; the package links
 class information to them and delivers it through the drop server. Each school has its own API
 key, stored as SHA-256 in ``schools.package_api_key_hash``. Every read and delivery is logged.
 """
@@ -86,7 +86,7 @@ class PackageMixin:
     def package_lookup_insz(
         self, school: SchoolRecord, actor: Actor, insz: Sequence[str]
     ) -> dict[str, PackagePupil | None]:
-        """Identified pupils of this school by INSZ (DECISIONS 19); others answer ``None``.
+        """Identified pupils of this school by INSZ; any other INSZ answers ``None``.
 
         The INSZ itself is never written to the access log: only what was found.
         """

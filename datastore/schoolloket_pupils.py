@@ -1,7 +1,8 @@
-"""LeerID-beheer (seed 002): find pupils, reset passwords, and distribution sheets.
+"""LeerID-beheer: find pupils, reset passwords, and distribution sheets.
 
 Every read or change of pupil data is written to the access log in its own transaction
-(seed 004 art. 6). Changes check the LeerID-beheerder role again inside the transaction.
+(so DOV can see who touched which pupil's data). Changes check the LeerID-beheerder role
+again inside the transaction.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def current_enrolments(school_id: int, day: dt.date) -> Select[Enrolment]:
 
 
 def class_and_descendants(session: Session, school_id: int, class_id: int) -> set[int]:
-    """The class and its subclasses (DECISIONS 15: a class covers its subclasses)."""
+    """The class and its subclasses: what a class covers, for filters and visibility."""
     children: dict[int | None, list[int]] = {}
     for klass in session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id)):
         children.setdefault(klass.parent_id, []).append(klass.id)
@@ -106,7 +107,8 @@ class PupilsMixin:
         """Accounts of pupils enrolled at the school today, by name or username and (sub)class.
 
         The class filter and the ``klas`` column exist only while the school shares class
-        information (seed 002); the read is written to the access log.
+        information: filtering per (sub)class is one of the things class sharing turns on. The read
+        is written to the access log.
         """
         with self._store.write() as session:
             school = school_by_number(session, instellingsnummer)
@@ -162,7 +164,7 @@ class PupilsMixin:
         password_hashes: Mapping[str, str],
         label: str,
     ) -> list[PupilRow]:
-        """Set fresh initial passwords for a distribution sheet (DECISIONS 20).
+        """Set fresh initial passwords for a distribution sheet, the only place they are shown.
 
         ``password_hashes`` maps account_uuid to the argon2id hash of its new password; the
         accounts must be pupils enrolled at the school today. The previous initial passwords

@@ -1,4 +1,4 @@
-"""Frozen records of the Schoolloket's datastore API (seed 002).
+"""Frozen records of the Schoolloket's datastore API.
 
 ORM rows never leave the datastore; the Schoolloket and the administration-package link see
 these records only.
@@ -31,13 +31,14 @@ __all__ = [
     "VisibilityRecord",
 ]
 
-# Seed 002: class sharing is possible only for schools on one of these administration packages.
+# Class sharing is possible only for schools on one of these administration packages, the
+# ones that deliver class information.
 CLASS_SHARING_PACKAGES: tuple[str, ...] = ("broekx", "informat")
 
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who reads or changes pupil data, for the access log (seed 004 art. 6)."""
+    """Who reads or changes pupil data, for the access log."""
 
     kind: str  # "staff" or "package"
     name: str  # staff username, or "<package>@<instellingsnummer>"
@@ -118,7 +119,7 @@ class PupilRow:
 
     @property
     def needs_distribution(self) -> bool:
-        """New or changed since its last distribution sheet (seed 002)."""
+        """New or changed since its last distribution sheet, so the next sheet must include it."""
         return self.distributed_at is None or self.changed_at > self.distributed_at
 
 
@@ -145,7 +146,10 @@ class VisibilityRecord:
 
 @dataclass(frozen=True, slots=True)
 class PackagePupil:
-    """What the administration-package API tells about an enrolled pupil (DECISIONS 19)."""
+    """What the administration-package API tells about an enrolled pupil.
+
+    One identifier: the leer_id_uuid, or the account_uuid for a pupil without LeerID.
+    """
 
     leer_id_uuid: str | None
     account_uuid: str | None
@@ -196,7 +200,7 @@ class DropReport:
 
 @dataclass(frozen=True, slots=True)
 class StaffImportRow:
-    """One line of the weekly bulk upload of staff roles (DECISIONS 17)."""
+    """One line of the weekly bulk upload of staff roles."""
 
     line: int
     username: str

@@ -1,10 +1,11 @@
-"""Staff roles in the Schoolloket, decided on the simulated clock's date (seed 002 §1.1).
+"""Staff roles in the Schoolloket, decided on the simulated clock's date.
 
 - LeerID-databeheerder: every staff member with a *sent* director assignment at the school whose
   period holds the day (end date inclusive; no end date = a permanent director).
 - LeerID-beheerder: granted per school (``beheerder_grants``).
 
-Also the weekly bulk upload that delivers assignments and grants (DECISIONS 17).
+Also the weekly bulk upload that delivers assignments and grants; it applies at once, and
+rights follow each assignment's start and end dates.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def school_record(school: School) -> SchoolRecord:
 
 
 def databeheerder_school_ids(session: Session, staff_id: int, day: dt.date) -> set[int]:
-    """Schools where the staff member is LeerID-databeheerder on ``day`` (seed 002 §1.1)."""
+    """Schools where the staff member is LeerID-databeheerder on ``day``."""
     return set(
         session.scalars(
             select(DirectorAssignment.school_id).where(

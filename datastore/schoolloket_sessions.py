@@ -1,4 +1,4 @@
-"""Server-side sessions of the Schoolloket (its own cookie, DECISIONS 25).
+"""Server-side sessions of the Schoolloket (its own cookie: cookies ignore ports on localhost).
 
 The cookie holds a random id; only its SHA-256 is stored. A session starts before login with
 the pending authorization request (state, nonce, PKCE verifier, OIDC Core §3.1.2.1) and gets a

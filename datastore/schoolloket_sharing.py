@@ -1,8 +1,8 @@
-"""Class sharing ("Deel klasinformatie met LeerID", seed 002 §2 and §3).
+"""Class sharing ("Deel klasinformatie met LeerID"): activating and stopping it.
 
 Activating records who accepted which version of the school-to-DOV protocol, and when; stopping
 records who stopped it, and when. Both bump the generation in the same transaction, so every
-worker's caches see the change at once (DECISIONS 3).
+worker's caches see the change within a second.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ class SharingMixin:
     def activate_class_sharing(
         self, instellingsnummer: str, account_id: int, protocol_version: str
     ) -> ClassSharingRecord:
-        """Accept ``protocol_version`` for the school and turn class sharing on (seed 002 §2).
+        """Accept ``protocol_version`` for the school and turn class sharing on.
 
         The role is checked again inside the transaction: only a LeerID-databeheerder on the
         simulated clock's date may (``NotPermitted``). A school whose administration package
-        cannot deliver class information gets ``Conflict`` (DECISIONS 18); so does a school
+        cannot deliver class information gets ``Conflict``; so does a school
         that shares already.
         """
         with self._store.write() as session:
@@ -64,7 +64,7 @@ class SharingMixin:
         return self.class_sharing_history(instellingsnummer)[0]
 
     def stop_class_sharing(self, instellingsnummer: str, account_id: int) -> None:
-        """Turn class sharing off and record who stopped it, when (seed 002 §3)."""
+        """Turn class sharing off and record who stopped it, when."""
         with self._store.write() as session:
             school, staff_id = self._databeheerder(session, instellingsnummer, account_id)
             if not school.class_sharing_active:

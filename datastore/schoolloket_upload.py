@@ -1,4 +1,4 @@
-"""Reading the weekly bulk upload of staff roles (DECISIONS 17, seed 002 §1.1).
+"""Reading the weekly bulk upload of staff roles (director assignments, beheerder grants).
 
 The file format of docs/schoolloket.md, shared by ``leerid-sim staff import FILE`` and the admin
 API's ``POST /admin/api/staff/import``: CSV (``;`` or ``,``, a header line) or YAML (a list of
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 # A staff member first seen in an upload gets the documented staff password of the simulator.
-NEW_STAFF_PASSWORD = "Personeel123!"  # noqa: S105 - a documented demo value (CONTRACT.md)
+NEW_STAFF_PASSWORD = "Personeel123!"  # noqa: S105 - a documented demo value
 FIELDS = (
     "username",
     "instellingsnummer",

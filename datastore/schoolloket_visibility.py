@@ -1,7 +1,7 @@
-"""Applicatiebeheer (seed 002): which applications are visible to which pupils at a school.
+"""Applicatiebeheer: which applications are visible to which pupils at a school.
 
-A row in ``visibility`` targets the whole school, one (sub)class (covering its subclasses,
-DECISIONS 15) or one pupil. Release reads these rows at every login, so the next login's
+A row in ``visibility`` targets the whole school, one (sub)class (covering its subclasses)
+or one pupil. Release reads these rows at every login, so the next login's
 ``klas`` claim follows a change at once; the generation is bumped as well, for any cache.
 """
 
@@ -102,7 +102,8 @@ class VisibilityMixin:
     ) -> VisibilityRecord:
         """Make an application visible to the school, a (sub)class (its id) or a pupil (username).
 
-        Per (sub)class only while the school shares class information (seed 002).
+        Per (sub)class only while the school shares class information, which is what makes classes
+        usable in the Schoolloket.
         """
         if target not in TARGETS:
             raise ValueError(f"unknown target {target!r}")

@@ -59,8 +59,8 @@ class Datastore:
         # SQLite has one writer at a time. Writers queue on locks that wake the next one at
         # once: threads of this process on an RLock, processes on a sidecar file's flock
         # (engine.WriterQueue); without them they sleep in SQLite's busy handler, which backs
-        # off in steps of up to 100 ms (make bench measured refresh p95 589 ms -> 235 ms for
-        # the threads). Readers take neither (WAL). PostgreSQL needs none (``nullcontext``).
+        # off in steps of up to 100 ms, so a waiting writer would often sleep past its turn.
+        # Readers take neither (WAL). PostgreSQL needs none (``nullcontext``).
         self._write_lock: AbstractContextManager[object] = writer_lock(engine)
         self.clock = Clock(self)
 

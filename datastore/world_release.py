@@ -162,7 +162,7 @@ def _release_statement() -> Select[*tuple[Any, ...]]:
         .where(Enrolment.pupil_id == pupil_id)
         .scalar_subquery()
     )
-    # A class target covers its subclasses (DECISIONS.md 15): the pupil's classes and parents.
+    # A class target covers its subclasses: match the pupil's classes and their parents.
     # Two levels down, SQLAlchemy does not correlate by itself: say it (else a cross join).
     own_classes = union(
         select(Enrolment.class_id).where(Enrolment.pupil_id == pupil_id).correlate(Account),
@@ -208,7 +208,7 @@ def _release_statement() -> Select[*tuple[Any, ...]]:
 
 @cache
 def _statement() -> Prepared:
-    # Built on first use: constructing it costs ~50 ms, a worker's start need not pay it.
+    # Built on first use: constructing it is slow, and a worker's start need not pay for it.
     return Prepared(_release_statement())
 
 

@@ -93,7 +93,7 @@ def create_app(
     app.add_exception_handler(Exception, render_unexpected)
     prefix = provider.endpoints.prefix
     # Innermost: the hot protocol endpoints and discovery/JWKS, each without the router; they
-    # get CORS headers and injected faults as before.
+    # still get CORS headers and injected faults from the middlewares outside them.
     app.add_middleware(FastLane, endpoints=provider.endpoints)
     app.add_middleware(WellKnownMiddleware, endpoints=provider.endpoints)
     app.add_middleware(

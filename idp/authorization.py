@@ -108,7 +108,7 @@ def check_response_type(oauth: OAuthRequest) -> None:
 
 
 def check_protocol_active(client: ClientRecord) -> None:
-    """DECISIONS.md 11: a client whose protocol is ended or suspended is ``unauthorized_client``.
+    """A client whose protocol DOV ended or suspended is ``unauthorized_client``, before login.
 
     A staff-only client (the Schoolloket) has no protocol with DOV and needs none.
     """

@@ -1,7 +1,8 @@
 """OIDC Back-Channel Logout 1.0: tell each client of an ended session, in the background.
 
-Delivery is best effort (DECISIONS.md 22): a worker thread posts the logout token with a short
-timeout, logs a failure as an event, and never delays or fails the logout itself.
+Delivery is best effort, so a slow or absent client cannot hold up a logout: a worker thread
+posts the logout token with a short timeout, logs a failure as an event, and never delays or
+fails the logout itself.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 An access token is looked up by its SHA-256 in the datastore, which knows revocation: an opaque
 token has nothing else to check, and a JWT's signature adds nothing to that lookup, so it is
 not re-verified here. A token works while it is unexpired and unrevoked, its client's protocol
-is active (DECISIONS.md 11) and its account is active.
+is active (neither ended nor suspended) and its account is active.
 """
 
 from __future__ import annotations

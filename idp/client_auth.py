@@ -3,7 +3,7 @@
 RFC 6749 §2.3.1 (``client_secret_basic``, ``client_secret_post``), OIDC Core §9 and RFC 7523
 §2.2/§3 (``private_key_jwt``), and ``none`` for public clients. A client may use only the
 methods it registered; one method per request. Secrets are compared as SHA-256 in constant
-time (DECISIONS.md 1): no argon2 on the token endpoint.
+time: they are random and long, so a slow hash such as argon2 would only cap the token endpoint.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Registered clients, cached per process and reloaded when the generation changes.
 
-The admin API bumps the generation with every client or protocol change (DECISIONS.md 3), so a
+The admin API bumps the generation with every client or protocol change, so a
 change reaches every worker within a second while a request costs no client query.
 """
 
@@ -37,7 +37,7 @@ class ClientCache:
         return self._current().clients.get(client_id)
 
     def public_origins(self) -> frozenset[str]:
-        """Origins of public clients' redirect URIs: the CORS allow-list (DECISIONS.md 23)."""
+        """Origins of public clients' redirect URIs: the CORS allow-list, and no other origin."""
         return self._current().public_origins
 
     def _current(self) -> _Snapshot:

@@ -1,4 +1,4 @@
-"""CORS for browser clients (DECISIONS.md 23): only public clients' redirect origins.
+"""CORS for browser clients: only public clients' redirect origins.
 
 Discovery, JWKS, token and UserInfo answer cross-origin requests from the origins of public
 clients' redirect URIs (the SPA), and from no other origin. A pure ASGI middleware, so it costs

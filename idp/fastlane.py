@@ -15,14 +15,14 @@ the endpoints in the OpenAPI schema and serve any method this lane does not take
   kept and then treated as omitted, RFC 6749 §3.1), and a POST must be a form (RFC 6749 §3.2);
 - an ``OAuthError`` is rendered by ``render_error``, anything else by ``render_unexpected``,
   the two exception handlers of the app, and failures are recorded as the same events;
-- the middlewares outside this one (fault injection, CORS) see the same requests as before.
+- the middlewares outside this one (fault injection, CORS) see the same requests as the routed
+  endpoints would.
 
 Where the work runs: on SQLite, token, UserInfo and authorization are short and run on the
 event loop's thread (no thread hop, no lock hand-over between threads for SQLite's single
 writer). On PostgreSQL they wait for round trips to the server, so they run in threads (as many
-as the connection pool holds) and the loop serves other requests meanwhile (make bench, c=8, one
-worker: SSO 63 -> 122/s, refresh 131 -> 276/s). The login form runs argon2id and goes to a few
-threads of its own, where argon2 releases the GIL.
+as the connection pool holds) and the loop serves other requests meanwhile. The login form runs
+argon2id and goes to a few threads of its own, where argon2 releases the GIL.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ with an OAuth error in the endpoint's own protocol terms (``idp.admin.fault_resp
 bare HTTP status. ``count`` makes it fire N times (decremented atomically in the datastore, so
 N times across every worker); ``probability`` makes it fire on that share of requests.
 
-The rules are cached per process behind the generation counter (DECISIONS.md 3): a request to
+The rules are cached per process behind the generation counter: a request to
 a path that is no provider endpoint, or to one without rules, costs no database read beyond the
 clock's cached generation check, and its body is never touched.
 """
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ENDPOINT_PATHS", "FaultInjectionMiddleware", "RequestFacts"]
 
-# Endpoint names of fault rules, by path under the issuer (CONTRACT.md "Endpoints").
+# Endpoint names of fault rules, by path under the issuer (the paths of the real ACM).
 ENDPOINT_PATHS = {
     "/.well-known/openid-configuration": "discovery",
     "/v1/keys": "jwks",

@@ -1,8 +1,8 @@
 """Signing keys: made once in the datastore, cached per process, rotated by ``keys rotate``.
 
-No key is loaded or parsed per request (DECISIONS.md 3): a process keeps the parsed joserfc
-keys and the JWKS bytes, and reloads them only when the generation counter changes (a rotation
-bumps it) or when a retired key passes its ``expires_at``.
+No key is loaded or parsed per request, which would cost every token: a process keeps the parsed
+joserfc keys and the JWKS bytes, and reloads them only when the generation counter changes (a
+rotation bumps it) or when a retired key passes its ``expires_at``.
 """
 
 from __future__ import annotations

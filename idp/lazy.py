@@ -93,8 +93,8 @@ class _LazyInclude(BaseRoute):
 def include_router_lazily(app: FastAPI, build: Callable[[], APIRouter], *, prefix: str) -> None:
     """``app.include_router(build(), prefix=prefix)``, done on the first request under ``prefix``.
 
-    The OpenAPI document (``/openapi.json``, ``/docs``) lists the routes as before: asking for
-    it includes the router first.
+    The OpenAPI document (``/openapi.json``, ``/docs``) lists the routes as if they had been
+    included at start: asking for it includes the router first.
     """
     lazy = _LazyInclude(app.router, prefix, build)
     app.router.routes.append(lazy)

@@ -1,4 +1,4 @@
-"""The privacy log as a CSV or JSON file (seed 000/001 art. 6; CONTRACT "privacy log").
+"""The privacy log as a CSV or JSON file: who received which attributes, when, on which basis.
 
 One serialisation for ``leerid-sim privacy-log export`` and the admin API's export, so both
 give the same file. Entries name the released attributes, never their values.

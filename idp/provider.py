@@ -88,7 +88,7 @@ class Provider:
     def pairwise_sub(self, sector: str, account_uuid: str) -> str:
         """Pairwise ``sub`` (OIDC Core §8.1): HMAC-SHA256 of sector and account, base64url.
 
-        The sector is the client's ``sector_identifier`` or else its client_id (DECISIONS 14):
+        The sector is the client's ``sector_identifier`` or else its client_id:
         stronger than the host-based default, so two clients on one host never share a ``sub``.
         """
         digest = hmac.new(

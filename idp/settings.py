@@ -11,7 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEMO_ADMIN_TOKEN", "ProviderSettings"]
 
-# Only in demo mode (``leerid-sim demo``) does the admin token default to this (DECISIONS.md 24).
+# Only in demo mode (``leerid-sim demo``) does the admin token default to this: a default token
+# anywhere else would leave the admin API open.
 DEMO_ADMIN_TOKEN = "leerid-admin-demo"  # noqa: S105 - a documented demo value, not a secret
 
 

@@ -1,7 +1,7 @@
 """The SSO session cookie (OIDC Core §3.1.2.3): a random id in the browser, its hash stored.
 
 The cookie is HttpOnly, SameSite=Lax, Secure under https, scoped to the issuer path, and named
-for the provider alone (DECISIONS.md 25), since cookies ignore ports on localhost.
+for the provider alone, since cookies ignore ports on localhost.
 """
 
 from __future__ import annotations

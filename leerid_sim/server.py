@@ -27,7 +27,8 @@ def create_server_app(settings: ProviderSettings | None = None) -> FastAPI:
     worker that only serves the protocol starts without loading either (cold start).
     """
     settings = settings or ProviderSettings()
-    # Read now: a bad LEERID_SCHOOLLOKET_* value stops the server at start, as before.
+    # Read now: a bad LEERID_SCHOOLLOKET_* value stops the server at start, not at the
+    # Schoolloket's first request.
     schoolloket_settings = SchoolloketSettings()
     app = create_app(settings)
     store = app.state.store

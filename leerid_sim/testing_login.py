@@ -1,8 +1,8 @@
 """Log a user in like a browser and a relying party would, and return the tokens.
 
 Drives the real endpoints over HTTP: the authorization request with PKCE (RFC 7636 S256), the
-login form (CONTRACT.md "The login page"), the redirect back with ``code``, ``state`` and
-``iss`` (RFC 9207), and the token request (RFC 6749 §4.1.3).
+login form (its documented field names, docs/contract.md), the redirect back with ``code``,
+``state`` and ``iss`` (RFC 9207), and the token request (RFC 6749 §4.1.3).
 """
 
 from __future__ import annotations

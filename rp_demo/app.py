@@ -1,7 +1,7 @@
 """rp_demo's FastAPI application, built by ``create_app(settings)``.
 
 A relying party of the LeerID provider that knows it only by its issuer URL and its client
-credentials (STYLE.md): it never imports ``idp`` or ``datastore``.
+credentials, as a real relying party does: it never imports ``idp`` or ``datastore``.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def create_app(
         if settings.session_secret is not None
         else secrets.token_urlsafe(32)
     )
-    # Its own cookie name: cookies ignore ports on localhost (DECISIONS 25).
+    # Its own cookie name: cookies ignore ports on localhost.
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,

@@ -1,7 +1,7 @@
 """The pages of rp_demo: start page, login and callback, each application's page, logout.
 
 The callback refuses a pupil without a current enrolment for applications whose protocol
-receives instellingsnummer (seed 001 art. 3, DECISIONS 21).
+receives instellingsnummer, as DOV's protocols with service providers require.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def render_flow_error(request: Request, exc: FlowError) -> HTMLResponse:
 
 
 def is_refused(login: Login) -> bool:
-    """Seed 001 art. 3: no current enrolment (no instellingsnummer) means no access."""
+    """No current enrolment (no instellingsnummer) means no access, as the protocol requires."""
     app = application(login.client_id)
     released = attributes_from_claims(app, login.released_claims())
     return app.requires_enrolment and "instellingsnummer" not in released
@@ -160,7 +160,7 @@ async def protocol_page(request: Request, client_id: KnownClient) -> Response:
     """The protocol an application signed with DOV: its article 3 attributes and retention.
 
     With the admin token, also the protocol as the provider holds it (reference, status,
-    purpose, legal bases, both periods; DECISIONS 12-13).
+    purpose, legal bases, both periods).
     """
     provider: ProviderHTTP = request.app.state.provider
     registered: dict[str, Any] | None = None

@@ -2,7 +2,8 @@
 
 Discovery (OIDC Discovery 1.0 §4), the JWKS (RFC 7517) with a refetch on an unknown ``kid``
 so a key rotation needs no restart, UserInfo (OIDC Core §5.3) and the optional admin API.
-Every call goes over HTTP with ``httpx2`` (the client authlib 1.9 prefers, DECISIONS 7).
+Every call goes over HTTP with ``httpx2``: authlib 1.9 prefers it and warns when it falls back
+to ``httpx``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Refreshing a login's tokens from the token inspector (RFC 6749 §6, OIDC Core §12).
 
-The provider rotates refresh tokens (CONTRACT.md): the inspector shows that the refresh token
+The provider rotates refresh tokens (each is single use): the inspector shows that the refresh token
 changed. A refreshed ID token must name the same ``iss``, ``sub`` and ``aud`` as the first one
 (OIDC Core §12.2); it is verified like any ID token, without a ``nonce``.
 """

@@ -1,10 +1,10 @@
 """The single-page client ``spa-demo``: a public client whose browser JavaScript does the flow.
 
-The browser makes the PKCE pair (RFC 7636 §4.1-4.2), redirects to the provider, redeems the
-code at the token endpoint with ``fetch`` (the provider answers CORS for spa-demo's origins,
-DECISIONS 23), checks the ID token's signature with WebCrypto and reads UserInfo. It then hands
-the tokens to rp_demo, which verifies the ID token once more with python-jose (with the nonce
-it issued) before showing the pupil as logged in.
+The browser makes the PKCE pair (RFC 7636 §4.1-4.2), redirects to the provider, redeems the code at
+the token endpoint with ``fetch`` (the provider answers CORS for the origins of public clients'
+redirect URIs), checks the ID token's signature with WebCrypto and reads UserInfo. It then hands the
+tokens to rp_demo, which verifies the ID token once more with python-jose (with the nonce it issued)
+before showing the pupil as logged in.
 """
 
 from __future__ import annotations

@@ -145,7 +145,7 @@ async def verify_id_token(
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         raise TokenVerificationError("het ID-token heeft geen sub")
     if access_token is not None and "at_hash" not in claims:
-        # CONTRACT.md: the provider always sends at_hash; its absence hides a swapped token.
+        # The provider documents that it always sends at_hash; its absence hides a swapped token.
         raise TokenVerificationError("het ID-token heeft geen at_hash")
     return verified
 

@@ -1,4 +1,4 @@
-"""The LeerID Schoolloket (seed 002): the school portal where staff manage LeerID.
+"""The LeerID Schoolloket: the school portal where staff manage LeerID.
 
 An OIDC client of the provider for staff login; its data through the datastore's public API.
 ``create_schoolloket`` is imported on first use (PEP 562 module ``__getattr__``), so that

@@ -1,4 +1,4 @@
-"""The access matrix of the Schoolloket (seed 002 roles; seed 004 art. 6 asks for the matrix).
+"""The access matrix of the Schoolloket: one table of which role may do what, checked per route.
 
 Every route names its action; ``Staff.require`` checks it against the roles the staff member
 holds at the school on the simulated clock's date. docs/schoolloket.md prints this table.

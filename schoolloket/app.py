@@ -1,4 +1,4 @@
-"""The LeerID Schoolloket: the school portal of seed 002, an OIDC client of the provider."""
+"""The LeerID Schoolloket: the school portal for staff, an OIDC client of the provider."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The "Applicatiebeheer" tab (seed 002): make an application visible, and hide it again.
+"""The "Applicatiebeheer" tab: make an application visible, and hide it again.
 
 Visible to the whole school, to a (sub)class (only while class sharing is on; a class covers its
-subclasses, DECISIONS 15) or to one pupil. Release reads visibility at every login, so the next
+subclasses) or to one pupil. Release reads visibility at every login, so the next
 login's ``klas`` claim follows at once.
 """
 

@@ -1,9 +1,9 @@
-"""Logging staff in and out through the provider, like any other application (seed 002).
+"""Logging staff in and out through the provider, like any other application.
 
 ``/login`` starts the code flow with PKCE (OIDC Core §3.1.2.1), ``/callback`` finishes it
 (RFC 6749 §4.1.2, RFC 9207 ``iss``), ``/logout`` ends the session and sends the browser to the
 provider's RP-initiated logout. The staff member is found from the pairwise ``sub``
-(schoolloket.subject); roles come from the datastore, not from claims (DECISIONS 16).
+(schoolloket.subject); roles come from the datastore, not from claims, so no token carries them.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""The "LeerID-beheer" tab (seed 002): find pupils, reset passwords, distribution sheets.
+"""The "LeerID-beheer" tab: find pupils, reset passwords, distribution sheets.
 
 With class sharing on, pupils are filtered per (sub)class and sheets are grouped per
 (sub)class. A new password is shown once and stored only as its argon2id hash; printing a sheet
-sets fresh initial passwords, and the previous ones stop working (DECISIONS 20).
+sets fresh initial passwords, and the previous ones stop working, so only the sheet handed
+out holds a working password.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def wachtwoord(
 
 @router.get("/verdeling")
 def verdeling(nummer: str, staff: StaffDep) -> Response:
-    """Choose the (sub)class whose new or changed accounts to print (seed 002)."""
+    """Choose the (sub)class whose new or changed accounts to print."""
     roles = staff.require("verdeling.afdrukken", nummer)
     store = staff.app.store.schoolloket
     with refused_as_page("Verdeling kan niet"):

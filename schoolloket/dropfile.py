@@ -1,4 +1,4 @@
-"""Parsing a class-information file for the drop server (seed 002, protocol art. 2 2°).
+"""Parsing a class-information file for the drop server (school-to-DOV protocol, art. 2).
 
 The file is CSV in UTF-8 (a BOM is allowed), separated by ``;`` or ``,``, with a header line.
 Columns: ``klas`` and at least one of ``leer_id_uuid``, ``account_uuid``, ``insz``. Line numbers

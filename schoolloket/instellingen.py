@@ -1,4 +1,4 @@
-"""The "Schoolinstellingen" tab: share class information with LeerID (seed 002 §2, §3).
+"""The "Schoolinstellingen" tab: share class information with LeerID, or stop sharing it.
 
 Only the LeerID-databeheerder activates or stops; every staff member with a role at the school
 sees the state and can read the accepted protocol again.
@@ -29,7 +29,7 @@ def school_home(nummer: str, staff: StaffDep) -> Response:
 
 @router.get("/instellingen")
 def instellingen(nummer: str, staff: StaffDep) -> Response:
-    """The start screen: class sharing on or off, with the right button (seed 002 §2)."""
+    """The start screen: class sharing on or off, with the right button."""
     roles = staff.require("instellingen.bekijken", nummer)
     history = staff.app.store.schoolloket.class_sharing_history(nummer)
     current = history[0] if history and history[0].stopped_at is None else None
@@ -70,7 +70,7 @@ def activeren(
 
 @router.get("/instellingen/protocol")
 def protocol(nummer: str, staff: StaffDep) -> Response:
-    """Read the accepted protocol again, with who accepted it and when (seed 002 §2)."""
+    """Read the accepted protocol again, with who accepted it and when."""
     roles = staff.require("protocol.lezen", nummer)
     history = staff.app.store.schoolloket.class_sharing_history(nummer)
     if not history:
@@ -90,7 +90,7 @@ def protocol(nummer: str, staff: StaffDep) -> Response:
 
 @router.get("/instellingen/stopzetten")
 def stopzetten_bevestigen(nummer: str, staff: StaffDep) -> Response:
-    """Ask to confirm stopping ("Stop het delen van klasinformatie met LeerID", seed 002 §3)."""
+    """Ask to confirm stopping ("Stop het delen van klasinformatie met LeerID")."""
     roles = staff.require("klasinformatie.stopzetten", nummer)
     return staff.app.render("stopzetten.html", **staff.page(roles, tab="instellingen"))
 

@@ -3,7 +3,7 @@
 - authorization request: OIDC Core §3.1.2.1 with ``state``, ``nonce`` and PKCE S256 (RFC 7636);
 - authorization response: ``iss`` must be the issuer (RFC 9207 §2.4);
 - token request: RFC 6749 §4.1.3 as a public client (``client_id`` in the body, RFC 7636 §4.5),
-  over HTTP with ``httpx.AsyncClient`` (DECISIONS 26: in the same process the call is async,
+  over HTTP with ``httpx.AsyncClient`` (in the same process the call is async,
   so the event loop that serves the token endpoint is never blocked waiting for itself);
 - ID token validation: OIDC Core §3.1.3.7 (signature against the JWKS, iss, aud, exp, nonce),
   and the access token bound to it by ``at_hash`` (§3.1.3.8): the access token is opaque, as

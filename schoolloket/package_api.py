@@ -3,7 +3,6 @@
 Paths under ``/schoolloket/api/v1/scholen/{instellingsnummer}/`` (docs/schoolloket.md):
 
 - ``GET  leerlingen``: the enrolled pupils, each with leer_id_uuid or else account_uuid
-  (DECISIONS 19);
 - ``POST leerlingen/opzoeken``: identified pupils by INSZ, ``{"insz": ["..."]}``;
 - ``POST klasinformatie``: the drop server; a class-information CSV in the body.
 
@@ -89,7 +88,7 @@ class InszLookup(BaseModel):
 
 @router.get("/leerlingen")
 def leerlingen(package: PackageDep) -> dict[str, Any]:
-    """The school's enrolled pupils: leer_id_uuid, or account_uuid lacking one (DECISIONS 19)."""
+    """The school's enrolled pupils: leer_id_uuid, or account_uuid lacking one."""
     with _refused():
         pupils = package.app.store.schoolloket.package_pupils(package.school, package.actor)
     return {

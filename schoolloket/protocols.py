@@ -1,4 +1,4 @@
-"""The school-to-DOV protocol on class information (seed 002), by version.
+"""The school-to-DOV protocol on class information, by version.
 
 A school accepts one version; the acceptance records that version, so the text it accepted
 can be read again later even after a newer version is published.

@@ -1,8 +1,9 @@
 """What every Schoolloket page shares: the context, sessions, CSRF, rendering and error pages.
 
 The session is server-side (``store.schoolloket``); the cookie ``leerid_schoolloket`` holds only
-a random id and is HttpOnly, SameSite=Lax, and Secure on https (DECISIONS 25). Every POST form
-carries the session's CSRF token, compared in constant time.
+a random id and is HttpOnly, SameSite=Lax, and Secure on https; it has a name of its own, since
+cookies ignore ports on localhost. Every POST form carries the session's CSRF token, compared in
+constant time.
 """
 
 from __future__ import annotations
@@ -174,7 +175,7 @@ ContextDep = Annotated[Context, Depends(get_context)]
 
 @dataclass(frozen=True, slots=True)
 class Staff:
-    """A logged-in staff member, with their roles today (simulated clock, DECISIONS 16)."""
+    """A logged-in staff member, with their roles today (simulated clock; from the datastore)."""
 
     ctx: Context
     roles: StaffRoles

@@ -1,4 +1,4 @@
-"""The import rules of STYLE.md "The shape", checked over the whole repository.
+"""The import rules of docs/architecture.md, checked over the whole repository.
 
 rp_demo talks to the provider over HTTP only; only datastore/ and alembic/ use SQLAlchemy;
 the provider does not depend on the applications built on it; the datastore depends on nobody.

@@ -1,4 +1,4 @@
-"""The server starts without building the admin API and the Schoolloket (cold start, issue 8),
+"""The server starts without building the admin API and the Schoolloket (a fast cold start),
 and users see no difference: both answer their first request as if built at start, the OpenAPI
 document lists the admin API, and ``leerid-sim`` still offers every sub-command's help."""
 

@@ -2,7 +2,7 @@
 
 It drives code, token and session expiry, enrolment and director-assignment dates and
 retention (``store.clock.now()``). The clock row lives in the datastore; other processes see a
-change within a second (DECISIONS.md 3), this one at once.
+change within a second (they cache it that long), this one at once.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""The Schoolloket's records for DOV: the access log (seed 004) and the weekly staff upload.
+"""The Schoolloket's records for DOV: the access log and the weekly staff upload.
 
 - ``GET /access-log``: every read or change of pupil data by staff or an administration package
-  (seed 004 art. 6), newest first.
+  newest first.
 - ``POST /staff/import``: the weekly bulk upload of director assignments and LeerID-beheerder
-  grants (DECISIONS 17, seed 002 §1.1), the same file as ``leerid-sim staff import FILE``.
+  grants, the same file as ``leerid-sim staff import FILE``.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def add_schoolloket_routes(router: APIRouter) -> None:
         offset: Offset = 0,
         limit: Limit = 100,
     ) -> AccessLogPage:
-        """Who read or changed which pupil data in the Schoolloket, when and why (seed 004).
+        """Who read or changed which pupil data in the Schoolloket, when and why.
 
         Staff (by username) and administration packages (``informat@123456``), newest first;
         ``since`` inclusive, ``until`` exclusive.
@@ -204,7 +204,7 @@ def add_schoolloket_routes(router: APIRouter) -> None:
         hashing: HashingDep,
         upload: Annotated[RawUpload, Depends(raw_upload)],
     ) -> StaffImportView | JSONResponse:
-        """The weekly bulk upload of director assignments and beheerder grants (DECISIONS 17).
+        """The weekly bulk upload of director assignments and beheerder grants; it applies at once.
 
         CSV, YAML or JSON ``{"rows": [...]}``, as ``leerid-sim staff import``. All or nothing:
         a bad file is 422 with every rejected line and changes nothing. A new username gets

@@ -72,7 +72,7 @@ def _roles(router: APIRouter) -> None:
 
     @router.post("/director-assignments", status_code=201, tags=tags)
     def create_assignment(body: AssignmentCreate, store: StoreDep) -> AdminAssignment:
-        """Add a director's assignment; when sent, it makes a LeerID-databeheerder (seed 002)."""
+        """Add a director's assignment; once sent, it makes a LeerID-databeheerder for its dates."""
         return store.admin.create_assignment(body.model_dump(exclude_unset=True))
 
     @router.get("/director-assignments/{assignment_id}", tags=tags)

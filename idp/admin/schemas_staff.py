@@ -1,4 +1,4 @@
-"""Input models of the admin API for school staff, their roles and class sharing (seed 002)."""
+"""Input models of the admin API for school staff, their roles and class sharing."""
 
 from __future__ import annotations
 

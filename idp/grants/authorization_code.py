@@ -75,7 +75,7 @@ def check_code_verifier(record: CodeRecord, verifier: str | None) -> None:
 
 
 def check_protocol_still_active(client: ClientRecord) -> None:
-    """DECISIONS.md 11: nothing is issued once the protocol is ended or suspended."""
+    """Nothing is issued once DOV has ended or suspended the client's protocol."""
     if client.staff_only:
         return
     if client.protocol is None or not client.protocol.is_active:

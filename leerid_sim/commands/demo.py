@@ -3,7 +3,7 @@
 The provider (``leerid_sim.server:create_server_app``, with the Schoolloket) listens on
 ``LEERID_HOST:LEERID_PORT`` (default localhost:8000) and rp_demo on ``LEERID_RP_HOST:
 LEERID_RP_PORT`` (default localhost:8001). Demo mode makes the admin token default to
-``leerid-admin-demo`` (DECISIONS 24), and rp_demo gets that token too, so its DOV demo page
+``leerid-admin-demo`` (nowhere else), and rp_demo gets that token too, so its DOV demo page
 shows withheld reasons and the privacy log. The URLs and the demo personas are printed first.
 """
 

@@ -1,4 +1,4 @@
-"""``leerid-sim privacy-log export``: the privacy log as CSV or JSON (seed 000/001 art. 6).
+"""``leerid-sim privacy-log export``: the privacy log as CSV or JSON.
 
 Who received which attributes (names, never values), when, on which legal basis, for what
 purpose and through which channel; filtered by time, client or account_uuid.

@@ -1,4 +1,4 @@
-"""``leerid-sim purge``: delete what is past its retention (seed 000/001 art. 6, DECISIONS 18).
+"""``leerid-sim purge``: delete what is past its retention period.
 
 Expired sessions, codes, tokens and used client assertions; privacy-log entries older than
 their protocol's retention; class placements kept more than a year after the enrolment ended.

@@ -1,7 +1,7 @@
 """``leerid-sim register export``: the register of processing activities (GDPR art. 30).
 
 Built from the protocols (purpose, categories of data, recipients, retention, legal basis),
-as ``GET /admin/api/register`` serves it (DECISIONS 28).
+as ``GET /admin/api/register`` serves it.
 """
 
 from __future__ import annotations

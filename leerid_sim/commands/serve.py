@@ -66,8 +66,9 @@ def _settings_from_environment() -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    # Importing the provider makes ~200,000 objects that live as long as the process: collecting
-    # them while they are made is ~5 % of a cold start. The factory turns the collector back on.
+    # Importing the provider makes a great many objects that live as long as the process:
+    # collecting them while they are made is a noticeable part of a cold start. The factory
+    # turns the collector back on.
     gc.disable()
     if args.workers < 1:
         raise CommandError("--workers must be at least 1")
@@ -125,7 +126,7 @@ def _fork_workers_from_a_loaded_parent() -> None:
     worker still builds its own from the environment), a worker only builds its app, as
     gunicorn's ``--preload`` does. Only on Linux (macOS makes spawn the default because system
     libraries there may not survive a fork), and only while uvicorn starts its workers through
-    ``uvicorn._subprocess.spawn``; otherwise workers are spawned as before.
+    ``uvicorn._subprocess.spawn``; otherwise workers are spawned as uvicorn does by default.
     """
     import multiprocessing
     import signal

@@ -1,8 +1,8 @@
-"""``leerid-sim staff``: the weekly bulk upload of staff roles, and package API keys (seed 002).
+"""``leerid-sim staff``: the weekly bulk upload of staff roles, and package API keys.
 
 - ``staff import FILE``: director assignments and LeerID-beheerder grants, CSV or YAML
   (format: docs/schoolloket.md). All or nothing; importing the same file twice changes nothing.
-  Rights follow each assignment's dates on the simulated clock (DECISIONS 17).
+  The upload applies at once; rights follow each assignment's dates on the simulated clock.
 - ``staff package-key INSTELLINGSNUMMER``: issue the API key of the school's administration
   package (printed once, kept as SHA-256).
 """

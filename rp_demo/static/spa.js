@@ -1,6 +1,7 @@
 // The single-page client spa-demo: authorization code flow with PKCE S256 in the browser
-// (RFC 7636 §4), token request with fetch (CORS, DECISIONS 23), ID token signature checked
-// with WebCrypto, then handed to rp_demo, which verifies it again with python-jose.
+// (RFC 7636 §4), token request with fetch (the provider allows CORS for public clients), ID
+// token signature checked with WebCrypto, then handed to rp_demo, which verifies it again with
+// python-jose.
 "use strict";
 
 (function () {

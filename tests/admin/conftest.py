@@ -37,7 +37,7 @@ def admin_settings(db_url: str, **overrides: object) -> ProviderSettings:
 
 @pytest.fixture
 def demo_store(store: Datastore) -> Datastore:
-    """The demo world of CONTRACT.md in a fresh database (SQLite and PostgreSQL)."""
+    """The documented demo world in a fresh database (SQLite and PostgreSQL)."""
     load_demo(store, issuer=ISSUER, hashing=PasswordHashing(CHEAP))
     return store
 

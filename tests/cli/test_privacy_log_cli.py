@@ -37,7 +37,7 @@ def release(client_id: str, account_uuid: str, channel: str) -> PrivacyRelease:
 
 
 def write_log(url: str) -> None:
-    """Four releases an hour apart, on the simulated clock (DECISIONS.md 10)."""
+    """Four releases an hour apart, on the simulated clock so no outcome depends on today."""
     store = Datastore.from_url(url)
     try:
         entries = [

@@ -33,5 +33,5 @@ def test_documented_example_loads(
     assert client is not None
     facts = store.world.release_facts(tom.id, client.application_id)
     assert [e.klas for e in facts.enrolments] == ["1A1"]
-    # The class target 1A covers the subclass 1A1 (DECISIONS.md 15).
+    # The class target 1A covers the subclass 1A1: a class covers its subclasses.
     assert facts.visible_class_ids & set(facts.enrolments[0].class_ids)

@@ -1,5 +1,5 @@
 """A bad world file gets an error naming the file, the path inside it and the reason; it loads
-nothing (CONTRACT.md, issue 3)."""
+nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``leerid-sim generate``: a deterministic synthetic Flanders added to the world (issue 3)."""
+"""``leerid-sim generate``: a deterministic synthetic Flanders added to the world."""
 
 from __future__ import annotations
 

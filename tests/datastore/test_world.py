@@ -142,7 +142,7 @@ def test_release_facts_of_a_pupil_in_a_subclass(world: Datastore) -> None:
     assert len(first.class_ids) == 2  # the subclass and its class
     assert (second.instellingsnummer, second.klas, second.class_ids) == ("100002", None, ())
     assert not second.class_sharing_active
-    # A class target covers its subclasses (DECISIONS.md 15).
+    # A class target covers its subclasses.
     assert facts.visible_class_ids == {first.class_ids[1]}
     assert facts.visible_instellingsnummers == {"100002"}
     assert not facts.visible_to_pupil

@@ -10,7 +10,7 @@ PUPIL_PASSWORD = "Leerling123!"
 
 
 def log_in(page: Any, username: str, password: str = PUPIL_PASSWORD) -> None:
-    """Fill in and submit the provider's login page (CONTRACT.md "The login page")."""
+    """Fill in and submit the provider's login page by its documented test ids."""
     page.get_by_test_id("login-username").fill(username)
     page.get_by_test_id("login-password").fill(password)
     page.get_by_test_id("login-submit").click()

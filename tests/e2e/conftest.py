@@ -2,8 +2,8 @@
 
 Every browser test (rp_demo's and the Schoolloket's) uses these:
 
-- ``demo_servers`` (session): a fresh SQLite database, migrated, with the demo world of
-  CONTRACT.md; the provider (``leerid_sim.server.create_server_app``, with the Schoolloket at
+- ``demo_servers`` (session): a fresh SQLite database, migrated, with the documented
+  demo world; the provider (``leerid_sim.server.create_server_app``, with the Schoolloket at
   ``/schoolloket``) and rp_demo, each served by uvicorn on a free port of 127.0.0.1. The
   demo world is loaded with rp_demo's address as ``{rp_origin}``, as ``leerid-sim seed``
   does, so the demo clients' redirect and back-channel URIs are rp_demo's. Do not change

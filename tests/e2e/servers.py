@@ -1,6 +1,6 @@
 """Run ASGI apps with uvicorn on free ports in background threads, for tests over real HTTP.
 
-DECISIONS 8: starting the provider with uvicorn and talking to it over HTTP is simpler and
+Starting the provider with uvicorn and talking to it over HTTP is simpler and
 more faithful than in-process transports; rp_demo and the browser need real URLs anyway.
 """
 

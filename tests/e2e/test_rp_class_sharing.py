@@ -1,4 +1,4 @@
-"""Seed 002 end to end: the databeheerder stops class sharing in the Schoolloket, and KlasApp
+"""Class sharing end to end: the databeheerder stops class sharing in the Schoolloket, and KlasApp
 (through rp_demo) no longer receives the pupil's class."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tests.e2e.conftest import STAFF_PASSWORD, DemoServers
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 
 # A school day on which dirk.directeur's assignment (2025-09-01 to 2027-08-31) runs and
-# jan.peeters is enrolled in 3B (DECISIONS 10: a date-dependent test sets the clock).
+# jan.peeters is enrolled in 3B: set on the simulated clock, so the test never depends on today.
 SCHOOL_DAY = "2027-03-01T10:00:00+01:00"
 
 

@@ -1,4 +1,4 @@
-"""The Schoolloket in Debian's Chromium, logging in on the real provider's login page (seed 002).
+"""The Schoolloket in Debian's Chromium, logging in on the real provider's login page.
 
 - dirk.directeur (LeerID-databeheerder) stops class sharing and activates it again, accepting
   the school-to-DOV protocol, and reads the accepted protocol back;

@@ -1,4 +1,4 @@
-"""Stateless processes: two providers on one PostgreSQL act as one (issue 4 item 7)."""
+"""Stateless processes: two providers on one PostgreSQL act as one."""
 
 from __future__ import annotations
 

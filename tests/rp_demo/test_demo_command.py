@@ -82,7 +82,7 @@ def test_demo_serves_the_provider_and_rp_demo_until_interrupted(tmp_path: Path) 
         assert rp.status_code == 200
         assert "Aanmelden met LeerID" in rp.text
         assert discovery.json()["issuer"] == f"http://127.0.0.1:{port}/op"
-        # Demo mode: the admin token defaults to leerid-admin-demo (DECISIONS 24).
+        # Demo mode, and only demo mode: the admin token defaults to leerid-admin-demo.
         clock = httpx.get(
             f"http://127.0.0.1:{port}/admin/api/clock",
             headers={"Authorization": "Bearer leerid-admin-demo"},

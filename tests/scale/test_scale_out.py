@@ -6,7 +6,7 @@
   one rotation wins, the others are ``invalid_grant``, and the family stays consistent (the
   replays revoke it, the winner's new token included: no live branch is left);
 - concurrent redemptions of one code (RFC 6749 §4.1.2): exactly one 200, the others
-  ``invalid_grant``, and the tokens of the winner are revoked (CONTRACT.md).
+  ``invalid_grant``, and the tokens of the winner are revoked.
 """
 
 from __future__ import annotations
@@ -265,6 +265,6 @@ def test_concurrent_redemptions_of_one_code_succeed_once(code_race: Race) -> Non
 
 
 def test_replays_in_a_code_race_revoke_the_winners_tokens(code_race: Race) -> None:
-    """A second use of a code revokes the tokens issued from it (CONTRACT.md, RFC 6749
-    §4.1.2), also when the second use came at the same moment as the first."""
+    """A second use of a code revokes the tokens issued from it (RFC 6749 §4.1.2),
+    also when the second use came at the same moment as the first."""
     assert code_race.after.status_code == 401

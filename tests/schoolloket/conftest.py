@@ -59,7 +59,7 @@ def db_url(demo_template: Path, tmp_path: Path) -> str:
 
 @pytest.fixture
 def demo(store: Datastore) -> Datastore:
-    """The demo world of CONTRACT.md, with the clock on a school day (DECISIONS 10)."""
+    """The documented demo world, with the simulated clock on a school day (never today)."""
     if store.world.account_by_username("jan.peeters") is None:
         load_demo(store, issuer=ISSUER, hashing=PasswordHashing(CHEAP))
     store.clock.set(SCHOOL_DAY, frozen=True)

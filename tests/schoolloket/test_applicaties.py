@@ -1,4 +1,4 @@
-"""Applicatiebeheer (seed 002): visibility per class or pupil, and the next login's ``klas``."""
+"""Applicatiebeheer: visibility per class or pupil, and the next login's ``klas``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""LeerID-beheer (seed 002): find pupils, reset passwords, distribution sheets (DECISIONS 20)."""
+"""LeerID-beheer: find pupils, reset passwords, distribution sheets."""
 
 from __future__ import annotations
 

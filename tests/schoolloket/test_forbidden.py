@@ -38,7 +38,7 @@ def _klasapp_and_a_visibility(store: Datastore) -> tuple[int, int]:
 
 
 CASES = [
-    # dirk.directeur is LeerID-databeheerder only (DECISIONS 17)
+    # dirk.directeur is LeerID-databeheerder only, not LeerID-beheerder
     ("dirk.directeur", "GET", "/scholen/123456/beheer", None),
     ("dirk.directeur", "POST", "/scholen/123456/beheer/wachtwoord", {"account_uuid": JAN}),
     ("dirk.directeur", "GET", "/scholen/123456/beheer/verdeling", None),

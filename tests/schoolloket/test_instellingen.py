@@ -1,4 +1,4 @@
-"""Schoolinstellingen (seed 002 §2, §3): activate and stop class sharing, read the protocol."""
+"""Schoolinstellingen: activate and stop class sharing, read the protocol."""
 
 from __future__ import annotations
 

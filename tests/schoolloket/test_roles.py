@@ -1,4 +1,4 @@
-"""Roles on the simulated clock's date (seed 002 §1.1, DECISIONS 17), as staff see them."""
+"""Roles on the simulated clock's date, as staff see them."""
 
 from __future__ import annotations
 

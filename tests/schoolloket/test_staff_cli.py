@@ -1,4 +1,4 @@
-"""``leerid-sim staff import`` (the weekly bulk upload, DECISIONS 17) and ``staff package-key``."""
+"""``leerid-sim staff import`` (the weekly bulk upload) and ``staff package-key``."""
 
 from __future__ import annotations
 
