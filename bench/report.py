@@ -194,7 +194,7 @@ def render(data: dict[str, Any]) -> str:
         f"{', '.join(map(str, plan['levels']))}; c={level} run {plan['repeats']}× (median); "
         f"cold start median of {plan['cold_runs']}.",
         "",
-        f"### Targets of issue 8 at c={level} (peer = node-oidc-provider in this same run)",
+        f"### Targets at c={level} (peer = node-oidc-provider in this same run)",
         "",
         *_targets(data, level),
         "",
@@ -207,8 +207,8 @@ def render(data: dict[str, Any]) -> str:
         "",
         "`srv CPU %` is the server's whole process tree (all workers) in % of one core; "
         "`gen CPU %` the load generator; `other %` the rest of the machine (a shared machine: "
-        "high values mean a disturbed run). `ops per srv CPU-s` is the per-core figure of "
-        "DECISIONS.md 5.",
+        "high values mean a disturbed run). `ops per srv CPU-s` is the per-core figure: "
+        "operations per CPU-second used by the server processes.",
     ]
     return "\n".join(lines)
 

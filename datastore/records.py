@@ -144,7 +144,8 @@ class EnrolmentFacts:
     start_date: dt.date
     end_date: dt.date | None
     class_sharing_active: bool
-    # The most specific (sub)class the pupil is placed in (DECISIONS.md 15), and its ancestors.
+    # The most specific (sub)class the pupil is placed in (visibility to a class covers its
+    # subclasses), and its ancestors.
     klas: str | None
     class_ids: tuple[int, ...]
 

@@ -1,4 +1,4 @@
-"""Claims: a ``Release`` in the client's claim dialect (CONTRACT "Scopes, attributes and claims").
+"""Claims: a ``Release`` in the client's claim dialect (docs/claims.md).
 
 Dialect ``leerid`` (the default) uses the attribute names of the protocols (seed 000/001 art. 3);
 dialect ``acm`` uses the names ACM sends (``ov_leerid_uuid`` as a list, ``family_name``, …).
@@ -27,7 +27,7 @@ __all__ = [
 
 CLAIM_DIALECTS: tuple[str, ...] = ("leerid", "acm")
 LEERID_CLAIMS: tuple[str, ...] = RELEASABLE
-# leerid name -> ACM claim name. ``ov_klas`` has no public source (CONTRACT).
+# leerid name -> ACM claim name. ``ov_klas`` has no public source: the name is assumed.
 ACM_CLAIM_NAMES: Mapping[str, str] = MappingProxyType(
     {
         "leer_id_uuid": "ov_leerid_uuid",

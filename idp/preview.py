@@ -66,8 +66,8 @@ class Preview:
     def login_error(self) -> tuple[str, str] | None:
         """The error the authorization endpoint would answer instead of a login, if any.
 
-        DECISIONS.md 11 (protocol not active: ``unauthorized_client``) and 16 (staff and pupils
-        each only at their own kind of client: ``access_denied``).
+        It checks a protocol that is not active (``unauthorized_client``) and the staff/pupil gate
+        (staff and pupils each only at their own kind of client: ``access_denied``).
         """
         protocol = self.client.protocol
         if not self.client.staff_only and (protocol is None or not protocol.is_active):

@@ -1,9 +1,10 @@
-"""Attribute release: what one login may give one client (CONTRACT "Scopes, attributes and claims").
+"""Attribute release: what one login may give one client (docs/contract.md "Scopes and claims").
 
 A pure module: no I/O, no datastore calls. The ID token, UserInfo, introspection and the
 preview all ask ``decide``, so they can never disagree. Released attributes are the attributes
 of the requested scopes ∩ the protocol's article 3 ∩ what is true of the account and allowed by
-the gates (seed 000/001 art. 3, seed 002 for class information, DECISIONS.md 11, 15, 16).
+the gates (class information also needs the school's and the application's consent; an ended or
+suspended protocol releases nothing; staff get only ``sub``).
 Every attribute of the protocol or the requested scopes that is not released is withheld with
 a machine reason code and a sentence a service provider can act on.
 
@@ -52,9 +53,9 @@ __all__ = [
     "vo_id",
 ]
 
-# The scopes that group attributes (CONTRACT table); ``openid`` and ``offline_access`` carry
-# none. ``ov_leerling`` is ACM's LeerID scope: every attribute of the client's own protocol, so
-# it is resolved per client below.
+# The scopes that group attributes (docs/contract.md "Scopes and claims"); ``openid`` and
+# ``offline_access`` carry none. ``ov_leerling`` is ACM's LeerID scope: every attribute of the
+# client's own protocol, so it is resolved per client below.
 SCOPE_ATTRIBUTES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "profile": ("naam", "voornaam"),
@@ -215,7 +216,8 @@ def decide(
     facts: ReleaseFacts | None,
     today: dt.date,
 ) -> Release:
-    """Decide what a login releases (CONTRACT "Scopes, attributes and claims"; seed 000 art. 3).
+    """Decide what a login releases (docs/contract.md "Scopes and claims"; the protocol's article
+    3).
 
     ``today`` is the simulated clock's date: it selects the current enrolment.
     """
@@ -376,8 +378,8 @@ def privacy_release(
     """The privacy-log entry for a release (seed 000 art. 6), or ``None`` when nothing left.
 
     It names the attributes, never their values, with the protocol's disclosure basis
-    (DECISIONS.md 13), purpose and retention; ``acr`` adds the claim of that name, which the
-    ID token and UserInfo carry beside the attributes.
+    (the basis on which DOV discloses), purpose and retention; ``acr`` adds the claim of that name,
+    which the ID token and UserInfo carry beside the attributes.
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown privacy-log channel {channel!r}")

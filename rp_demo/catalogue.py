@@ -98,7 +98,8 @@ class Application:
     def requires_enrolment(self) -> bool:
         """Seed 001 art. 3: access is refused without a current enrolment.
 
-        Only a client that receives instellingsnummer can see the enrolment (DECISIONS 21).
+        Only a client that receives instellingsnummer can see the enrolment: the demo shows no more
+        than the application itself may know.
         """
         return "instellingsnummer" in self.protocol_attributes
 

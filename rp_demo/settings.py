@@ -40,7 +40,7 @@ def _demo(client_id: str, *, offline: bool = True) -> ClientCredentials:
     )
 
 
-# The demo clients of CONTRACT.md "Relying parties", with their documented demo secrets.
+# The demo world's relying parties (docs/contract.md), with their documented demo secrets.
 DEFAULT_CLIENTS: tuple[ClientCredentials, ...] = (
     _demo("ididdit"),
     _demo("i-learn"),

@@ -15,7 +15,7 @@ from datastore.fixtures import load_demo
 from idp.preview import InvalidScope, UnknownClient, UnknownUser, preview
 from leerid_sim.cli import main
 
-# DECISIONS.md 10: the simulated clock is set; nothing depends on today's real date.
+# The simulated clock is set: nothing depends on today's real date.
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
 

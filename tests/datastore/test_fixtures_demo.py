@@ -1,4 +1,5 @@
-"""The demo world of CONTRACT.md, as `leerid-sim seed demo` loads it (SQLite and PostgreSQL)."""
+"""The demo world of docs/contract.md, as `leerid-sim seed demo` loads it (SQLite and
+PostgreSQL)."""
 
 from __future__ import annotations
 

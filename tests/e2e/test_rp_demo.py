@@ -116,7 +116,7 @@ def test_a_pupil_without_enrolment_is_refused_by_i_learn(
 
 
 def test_ididdit_lets_a_pupil_without_enrolment_in(page: Any, demo_servers: DemoServers) -> None:
-    # DECISIONS 21: only a client that receives instellingsnummer can see the enrolment.
+    # Only a client that receives instellingsnummer can see the enrolment.
     login_as(page, demo_servers, "ididdit", "ex.leerling")
     assert attribute(page, "leer_id_uuid") == "51f66a13-60de-48e4-9f30-69c2e37f4d81"
 

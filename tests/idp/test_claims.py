@@ -1,4 +1,4 @@
-"""Claim dialects: the same release under LeerID names and ACM names (CONTRACT "claim_dialect")."""
+"""Claim dialects: the same release under LeerID names and ACM names (docs/claims.md)."""
 
 from __future__ import annotations
 

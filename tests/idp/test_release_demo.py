@@ -1,6 +1,7 @@
-"""The demo world of CONTRACT.md as release records, and the persona × client matrix it must give.
+"""The demo world of docs/contract.md as release records, and the persona × client matrix it must
+give.
 
-``EXPECTED`` is written out by hand from the CONTRACT tables (and seeds 000, 001, 002): it is
+``EXPECTED`` is written out by hand from the contract's tables (docs/contract.md): it is
 the answer a service provider reads in the docs, so the tests compare against it literally.
 ``hand_built_facts`` builds the facts without a database; the seeded-datastore test reads the
 same facts from the real demo fixture.
@@ -234,7 +235,7 @@ for _user, _acc in (
     ("emma.maes", EMMA_ACC),
     ("emma.maes2", EMMA2_ACC),
 ):
-    # An ended protocol releases nothing at all (seed 000 art. 8, DECISIONS.md 11).
+    # An ended protocol releases nothing at all (the protocol's article 8).
     EXPECTED[(_user, "stopgezet")] = (
         {},
         {"leer_id_uuid": "protocol_not_active", "account_uuid": "protocol_not_active"},

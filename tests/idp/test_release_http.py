@@ -1,4 +1,4 @@
-"""The persona × client matrix through HTTP: what each response really carries (CONTRACT claims).
+"""The persona × client matrix through HTTP: what each response really carries (docs/claims.md).
 
 Every demo pupil logs in at every pupil client with ``openid ov_leerling``; the ID token
 (verified with python-jose against the JWKS), the UserInfo response and introspection must
@@ -30,7 +30,7 @@ INTROSPECTION_FIELDS = {
     "active", "scope", "client_id", "username", "token_type", "exp", "iat", "nbf", "sub", "aud",
     "iss", "jti", "auth_time", "sid",
 }  # fmt: skip
-# DECISIONS.md 10: the date is set; the clock runs on so that tokens stay valid while tested.
+# The date is set; the clock runs on so that tokens stay valid while tested.
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
 

@@ -1,4 +1,4 @@
-"""Properties of attribute release over generated worlds (CONTRACT "Scopes, attributes and claims").
+"""Properties of attribute release over generated worlds (docs/contract.md "Scopes and claims").
 
 Each example builds a client, its protocol and one account's facts directly as records, so
 hypothesis can try thousands of worlds without a database. What must hold in every world:

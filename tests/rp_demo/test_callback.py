@@ -122,7 +122,7 @@ def test_the_acm_dialect_uses_ov_orgcode_for_the_enrolment(
 def test_ididdit_does_not_refuse_without_enrolment(
     fake: FakeProvider, browser: httpx.Client
 ) -> None:
-    # DECISIONS 21: iDiddit does not receive instellingsnummer, so it cannot see enrolment.
+    # iDiddit does not receive instellingsnummer, so it cannot see enrolment.
     fake.claims = {"account_uuid": JAN["account_uuid"], "leer_id_uuid": JAN["leer_id_uuid"]}
     page = browser.get("/login/ididdit")
     assert page.status_code == 200
@@ -146,7 +146,7 @@ def test_the_dov_demo_logs_in_with_each_application_in_turn(
     for client_id in ("ididdit", "i-learn", "klasapp"):
         assert f'data-testid="dov-column-{client_id}"' in page.text
     assert 'data-testid="cell-ididdit-leer_id_uuid" data-state="received"' in page.text
-    # Without LEERID_RP_ADMIN_TOKEN there is no privacy-log panel (DECISIONS 21).
+    # Without LEERID_RP_ADMIN_TOKEN there is no privacy-log panel.
     assert 'data-testid="privacy-log"' not in page.text
     assert "LEERID_RP_ADMIN_TOKEN" in page.text
 
