@@ -227,7 +227,8 @@ def test_the_dov_page_shows_the_refusal_of_a_pupil_without_enrolment(
 def test_the_inspector_refreshes_the_tokens_and_shows_the_rotation(
     page: Any, demo_servers: DemoServers
 ) -> None:
-    login_as(page, demo_servers, "klasapp", "jan.peeters")
+    # i-Learn's dossier has ACM's opaque access tokens (KlasApp's has JWTs).
+    login_as(page, demo_servers, "i-learn", "jan.peeters")
     page.get_by_test_id("open-inspector").click()
     assert "opaque" in page.get_by_test_id("access-token-check").inner_text().lower()
     before = page.get_by_test_id("access-token").inner_text()
