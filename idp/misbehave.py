@@ -414,10 +414,11 @@ def _load(store: Datastore, generation: int) -> _Known:
 def _take(store: Datastore, stage: Stage, client_id: str) -> Scenario | None:
     """The first rule of this client at this stage that still has a play left (consumed)."""
     for rule in _current(store).rules:
-        if rule.client_id != client_id or SCENARIOS[rule.scenario].stage != stage:
+        chosen = SCENARIOS.get(rule.scenario)  # a rule of a scenario this version lacks: none
+        if rule.client_id != client_id or chosen is None or chosen.stage != stage:
             continue
         if rules_db.consume_rule(store, rule.id):
-            return SCENARIOS[rule.scenario]
+            return chosen
     return None
 
 

@@ -15,7 +15,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from tests.idp.flows import ISSUER, admin, login, redeem
+from tests.idp.flows import ISSUER, OFFLINE, admin, basic, login, redeem
 
 CLIENT = "ididdit"
 
@@ -231,3 +231,22 @@ def test_openapi_declares_the_misbehave_schemas(op: TestClient) -> None:
     schemas = op.get("/openapi.json").json()["components"]["schemas"]
     assert "id_token-bad-sig" in schemas["MisbehaviourCreate"]["properties"]["scenario"]["enum"]
     assert "EvidenceView" in schemas
+
+
+def test_refreshing_after_a_bad_id_token_is_going_on(op: TestClient) -> None:
+    misbehave(op, "id_token-exp-expired")
+    sent, answer = login(op, client_id=CLIENT, scope=OFFLINE)
+    body = redeem(op, answer["code"], CLIENT).json()
+    assert careful_refusal(op, body, CLIENT, sent["nonce"]) == "exp"
+    assert plays(op, CLIENT)[0]["went_on"] is False
+    refreshed = op.post(
+        "/op/v1/token",
+        data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]},
+        auth=basic(CLIENT),
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    [play] = plays(op, CLIENT)
+    assert play["careless"]
+    assert play["went_on_how"] == "refreshed the grant's tokens"
+    # A refreshed ID token is never changed: the scenario counts logins.
+    assert careful_refusal(op, refreshed.json(), CLIENT, None) is None
