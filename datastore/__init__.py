@@ -19,6 +19,7 @@ from datastore.records import (
     EnrolmentFacts,
     ProtocolRecord,
     ReleaseFacts,
+    dossier_view,
 )
 from datastore.store import Datastore
 from datastore.throttle_records import ThrottleCount, ThrottleRecord, ThrottleRule
@@ -27,13 +28,17 @@ from datastore.vocabulary import (
     DEFAULT_ACR,
     DEFAULT_ALLOWED_SCOPES,
     DEFAULT_PKCE_METHODS,
+    DOSSIER_FIELDS,
     PKCE_METHODS,
+    SCHOOL_NAME_ATTRIBUTE,
     SCOPES,
     SUBJECT_TYPES,
+    VO_CLAIMS,
     AccessTokenFormat,
     PkceMethod,
     Scope,
     SubjectType,
+    VoClaim,
 )
 
 __all__ = [
@@ -42,9 +47,12 @@ __all__ = [
     "DEFAULT_ACR",
     "DEFAULT_ALLOWED_SCOPES",
     "DEFAULT_PKCE_METHODS",
+    "DOSSIER_FIELDS",
     "PKCE_METHODS",
+    "SCHOOL_NAME_ATTRIBUTE",
     "SCOPES",
     "SUBJECT_TYPES",
+    "VO_CLAIMS",
     "AccessTokenFormat",
     "AccountRecord",
     "AlreadyExists",
@@ -65,7 +73,9 @@ __all__ = [
     "ThrottleCount",
     "ThrottleRecord",
     "ThrottleRule",
+    "VoClaim",
     "database_problem",
+    "dossier_view",
     "sha256_hex",
     "verify_sha256",
 ]

@@ -16,7 +16,7 @@ from datastore.hashing import sha256_hex
 from datastore.models import Application, Client
 from datastore.vocabulary import DEFAULT_ACR, DEFAULT_ALLOWED_SCOPES, DEFAULT_PKCE_METHODS
 
-__all__ = ["CLIENT_FIELDS", "ClientAdmin"]
+__all__ = ["CLIENT_FIELDS", "ClientAdmin", "client_admin_record"]
 
 # Fields copied as given (lists are stored as JSON lists).
 CLIENT_FIELDS = (
@@ -194,3 +194,8 @@ def _check_client(row: Client) -> None:
         raise InvalidField("allowed_scopes", "allowed_scopes must include openid")
     if not row.redirect_uris:
         raise InvalidField("redirect_uris", "a client needs at least one redirect URI")
+
+
+def client_admin_record(session: Session, row: Client) -> AdminClient:
+    """The admin view of a stored client, its dossier included (never its secret)."""
+    return _client_record(session, row)

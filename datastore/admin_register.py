@@ -1,7 +1,9 @@
 """The register of processing activities (GDPR art. 30; seeds 000/001/002 art. 6).
 
 One activity per protocol: DOV discloses pupil data to a service provider for the purpose the
-protocol states. Built from the protocols, so it is never out of date (DECISIONS.md 28).
+protocol states, to the clients of its application, each with its integratiedossier (which
+scopes it may ask, how it authenticates, how its tokens look). Built from the protocols and the
+clients, so it is never out of date.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from datastore.admin_clients import client_admin_record
 from datastore.admin_providers import protocol_admin_record
-from datastore.models import Protocol
+from datastore.models import Client, Protocol
+from datastore.records import dossier_view
 
 if TYPE_CHECKING:
     from datastore.store import Datastore
@@ -34,6 +38,16 @@ ATTRIBUTE_CATEGORIES = {
     "instellingsnummer": "inschrijvingen",
     "klas": "klasinformatie",
 }
+# What the CSV and Markdown forms show of each client's dossier (the JSON form has all of it).
+_DOSSIER_SUMMARY = (
+    "allowed_scopes",
+    "claim_dialect",
+    "subject_type",
+    "access_token_format",
+    "token_endpoint_auth_method",
+    "pkce_methods",
+    "acr_values",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +69,25 @@ class ProcessingActivity:
     status: str
     signed_on: str | None
     source_document: str | None
+    # The clients of the application, each as ``{"client_id": …, "dossier": {…}}``.
+    clients: tuple[dict[str, Any], ...] = ()
 
 
 def build_register(store: Datastore) -> list[ProcessingActivity]:
     """Every protocol as a processing activity, ordered by protocol reference."""
     with store.read() as session:
-        protocols = [
-            protocol_admin_record(session, p)
-            for p in session.scalars(select(Protocol).order_by(Protocol.reference)).all()
+        rows = session.scalars(select(Protocol).order_by(Protocol.reference)).all()
+        protocols = [protocol_admin_record(session, p) for p in rows]
+        clients = [
+            tuple(
+                {"client_id": c.client_id, "dossier": dossier_view(client_admin_record(session, c))}
+                for c in session.scalars(
+                    select(Client)
+                    .where(Client.application_id == p.application_id)
+                    .order_by(Client.client_id)
+                ).all()
+            )
+            for p in rows
         ]
     return [
         ProcessingActivity(
@@ -83,9 +108,23 @@ def build_register(store: Datastore) -> list[ProcessingActivity]:
             status=p.status,
             signed_on=p.signed_on.isoformat() if p.signed_on else None,
             source_document=p.source_document,
+            clients=dossiers,
         )
-        for p in protocols
+        for p, dossiers in zip(protocols, clients, strict=True)
     ]
+
+
+def _dossier_text(clients: Any) -> str:
+    """Each client and the main fields of its dossier, on one line (CSV and Markdown)."""
+    parts = []
+    for client in clients:
+        dossier = client["dossier"]
+        fields = "; ".join(
+            f"{name}: {' '.join(v) if isinstance(v := dossier[name], list) else v}"
+            for name in _DOSSIER_SUMMARY
+        )
+        parts.append(f"{client['client_id']} ({fields})")
+    return " | ".join(parts)
 
 
 def render_register(activities: list[ProcessingActivity], fmt: str) -> str:
@@ -100,7 +139,14 @@ def render_register(activities: list[ProcessingActivity], fmt: str) -> str:
         writer.writeheader()
         for row in rows:
             writer.writerow(
-                {k: "; ".join(v) if isinstance(v, list | tuple) else v for k, v in row.items()}
+                {
+                    k: _dossier_text(v)
+                    if k == "clients"
+                    else "; ".join(v)
+                    if isinstance(v, list | tuple)
+                    else v
+                    for k, v in row.items()
+                }
             )
         return out.getvalue()
     if fmt == "md":
@@ -109,6 +155,11 @@ def render_register(activities: list[ProcessingActivity], fmt: str) -> str:
             lines += [f"## {row['protocol']}: {row['application']}", ""]
             lines += ["| veld | waarde |", "|---|---|"]
             for key, value in row.items():
+                if key == "clients":
+                    for client in value:
+                        shown = _dossier_text([client]).replace("|", "\\|")
+                        lines.append(f"| client {client['client_id']} | {shown} |")
+                    continue
                 shown = ", ".join(value) if isinstance(value, list | tuple) else value
                 text = "" if shown is None else str(shown).replace("|", "\\|")
                 lines.append(f"| {key} | {text} |")

@@ -10,6 +10,7 @@ from datastore.vocabulary import (
     DEFAULT_ACR,
     DEFAULT_ALLOWED_SCOPES,
     DEFAULT_PKCE_METHODS,
+    DOSSIER_FIELDS,
     AccessTokenFormat,
     PkceMethod,
     SubjectType,
@@ -22,6 +23,7 @@ __all__ = [
     "EnrolmentFacts",
     "ProtocolRecord",
     "ReleaseFacts",
+    "dossier_view",
 ]
 
 # The closed vocabulary of protocol attributes (seed 000/001 art. 3, seed 002 for klas).
@@ -164,3 +166,25 @@ class ReleaseFacts:
     visible_to_pupil: bool
     visible_class_ids: frozenset[int] = field(default_factory=frozenset)
     visible_instellingsnummers: frozenset[str] = field(default_factory=frozenset)
+
+
+def dossier_view(client: Any) -> dict[str, Any]:
+    """A client's integratiedossier as JSON-ready values, the same wherever it is shown.
+
+    ``client`` is a ``ClientRecord`` or an admin client record: both carry every field of
+    ``DOSSIER_FIELDS`` under the same name. Inline keys are shown by ``kid``, ``kty`` and
+    ``alg`` only (the public keys themselves are in the admin API's client answer).
+    """
+    view: dict[str, Any] = {}
+    for name in DOSSIER_FIELDS:
+        value = getattr(client, name)
+        view[name] = list(value) if isinstance(value, tuple) else value
+    keys = (client.jwks or {}).get("keys") if isinstance(client.jwks, dict) else None
+    view["jwks"] = (
+        None
+        if not isinstance(keys, list)
+        else [
+            {k: key.get(k) for k in ("kid", "kty", "alg")} for key in keys if isinstance(key, dict)
+        ]
+    )
+    return view

@@ -15,13 +15,17 @@ __all__ = [
     "DEFAULT_ACR",
     "DEFAULT_ALLOWED_SCOPES",
     "DEFAULT_PKCE_METHODS",
+    "DOSSIER_FIELDS",
     "PKCE_METHODS",
+    "SCHOOL_NAME_ATTRIBUTE",
     "SCOPES",
     "SUBJECT_TYPES",
+    "VO_CLAIMS",
     "AccessTokenFormat",
     "PkceMethod",
     "Scope",
     "SubjectType",
+    "VoClaim",
 ]
 
 # Every scope the simulator knows. ``openid``, ``profile``, ``vo``, ``ov_leerling`` and
@@ -33,6 +37,13 @@ Scope = Literal[
 SCOPES: Final[tuple[Scope, ...]] = get_args(Scope)
 # A dossier that names no scopes may ask for every scope the simulator knows.
 DEFAULT_ALLOWED_SCOPES: Final = SCOPES
+
+# ACM's identity claims of the ``vo`` scope, with the same names in both claim dialects.
+VoClaim = Literal["vo_id", "vo_doelgroepcode", "vo_orgcode", "vo_orgnaam"]
+VO_CLAIMS: Final[tuple[VoClaim, ...]] = get_args(VoClaim)
+# The school's name is no attribute a protocol lists: it comes with ``instellingsnummer``
+# (ACM claim ``ov_orgnaam``), because real LeerID clients read the two together.
+SCHOOL_NAME_ATTRIBUTE: Final = "instellingsnaam"
 
 SubjectType = Literal["pairwise", "public"]
 # OIDC Core §8: pairwise is the simulator's default (a different ``sub`` per client); ACM itself
@@ -51,3 +62,26 @@ DEFAULT_PKCE_METHODS: Final[tuple[PkceMethod, ...]] = PKCE_METHODS
 # ACM names its authentication methods ``urn:be:vlaanderen:authmech:…``; the value it sends for a
 # LeerID login is not public, so this one is assumed (and each dossier may set its own).
 DEFAULT_ACR: Final = "urn:be:vlaanderen:authmech:leerid"
+
+# The fields of an integratiedossier, in the order the preview, the register and the DOV page
+# show them. A lifetime of ``None`` is the provider's setting (LEERID_*_TTL_SECONDS).
+DOSSIER_FIELDS: Final[tuple[str, ...]] = (
+    "allowed_scopes",
+    "claim_dialect",
+    "subject_type",
+    "access_token_format",
+    "token_endpoint_auth_method",
+    "extra_auth_methods",
+    "jwks_uri",
+    "pkce_methods",
+    "id_token_signed_response_alg",
+    "access_token_ttl_seconds",
+    "id_token_ttl_seconds",
+    "refresh_token_ttl_seconds",
+    "acr_values",
+    "grant_types",
+    "class_sharing_integrated",
+    "redirect_uris",
+    "post_logout_redirect_uris",
+    "backchannel_logout_uri",
+)

@@ -38,7 +38,7 @@ def bearer_token(oauth: OAuthRequest) -> str:
     from_header = header[7:].strip() if header and header[:7].lower() == "bearer " else None
     from_form = oauth.get("access_token") if oauth.method == "POST" else None
     if from_header and from_form:
-        raise InvalidRequest("send the access token in one way only (RFC 6750 §2)")
+        raise InvalidRequest("send the access token in one way only (RFC 6750 section 2)")
     token = from_header or from_form
     if not token:
         raise InvalidToken("no access token", reason="no bearer token")

@@ -2,7 +2,8 @@
 
 Dialect ``leerid`` (the default) uses the attribute names of the protocols (seed 000/001 art. 3);
 dialect ``acm`` uses the names ACM sends (``ov_leerid_uuid`` as a list, ``family_name``, …).
-``sub`` is not an attribute: the provider adds the pairwise ``sub`` (OIDC Core §8.1) itself.
+The school's name is ``instellingsnaam`` / ``ov_orgnaam``; ACM's ``vo_*`` claims have the same
+names in both dialects. ``sub`` is not an attribute: the provider adds it (OIDC Core §8) itself.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from datastore.records import ATTRIBUTES
-from idp.release import Release
+from datastore import SCHOOL_NAME_ATTRIBUTE, VO_CLAIMS
+from idp.release import RELEASABLE, Release
 
 __all__ = [
     "ACM_CLAIMS",
@@ -25,8 +26,8 @@ __all__ = [
 ]
 
 CLAIM_DIALECTS: tuple[str, ...] = ("leerid", "acm")
-LEERID_CLAIMS: tuple[str, ...] = ATTRIBUTES
-# leerid attribute -> ACM claim name. ``ov_klas`` has no public source (CONTRACT).
+LEERID_CLAIMS: tuple[str, ...] = RELEASABLE
+# leerid name -> ACM claim name. ``ov_klas`` has no public source (CONTRACT).
 ACM_CLAIM_NAMES: Mapping[str, str] = MappingProxyType(
     {
         "leer_id_uuid": "ov_leerid_uuid",
@@ -35,12 +36,14 @@ ACM_CLAIM_NAMES: Mapping[str, str] = MappingProxyType(
         "naam": "family_name",
         "voornaam": "given_name",
         "instellingsnummer": "ov_orgcode",
+        SCHOOL_NAME_ATTRIBUTE: "ov_orgnaam",
         "klas": "ov_klas",
+        **{name: name for name in VO_CLAIMS},
     }
 )
-ACM_CLAIMS: tuple[str, ...] = tuple(ACM_CLAIM_NAMES[a] for a in ATTRIBUTES)
+ACM_CLAIMS: tuple[str, ...] = tuple(ACM_CLAIM_NAMES[a] for a in RELEASABLE)
 # OIDC Discovery 1.0 §3 claims_supported: every claim some client may receive.
-CLAIMS_SUPPORTED: tuple[str, ...] = ("sub", *LEERID_CLAIMS, *ACM_CLAIMS)
+CLAIMS_SUPPORTED: tuple[str, ...] = tuple(dict.fromkeys(("sub", *LEERID_CLAIMS, *ACM_CLAIMS)))
 
 # Withheld reasons that mean "the client may have leer_id_uuid, the pupil has none":
 # ACM then sends an empty ov_leerid_uuid list rather than leaving the claim out.
@@ -48,7 +51,7 @@ _NO_LEER_ID = frozenset({"temporary_account", "not_identified"})
 
 
 def claim_names(dialect: str) -> tuple[str, ...]:
-    """The claim names of a dialect, in the order of the protocol attributes."""
+    """The claim names of a dialect, in the order of ``RELEASABLE``."""
     if dialect == "leerid":
         return LEERID_CLAIMS
     if dialect == "acm":
@@ -66,7 +69,7 @@ def to_claims(release: Release, dialect: str) -> dict[str, Any]:
     if dialect == "leerid":
         return attributes
     claims: dict[str, Any] = {}
-    for attribute in ATTRIBUTES:
+    for attribute in RELEASABLE:
         name = ACM_CLAIM_NAMES[attribute]
         if attribute == "leer_id_uuid":
             if attribute in attributes:

@@ -11,8 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from datastore.records import AccountRecord, ClientRecord
-from idp.claims import to_claims
+from datastore import AccountRecord, ClientRecord, dossier_view
+from idp.claims import ACM_CLAIM_NAMES, to_claims
 from idp.release import Release, ScopeError, check_scopes, decide
 
 if TYPE_CHECKING:
@@ -85,6 +85,11 @@ class Preview:
         """The preview as JSON: released values with why, withheld with reason, both dialects."""
         client, protocol = self.client, self.client.protocol
         login_error = self.login_error
+
+        def claim(attribute: str) -> str:
+            """The attribute's claim name in the client's dialect."""
+            return ACM_CLAIM_NAMES[attribute] if client.claim_dialect == "acm" else attribute
+
         return {
             "client": {
                 "client_id": client.client_id,
@@ -93,6 +98,7 @@ class Preview:
                 "class_sharing_integrated": client.class_sharing_integrated,
                 "staff_only": client.staff_only,
             },
+            "dossier": dossier_view(client),
             "organisation": client.organisation,
             "application": {"key": client.application_key, "name": client.application_name},
             "protocol": None
@@ -123,6 +129,7 @@ class Preview:
             "released": [
                 {
                     "attribute": r.attribute,
+                    "claim": claim(r.attribute),
                     "value": list(r.value) if isinstance(r.value, list) else r.value,
                     "scope": r.scope,
                     "protocol_reference": r.protocol_reference,
@@ -132,7 +139,12 @@ class Preview:
                 for r in self.release.released
             ],
             "withheld": [
-                {"attribute": w.attribute, "reason": w.reason, "detail": w.detail}
+                {
+                    "attribute": w.attribute,
+                    "claim": claim(w.attribute),
+                    "reason": w.reason,
+                    "detail": w.detail,
+                }
                 for w in self.release.withheld
             ],
             "claims": {

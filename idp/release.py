@@ -6,47 +6,82 @@ of the requested scopes ∩ the protocol's article 3 ∩ what is true of the acc
 the gates (seed 000/001 art. 3, seed 002 for class information, DECISIONS.md 11, 15, 16).
 Every attribute of the protocol or the requested scopes that is not released is withheld with
 a machine reason code and a sentence a service provider can act on.
+
+Besides the protocol's attributes a login may release the school's name (``instellingsnaam``,
+exactly when ``instellingsnummer`` is released) and ACM's ``vo`` identity claims.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from datastore import (
+    ATTRIBUTES,
+    SCHOOL_NAME_ATTRIBUTE,
+    SCOPES,
+    VO_CLAIMS,
+    ClientRecord,
+    EnrolmentFacts,
+    ReleaseFacts,
+)
 from datastore.logs import CHANNELS, PrivacyRelease
-from datastore.records import ATTRIBUTES, ClientRecord, EnrolmentFacts, ReleaseFacts
 
 __all__ = [
     "ARTICLE",
     "REASONS",
+    "RELEASABLE",
     "SCOPES_SUPPORTED",
     "SCOPE_ATTRIBUTES",
+    "VO_DOELGROEPCODE",
+    "VO_ID_NAMESPACE",
     "Release",
     "Released",
     "ScopeError",
     "Withheld",
+    "allowed_scopes",
     "check_scopes",
     "current_enrolment",
     "decide",
     "privacy_release",
+    "vo_id",
 ]
 
-# The scopes that group attributes (CONTRACT table). ``ov_leerling`` is ACM's single scope:
-# every attribute of the client's own protocol, so it is resolved per client below.
+# The scopes that group attributes (CONTRACT table); ``openid`` and ``offline_access`` carry
+# none. ``ov_leerling`` is ACM's LeerID scope: every attribute of the client's own protocol, so
+# it is resolved per client below.
 SCOPE_ATTRIBUTES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "account": ("leer_id_uuid", "account_uuid", "historiek_account_uuid"),
         "profile": ("naam", "voornaam"),
+        "vo": VO_CLAIMS,
+        "ov_leerling": ATTRIBUTES,
+        "account": ("leer_id_uuid", "account_uuid", "historiek_account_uuid"),
         "inschrijving": ("instellingsnummer",),
         "klas": ("klas",),
-        "ov_leerling": ATTRIBUTES,
     }
 )
-SCOPES_SUPPORTED: tuple[str, ...] = ("openid", "offline_access", *SCOPE_ATTRIBUTES)
+SCOPES_SUPPORTED: tuple[str, ...] = SCOPES
+# Everything a login may release, in the order of the claims: the protocol's attributes with the
+# school's name after its number, then ACM's ``vo`` claims.
+RELEASABLE: tuple[str, ...] = (
+    *ATTRIBUTES[: ATTRIBUTES.index("instellingsnummer") + 1],
+    SCHOOL_NAME_ATTRIBUTE,
+    *ATTRIBUTES[ATTRIBUTES.index("instellingsnummer") + 1 :],
+    *VO_CLAIMS,
+)
+# ``vo_id`` is a stable identifier of the account at ACM that is neither the INSZ nor the
+# leer_id_uuid. ACM's real value for a pupil is not public; the simulator derives it as the
+# UUIDv5 of the account_uuid in this namespace, so it is stable and reveals neither.
+VO_ID_NAMESPACE = uuid.UUID("7b0e4c1a-3f52-5d8e-9a61-2c4f0b8d6e13")
+# ACM's target-group codes are GID, EA, LB, OV and BUR; ``OV`` (education) for a pupil is assumed.
+VO_DOELGROEPCODE = "OV"
+# The ``vo`` claims that describe the school: only with a protocol that lists instellingsnummer.
+_VO_SCHOOL_CLAIMS = frozenset(VO_CLAIMS) - {"vo_id"}
 # The protocol article that lists the attributes a service provider may receive.
 ARTICLE = "art. 3"
 
@@ -66,6 +101,9 @@ REASONS: Mapping[str, str] = MappingProxyType(
         "class_sharing_off": "the school's LeerID-databeheerder has not activated class sharing",
         "application_not_visible": "the application is not visible to the pupil or their class",
         "class_sharing_not_integrated": "the client has not integrated class sharing",
+        "needs_instellingsnummer": (
+            "released only to a client whose protocol lists instellingsnummer"
+        ),
     }
 )
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by spaces.
@@ -97,7 +135,17 @@ class Released:
 
     @property
     def why(self) -> str:
-        return f"scope {self.scope}; protocol {self.protocol_reference} {self.article}"
+        protocol = f"protocol {self.protocol_reference} {self.article}"
+        if self.attribute == "vo_id":
+            return f"scope {self.scope}; ACM identity claim of the account (value assumed)"
+        if self.attribute in VO_CLAIMS:
+            return (
+                f"scope {self.scope}; ACM identity claim, with instellingsnummer in {protocol} "
+                "(value assumed)"
+            )
+        if self.attribute == SCHOOL_NAME_ATTRIBUTE:
+            return f"scope {self.scope}; comes with instellingsnummer, {protocol}"
+        return f"scope {self.scope}; {protocol}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,29 +170,32 @@ class Release:
 
     @property
     def attribute_names(self) -> tuple[str, ...]:
-        """The released attribute names, in the order of ``ATTRIBUTES`` (for the privacy log)."""
+        """The released names, in the order of ``RELEASABLE`` (for the privacy log)."""
         return tuple(r.attribute for r in self.released)
 
 
 def check_scopes(client: ClientRecord, scope: str | None) -> tuple[str, ...]:
     """The requested scopes, deduplicated in order, or ``ScopeError`` (OIDC Core §3.1.2.1).
 
-    ``openid`` is required; ``offline_access`` adds nothing; an attribute scope is allowed
-    when it holds at least one attribute of the client's protocol. A staff-only client (the
-    Schoolloket) has no protocol, so it may ask only ``openid`` (DECISIONS.md 16).
+    ``openid`` is required. Every other scope must be one the simulator knows and one the
+    client's integratiedossier allows, as on ACM, which refuses any other scope before the user
+    logs in. ``rrn`` (the national number) is never known: the INSZ is never released. The
+    descriptions are fixed sentences that never repeat the request.
     """
     tokens = (scope or "").split(" ")
     requested = tuple(dict.fromkeys(t for t in tokens if t))
     for token in requested:
         if not _SCOPE_TOKEN.fullmatch(token):
-            raise ScopeError("scope contains a character RFC 6749 §3.3 does not allow")
+            raise ScopeError("scope contains a character RFC 6749 section 3.3 does not allow")
     if "openid" not in requested:
         raise ScopeError("the openid scope is required")
-    allowed = _allowed_scopes(client)
+    if "rrn" in requested:
+        raise ScopeError("the rrn scope is never allowed: the national number is never released")
+    allowed = allowed_scopes(client)
     refused = [s for s in requested if s not in allowed]
     if refused:
         raise ScopeError(
-            f"a requested scope is not allowed for this client; allowed: {' '.join(allowed)}",
+            "a requested scope is unknown or not allowed in the client's integratiedossier",
             detail=(
                 f"scope {refused[0]!r} is not allowed for client {client.client_id!r}; "
                 f"allowed: {' '.join(allowed)}"
@@ -153,15 +204,9 @@ def check_scopes(client: ClientRecord, scope: str | None) -> tuple[str, ...]:
     return requested
 
 
-def _allowed_scopes(client: ClientRecord) -> tuple[str, ...]:
-    protocol_attributes = set(client.protocol.attributes) if client.protocol else set()
-    if client.staff_only:
-        protocol_attributes = set()
-    return (
-        "openid",
-        "offline_access",
-        *(s for s, attrs in SCOPE_ATTRIBUTES.items() if protocol_attributes.intersection(attrs)),
-    )
+def allowed_scopes(client: ClientRecord) -> tuple[str, ...]:
+    """The scopes the client's dossier allows that the simulator knows, ``openid`` first."""
+    return tuple(dict.fromkeys(("openid", *(s for s in client.allowed_scopes if s in SCOPES))))
 
 
 def decide(
@@ -181,23 +226,28 @@ def decide(
         for attribute in SCOPE_ATTRIBUTES.get(scope, ()):
             if scope != "ov_leerling" or attribute in in_protocol:
                 asked_by.setdefault(attribute, scope)
+    # The school's name is asked for by whatever asked for the school's number.
+    if "instellingsnummer" in asked_by:
+        asked_by[SCHOOL_NAME_ATTRIBUTE] = asked_by["instellingsnummer"]
     true_values, gates = _account_values(client, facts, today)
     released: list[Released] = []
     withheld: list[Withheld] = []
-    for attribute in ATTRIBUTES:
-        if attribute not in in_protocol and attribute not in asked_by:
+    for name in RELEASABLE:
+        listed = _listed(name, client, in_protocol)
+        if name in VO_CLAIMS and name not in asked_by:
+            continue  # not a protocol attribute: only the vo scope brings it into play
+        if not listed and name not in asked_by:
             continue
-        if attribute not in in_protocol:
-            withheld.append(_withheld(attribute, "not_in_protocol", client))
+        if not listed:
+            withheld.append(_withheld(name, _unlisted_reason(name, client), client))
         elif protocol is None or not protocol.is_active:
-            withheld.append(_withheld(attribute, "protocol_not_active", client))
-        elif attribute not in asked_by:
-            withheld.append(_withheld(attribute, "scope_not_requested", client))
-        elif attribute in gates:
-            withheld.append(Withheld(attribute, *gates[attribute]))
+            withheld.append(_withheld(name, "protocol_not_active", client))
+        elif name not in asked_by:
+            withheld.append(_withheld(name, "scope_not_requested", client))
+        elif name in gates:
+            withheld.append(Withheld(name, *gates[name]))
         else:
-            value = true_values[attribute]
-            released.append(Released(attribute, value, asked_by[attribute], protocol.reference))
+            released.append(Released(name, true_values[name], asked_by[name], protocol.reference))
     return Release(
         client_id=client.client_id,
         protocol_reference=protocol.reference if protocol is not None else None,
@@ -208,6 +258,27 @@ def decide(
     )
 
 
+def _listed(name: str, client: ClientRecord, in_protocol: set[str]) -> bool:
+    """Whether the protocol allows ``name``: listed itself, or the attribute it comes with."""
+    if name == SCHOOL_NAME_ATTRIBUTE or name in _VO_SCHOOL_CLAIMS:
+        return "instellingsnummer" in in_protocol
+    if name == "vo_id":
+        return client.protocol is not None and not client.staff_only
+    return name in in_protocol
+
+
+def _unlisted_reason(name: str, client: ClientRecord) -> str:
+    has_protocol = client.protocol is not None and not client.staff_only
+    if has_protocol and (name == SCHOOL_NAME_ATTRIBUTE or name in _VO_SCHOOL_CLAIMS):
+        return "needs_instellingsnummer"
+    return "not_in_protocol"
+
+
+def vo_id(account_uuid: str) -> str:
+    """The ``vo_id`` of an account: a UUIDv5 of its account_uuid (RFC 9562 §5.5), assumed."""
+    return str(uuid.uuid5(VO_ID_NAMESPACE, account_uuid.lower()))
+
+
 def _withheld(attribute: str, reason: str, client: ClientRecord) -> Withheld:
     protocol = client.protocol
     if reason == "protocol_not_active" and protocol is not None:
@@ -215,6 +286,11 @@ def _withheld(attribute: str, reason: str, client: ClientRecord) -> Withheld:
     elif reason == "not_in_protocol":
         reference = protocol.reference if protocol is not None else "(none)"
         detail = f"{attribute} is not listed in {ARTICLE} of protocol {reference}"
+    elif reason == "needs_instellingsnummer" and protocol is not None:
+        detail = (
+            f"{attribute} comes only with instellingsnummer, which is not listed in {ARTICLE} "
+            f"of protocol {protocol.reference}"
+        )
     else:
         detail = REASONS[reason]
     return Withheld(attribute, reason, detail)
@@ -225,17 +301,18 @@ def _account_values(
 ) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
     """The true value of each attribute for this account, and the gate that blocks each other."""
     if facts is None:
-        return {}, dict.fromkeys(ATTRIBUTES, ("no_account", REASONS["no_account"]))
+        return {}, dict.fromkeys(RELEASABLE, ("no_account", REASONS["no_account"]))
     account = facts.account
     if account.is_staff or account.pupil_id is None:
-        return {}, dict.fromkeys(ATTRIBUTES, ("staff_account", REASONS["staff_account"]))
+        return {}, dict.fromkeys(RELEASABLE, ("staff_account", REASONS["staff_account"]))
     if not account.is_active:
-        return {}, dict.fromkeys(ATTRIBUTES, ("account_disabled", REASONS["account_disabled"]))
+        return {}, dict.fromkeys(RELEASABLE, ("account_disabled", REASONS["account_disabled"]))
     values: dict[str, Any] = {
         "account_uuid": account.account_uuid,
         "historiek_account_uuid": list(facts.historiek_account_uuids),
         "naam": account.naam,
         "voornaam": account.voornaam,
+        "vo_id": vo_id(account.account_uuid),
     }
     gates: dict[str, tuple[str, str]] = {}
     if account.is_temporary:
@@ -246,10 +323,13 @@ def _account_values(
         values["leer_id_uuid"] = facts.leer_id_uuid
     enrolment = current_enrolment(facts, today)
     if enrolment is None:
-        detail = f"{REASONS['no_enrolment']} on {today.isoformat()}"
-        gates["instellingsnummer"] = gates["klas"] = ("no_enrolment", detail)
+        gate = ("no_enrolment", f"{REASONS['no_enrolment']} on {today.isoformat()}")
+        for name in ("instellingsnummer", SCHOOL_NAME_ATTRIBUTE, "klas", *_VO_SCHOOL_CLAIMS):
+            gates[name] = gate
         return values, gates
-    values["instellingsnummer"] = enrolment.instellingsnummer
+    values["instellingsnummer"] = values["vo_orgcode"] = enrolment.instellingsnummer
+    values[SCHOOL_NAME_ATTRIBUTE] = values["vo_orgnaam"] = enrolment.school_name
+    values["vo_doelgroepcode"] = VO_DOELGROEPCODE
     klas_gate = _klas_gate(client, facts, enrolment)
     if klas_gate is None:
         values["klas"] = enrolment.klas

@@ -16,6 +16,8 @@ __all__ = [
     "ACM_CLAIMS",
     "ATTRIBUTES",
     "ATTRIBUTE_LABELS",
+    "CLAIMS",
+    "COMPANION_CLAIMS",
     "Application",
     "application",
     "attributes_from_claims",
@@ -32,6 +34,18 @@ ATTRIBUTES: tuple[str, ...] = (
     "klas",
 )
 
+# What a login may bring besides the protocol's attributes: the school's name (with
+# instellingsnummer) and ACM's identity claims of the ``vo`` scope (values assumed by the
+# simulator). Shown when received.
+COMPANION_CLAIMS: tuple[str, ...] = (
+    "instellingsnaam",
+    "vo_id",
+    "vo_doelgroepcode",
+    "vo_orgcode",
+    "vo_orgnaam",
+)
+CLAIMS: tuple[str, ...] = (*ATTRIBUTES, *COMPANION_CLAIMS)
+
 ATTRIBUTE_LABELS: Mapping[str, str] = {
     "leer_id_uuid": "Leer_id_uuid: unieke leerlingensleutel (enkel met INSZ)",
     "account_uuid": "Account_uuid: single sign-on sleutel van één account",
@@ -40,9 +54,14 @@ ATTRIBUTE_LABELS: Mapping[str, str] = {
     "voornaam": "Voornaam: officiële voornaam",
     "instellingsnummer": "Instellingsnummer: school van de lopende inschrijving",
     "klas": "Klasinformatie: administratieve (sub)klas",
+    "instellingsnaam": "Instellingsnaam: naam van de school (bij het instellingsnummer)",
+    "vo_id": "vo_id: identificatie van het account bij ACM (scope vo)",
+    "vo_doelgroepcode": "vo_doelgroepcode: doelgroep bij ACM (scope vo)",
+    "vo_orgcode": "vo_orgcode: organisatie bij ACM, het instellingsnummer (scope vo)",
+    "vo_orgnaam": "vo_orgnaam: naam van die organisatie (scope vo)",
 }
 
-# CONTRACT.md "claim_dialect: acm": the ACM claim name of each attribute.
+# The ACM claim name of each attribute (the ``vo`` claims have the same name in both dialects).
 ACM_CLAIMS: Mapping[str, str] = {
     "leer_id_uuid": "ov_leerid_uuid",
     "account_uuid": "ov_account_uuid",
@@ -50,7 +69,12 @@ ACM_CLAIMS: Mapping[str, str] = {
     "naam": "family_name",
     "voornaam": "given_name",
     "instellingsnummer": "ov_orgcode",
+    "instellingsnaam": "ov_orgnaam",
     "klas": "ov_klas",
+    "vo_id": "vo_id",
+    "vo_doelgroepcode": "vo_doelgroepcode",
+    "vo_orgcode": "vo_orgcode",
+    "vo_orgnaam": "vo_orgnaam",
 }
 
 
@@ -179,13 +203,13 @@ def application(client_id: str) -> Application:
 
 
 def attributes_from_claims(app: Application, claims: Mapping[str, Any]) -> dict[str, Any]:
-    """The LeerID attributes present in ``claims``, by attribute name, whatever the dialect.
+    """The LeerID attributes (and companion claims) in ``claims``, by LeerID name, any dialect.
 
     In the ACM dialect ``ov_leerid_uuid`` is a list (``[]`` for a temporary account): an
     empty list means the attribute was not released.
     """
     found: dict[str, Any] = {}
-    for attribute in ATTRIBUTES:
+    for attribute in CLAIMS:
         name = app.claim_name(attribute)
         if name not in claims:
             continue

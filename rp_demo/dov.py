@@ -2,8 +2,9 @@
 
 ``/dov/start`` runs the code flow for each application in turn on the provider's single
 sign-on session (one login, then codes without a login page), so each column is a real token.
-With ``LEERID_RP_ADMIN_TOKEN`` the page also shows why each missing attribute was withheld
-(the provider's preview) and the privacy-log entries of these logins (DECISIONS 21).
+With ``LEERID_RP_ADMIN_TOKEN`` the page also shows why each missing attribute was withheld,
+each application's integratiedossier (the provider's preview) and the privacy-log entries of
+these logins.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from rp_demo.catalogue import ATTRIBUTES, Application, application, attributes_from_claims
+from rp_demo.catalogue import (
+    ATTRIBUTES,
+    COMPANION_CLAIMS,
+    Application,
+    application,
+    attributes_from_claims,
+)
 from rp_demo.oidc import start_login
 from rp_demo.pages import DOV_QUEUE
 from rp_demo.provider import ProviderError, ProviderHTTP
@@ -43,6 +50,21 @@ REASONS_NL: dict[str, str] = {
     "class_sharing_off": "School deelt geen klasinformatie (databeheerder)",
     "application_not_visible": "Toepassing niet zichtbaar voor leerling of klas",
     "class_sharing_not_integrated": "Toepassing heeft klasdelen niet geïntegreerd",
+    "needs_instellingsnummer": "Enkel met het instellingsnummer in het protocol",
+}
+
+# The dossier fields the protocol panel shows, with their Dutch labels.
+DOSSIER_LABELS: dict[str, str] = {
+    "allowed_scopes": "scopes",
+    "claim_dialect": "claimnamen",
+    "subject_type": "sub",
+    "access_token_format": "access token",
+    "token_endpoint_auth_method": "clientauthenticatie",
+    "pkce_methods": "PKCE",
+    "access_token_ttl_seconds": "access token geldig (s)",
+    "id_token_ttl_seconds": "ID token geldig (s)",
+    "refresh_token_ttl_seconds": "verversperiode (s)",
+    "acr_values": "acr",
 }
 
 
@@ -65,12 +87,15 @@ class Column:
     app: Application
     outcome: Outcome | None
     cells: list[Cell] = field(default_factory=list)
-    # The provider's view of the protocol (admin preview), when the admin token is set.
+    # The provider's view of the protocol and the client's dossier (admin preview), when the
+    # admin token is set.
     protocol: dict[str, Any] | None = None
+    dossier: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def received_count(self) -> int:
-        return sum(1 for c in self.cells if c.received)
+        """The protocol attributes received (the school's name and vo claims come on top)."""
+        return sum(1 for c in self.cells if c.received and c.attribute in ATTRIBUTES)
 
 
 @router.get("/dov/start")
@@ -119,6 +144,9 @@ def _column(app: Application, outcome: Outcome | None) -> Column:
         else:
             reason = None if in_protocol else REASONS_NL["not_in_protocol"]
             column.cells.append(Cell(attribute, False, None, reason, in_protocol))
+    for claim in COMPANION_CLAIMS:
+        if claim in received:
+            column.cells.append(Cell(claim, True, received[claim], None, True))
     return column
 
 
@@ -206,6 +234,8 @@ def _apply_preview(column: Column, preview: Any) -> None:
         return
     if isinstance(preview.get("protocol"), dict):
         column.protocol = preview["protocol"]
+    if isinstance(preview.get("dossier"), dict):
+        column.dossier = _dossier_rows(preview["dossier"])
     why = {
         r.get("attribute"): r.get("why") for r in preview.get("released", []) if isinstance(r, dict)
     }
@@ -219,3 +249,18 @@ def _apply_preview(column: Column, preview: Any) -> None:
             cell.why = str(why[cell.attribute])
         elif not cell.received and reasons.get(cell.attribute):
             cell.reason = str(reasons[cell.attribute])
+
+
+def _dossier_rows(dossier: dict[str, Any]) -> list[tuple[str, str]]:
+    """The dossier fields of the protocol panel as (label, text); a lifetime null is the default."""
+    rows = []
+    for name, label in DOSSIER_LABELS.items():
+        value = dossier.get(name)
+        if value is None:
+            text = "standaard van de provider" if name.endswith("_ttl_seconds") else "—"
+        elif isinstance(value, list):
+            text = " ".join(str(v) for v in value)
+        else:
+            text = str(value)
+        rows.append((label, text))
+    return rows

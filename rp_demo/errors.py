@@ -19,7 +19,7 @@ ERROR_EXPLANATIONS: Mapping[str, str] = {
     "unauthorized_client": "Deze toepassing mag niet (meer) aanmelden via LeerID: DOV heeft "
     "haar protocol beëindigd of geschorst (protocol art. 8). Er worden geen gegevens meer "
     "meegedeeld.",
-    "invalid_scope": "De toepassing vroeg een scope die haar protocol met DOV niet toelaat.",
+    "invalid_scope": "De toepassing vroeg een scope die haar integratiedossier niet toelaat.",
     "invalid_request": "Het aanmeldverzoek van de toepassing was niet geldig.",
     "login_required": "Je bent niet aangemeld bij LeerID en de toepassing vroeg om niet "
     "opnieuw aan te melden (prompt=none).",

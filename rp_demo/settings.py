@@ -33,7 +33,8 @@ class ClientCredentials(BaseModel):
 
 
 def _demo(client_id: str, *, offline: bool = True) -> ClientCredentials:
-    scope = "openid ov_leerling offline_access" if offline else "openid ov_leerling"
+    # What real LeerID clients ask on ACM; offline_access where rp_demo refreshes.
+    scope = "openid profile vo ov_leerling" + (" offline_access" if offline else "")
     return ClientCredentials(
         client_id=client_id, client_secret=SecretStr(f"{client_id}-demo-secret"), scope=scope
     )

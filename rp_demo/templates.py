@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from rp_demo.catalogue import ATTRIBUTE_LABELS, ATTRIBUTES, application
+from rp_demo.catalogue import ATTRIBUTE_LABELS, ATTRIBUTES, COMPANION_CLAIMS, application
 from rp_demo.sessions import RPSession, SessionRegistry
 from rp_demo.settings import RPSettings
 
@@ -55,6 +55,7 @@ def build_templates(settings: RPSettings) -> Jinja2Templates:
         settings=settings,
         application=application,
         ATTRIBUTES=ATTRIBUTES,
+        COMPANION_CLAIMS=COMPANION_CLAIMS,
         ATTRIBUTE_LABELS=ATTRIBUTE_LABELS,
         admin_enabled=settings.admin_token_value is not None,
     )

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from datastore import Datastore, DatastoreError
 from idp.settings import ProviderSettings
@@ -55,7 +56,36 @@ def create_schoolloket(
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_middleware(NeverFramed)
     return app
+
+
+class NeverFramed:
+    """Every Schoolloket response (redirects, static files, JSON too) refuses to be framed.
+
+    Pages also say so in their CSP (``frame-ancestors 'none'``); RFC 7034 ``X-Frame-Options``
+    covers browsers without CSP level 2, and ``nosniff`` keeps a download from being run as HTML.
+    """
+
+    _HEADERS = ((b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"))
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(n, v) for n, v in self._HEADERS if n not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _http_error(request: Request, exc: Exception) -> Response:

@@ -109,6 +109,9 @@ class Schoolloket:
     def page_headers(self) -> dict[str, str]:
         return {
             "Content-Security-Policy": self.csp,
+            # CSP frame-ancestors for current browsers, X-Frame-Options for those that predate
+            # it (RFC 7034): no Schoolloket page may be framed (clickjacking of its buttons).
+            "X-Frame-Options": "DENY",
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "same-origin",

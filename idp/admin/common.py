@@ -7,7 +7,7 @@ time (``hmac.compare_digest``) and never logged or echoed.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Query, Request, Response, Security
@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from datastore import (
     AlreadyExists,
@@ -31,6 +32,7 @@ from idp.backchannel import notify_ended
 from idp.settings import ProviderSettings
 
 __all__ = [
+    "UNKNOWN_FILTER",
     "VALIDATION_ERROR_RESPONSE",
     "AdminRoute",
     "EndedDep",
@@ -39,8 +41,11 @@ __all__ = [
     "KeyPath",
     "Limit",
     "Offset",
+    "Problem",
     "SchoolPath",
     "StoreDep",
+    "ValidationProblem",
+    "declared_errors",
     "get_hashing",
     "get_settings",
     "get_store",
@@ -190,18 +195,75 @@ def invalid_field(field: str, message: str, where: str = "body") -> JSONResponse
     )
 
 
+class Problem(BaseModel):
+    """An admin API error: what went wrong, in one sentence."""
+
+    detail: str
+
+
+class ValidationItem(BaseModel):
+    """One refused field, in FastAPI's validation shape."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationProblem(BaseModel):
+    """A 422: each refused field with where it is (``body``, ``query``, ``path``) and why."""
+
+    detail: list[ValidationItem]
+
+
+def _declared(description: str, model: type[BaseModel]) -> dict[str, Any]:
+    return {"description": description, "model": model}
+
+
+# For a list whose filter names a record (a school, an application) that may not exist.
+UNKNOWN_FILTER: dict[int | str, dict[str, Any]] = {
+    "404": _declared("the school or application of the filter does not exist", Problem)
+}
+
+
+def declared_errors(path: str, methods: Collection[str]) -> dict[str, dict[str, Any]]:
+    """The error answers a route can give, for its OpenAPI document (OpenAPI 3.1 §4.8.16).
+
+    Every route checks the Bearer token (401, or 503 when the provider has no admin token). A
+    path with a parameter names a record that may not exist (404). A write may be refused as a
+    conflict with the world (409) or for a field (422). Routes declare any other answer
+    themselves; FastAPI adds 422 to routes with parameters.
+    """
+    errors = {
+        "401": _declared("no or a wrong admin token", Problem),
+        "503": _declared("the provider was started without LEERID_ADMIN_TOKEN", Problem),
+    }
+    if "{" in path:
+        errors["404"] = _declared("no such record", Problem)
+    if set(methods) - {"GET", "HEAD"}:
+        errors["409"] = _declared("the change conflicts with the world", Problem)
+        errors["422"] = _declared("a field is refused", ValidationProblem)
+    return errors
+
+
 class AdminRoute(APIRoute):
-    """A route whose datastore errors become JSON: 422 naming the field, 404, 409."""
+    """A route whose datastore errors become JSON: 422 naming the field, 404, 409.
+
+    Its OpenAPI operation declares those answers (``declared_errors``) next to its own.
+    """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
+        merged: dict[int | str, dict[str, Any]] = {}
+        merged.update(declared_errors(path, self.methods or ()))
+        merged.update({str(code): value for code, value in self.responses.items()})
         has_params = self.body_field is not None or any(
             d.path_params or d.query_params or d.header_params or d.cookie_params
             for d in _dependants(self.dependant)
         )
-        if not has_params:
+        if not has_params and "422" not in merged:
             # An unknown query parameter is a 422 here too: say so in the OpenAPI document.
-            self.responses = {**self.responses, 422: VALIDATION_ERROR_RESPONSE}
+            merged["422"] = VALIDATION_ERROR_RESPONSE
+        self.responses = merged
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

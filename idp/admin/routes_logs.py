@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
 from datastore.admin_register import ProcessingActivity, build_register, render_register
 from idp.admin.common import Limit, Offset, StoreDep
@@ -18,6 +18,17 @@ __all__ = ["add_logs_routes"]
 
 Filter = Annotated[str | None, Query(max_length=120, pattern=r"^[A-Za-z0-9._:@-]+$")]
 Moment = Annotated[AwareDatetime | None, Query(description="timezone-aware ISO 8601")]
+
+
+class PreviewRefusal(BaseModel):
+    error: str = Field(examples=["unknown_client"])
+    reason: str
+
+
+class PreviewNotFound(BaseModel):
+    """``GET /preview`` for a client or username that does not exist."""
+
+    detail: PreviewRefusal
 
 
 class EventView(BaseModel):
@@ -134,7 +145,11 @@ def add_logs_routes(router: APIRouter) -> None:
             headers={"Content-Disposition": f'attachment; filename="privacy-log.{format}"'},
         )
 
-    @router.get("/preview", tags=["what happened"])
+    @router.get(
+        "/preview",
+        tags=["what happened"],
+        responses={"404": {"description": "no such client or user", "model": PreviewNotFound}},
+    )
     def preview_release(
         store: StoreDep,
         client_id: Annotated[str, Query(min_length=1, max_length=120, examples=["i-learn"])],
@@ -153,14 +168,30 @@ def add_logs_routes(router: APIRouter) -> None:
         except (UnknownClient, UnknownUser) as exc:
             raise HTTPException(404, detail={"error": exc.error, "reason": str(exc)}) from None
         except PreviewError as exc:
-            raise HTTPException(422, detail={"error": exc.error, "reason": str(exc)}) from None
+            # The one 422 shape of the admin API: the field, the reason, the error as its type.
+            item = {"loc": ["query", "scope"], "msg": str(exc), "type": exc.error}
+            raise HTTPException(422, detail=[item]) from None
 
     @router.get("/register", tags=["what happened"])
     def register(store: StoreDep) -> list[ProcessingActivity]:
         """The register of processing activities (GDPR art. 30), built from the protocols."""
         return build_register(store)
 
-    @router.get("/register/export", tags=["what happened"], response_class=PlainTextResponse)
+    @router.get(
+        "/register/export",
+        tags=["what happened"],
+        response_class=PlainTextResponse,
+        responses={
+            "200": {
+                "description": "the register in the asked format",
+                "content": {
+                    "text/markdown": {"schema": {"type": "string"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"type": "array", "items": {}}},
+                },
+            }
+        },
+    )
     def export_register(
         store: StoreDep,
         format: Literal["json", "csv", "md"] = "md",

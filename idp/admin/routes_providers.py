@@ -13,7 +13,7 @@ from datastore.admin_records import (
     AdminProtocol,
     AdminVisibility,
 )
-from idp.admin.common import IdPath, KeyPath, StoreDep
+from idp.admin.common import UNKNOWN_FILTER, IdPath, KeyPath, StoreDep
 from idp.admin.schemas_providers import (
     ApplicationCreate,
     ApplicationUpdate,
@@ -93,7 +93,7 @@ def _organisations(router: APIRouter) -> None:
 def _clients(router: APIRouter) -> None:
     tags: list[str | Enum] = ["clients"]
 
-    @router.get("/clients", tags=tags)
+    @router.get("/clients", tags=tags, responses=UNKNOWN_FILTER)
     def list_clients(store: StoreDep, application: str | None = KeyFilter) -> list[AdminClient]:
         """Registered clients (never their secrets)."""
         return store.admin.admin_clients(application=application)
@@ -150,7 +150,7 @@ def _protocols(router: APIRouter) -> None:
         store.admin.delete_protocol(application)
         return Response(status_code=204)
 
-    @router.get("/visibility", tags=tags)
+    @router.get("/visibility", tags=tags, responses=UNKNOWN_FILTER)
     def list_visibility(
         store: StoreDep,
         application: str | None = KeyFilter,

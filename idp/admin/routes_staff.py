@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from datastore import NotFound
 from datastore.admin import InvalidField
 from datastore.admin_records import AdminAssignment, AdminGrant, AdminStaff, ClassSharingState
-from idp.admin.common import EndedDep, HashingDep, IdPath, SchoolPath, StoreDep
+from idp.admin.common import UNKNOWN_FILTER, EndedDep, HashingDep, IdPath, SchoolPath, StoreDep
 from idp.admin.schemas_staff import (
     AssignmentCreate,
     AssignmentUpdate,
@@ -62,7 +62,7 @@ def _staff(router: APIRouter) -> None:
 def _roles(router: APIRouter) -> None:
     tags: list[str | Enum] = ["staff roles and class sharing"]
 
-    @router.get("/director-assignments", tags=tags)
+    @router.get("/director-assignments", tags=tags, responses=UNKNOWN_FILTER)
     def list_assignments(
         store: StoreDep,
         school: str | None = SchoolFilter,
@@ -90,7 +90,7 @@ def _roles(router: APIRouter) -> None:
         store.admin.delete_assignment(assignment_id)
         return Response(status_code=204)
 
-    @router.get("/beheerder-grants", tags=tags)
+    @router.get("/beheerder-grants", tags=tags, responses=UNKNOWN_FILTER)
     def list_grants(store: StoreDep, school: str | None = SchoolFilter) -> list[AdminGrant]:
         return store.admin.grants(school=school)
 

@@ -14,6 +14,7 @@ from datastore.admin_records import (
     AdminSchool,
 )
 from idp.admin.common import (
+    UNKNOWN_FILTER,
     EndedDep,
     HashingDep,
     IdPath,
@@ -75,7 +76,7 @@ def _schools(router: APIRouter) -> None:
         store.admin.delete_school(instellingsnummer)
         return Response(status_code=204)
 
-    @router.get("/classes", tags=tags)
+    @router.get("/classes", tags=tags, responses=UNKNOWN_FILTER)
     def list_classes(
         store: StoreDep, school: str | None = Query(default=None, pattern=r"^[0-9]{6}$")
     ) -> list[AdminClass]:
@@ -188,7 +189,7 @@ def _accounts(router: APIRouter) -> None:
 def _enrolments(router: APIRouter) -> None:
     tags: list[str | Enum] = ["enrolments"]
 
-    @router.get("/enrolments", tags=tags)
+    @router.get("/enrolments", tags=tags, responses=UNKNOWN_FILTER)
     def list_enrolments(
         store: StoreDep,
         pupil_id: int | None = Query(default=None, ge=1, le=2**31 - 1),

@@ -45,7 +45,9 @@ def check_parameters(oauth: OAuthRequest) -> tuple[str, str, str | None]:
         raise InvalidRequest("redirect_uri is required")
     verifier = oauth.get("code_verifier")
     if verifier is not None and not _VERIFIER.fullmatch(verifier):
-        raise InvalidRequest("code_verifier must be 43-128 unreserved characters (RFC 7636 §4.1)")
+        raise InvalidRequest(
+            "code_verifier must be 43-128 unreserved characters (RFC 7636 section 4.1)"
+        )
     return code, redirect_uri, verifier
 
 

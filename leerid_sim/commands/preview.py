@@ -77,6 +77,18 @@ def render_text(result: dict[str, Any]) -> str:
             f"  data kept {protocol['retention_days']} days; inactive accounts deleted after "
             + (f"{deletion} days" if deletion is not None else "(not set)"),
         ]
+    lines += ["", "Integratiedossier:"]
+    for name, value in result["dossier"].items():
+        if name == "jwks":
+            kids = [str(key.get("kid") or "(no kid)") for key in value or ()]
+            shown = ", ".join(kids) if value is not None else "-"
+        elif value is None:
+            shown = "the provider's setting" if name.endswith("_ttl_seconds") else "-"
+        elif isinstance(value, list):
+            shown = " ".join(str(v) for v in value) or "-"
+        else:
+            shown = str(value)
+        lines.append(f"  {name:<30}{shown}")
     if result["login_error"] is not None:
         error = result["login_error"]
         lines.append(f"A login would fail: {error['error']} ({error['error_description']})")
@@ -84,6 +96,7 @@ def render_text(result: dict[str, Any]) -> str:
     width = 24
     lines += [
         f"  {r['attribute']:<{width}}{json.dumps(r['value'], ensure_ascii=False)}  ({r['why']})"
+        + (f" as claim {r['claim']}" if r["claim"] != r["attribute"] else "")
         for r in result["released"]
     ] or ["  (nothing but sub)"]
     lines += ["", "Withheld:"]

@@ -102,10 +102,20 @@ def test_register_of_processing_activities(admin: TestClient) -> None:
     assert ilearn["retention_days"] == 365
     assert "inschrijvingen" in ilearn["categories_of_data"]
     assert ilearn["disclosure_legal_basis"]
+    # The clients of the application, each with its integratiedossier.
+    dossiers = {c["client_id"]: c["dossier"] for c in ilearn["clients"]}
+    assert set(dossiers) == {"i-learn", "i-learn-acm"}
+    assert dossiers["i-learn-acm"]["claim_dialect"] == "acm"
+    assert "vo" in dossiers["i-learn"]["allowed_scopes"]
+    assert dossiers["i-learn"]["access_token_format"] == "opaque"
+    assert dossiers["i-learn"]["subject_type"] == "pairwise"
     markdown = admin.get(f"{API}/register/export", params={"format": "md"}).text
     assert markdown.startswith("# Register van verwerkingsactiviteiten")
+    assert "| client i-learn-acm | i-learn-acm (allowed_scopes: openid profile vo" in markdown
     csv = admin.get(f"{API}/register/export", params={"format": "csv"}).text
     assert csv.splitlines()[0].startswith("protocol,application")
+    assert csv.splitlines()[0].endswith(",clients")
+    assert "claim_dialect: acm" in csv
 
 
 def test_reset_reloads_the_configured_fixture(

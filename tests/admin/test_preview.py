@@ -61,10 +61,11 @@ def test_preview_errors(admin: TestClient) -> None:
     assert unknown_user.status_code == 404
     bad_scope = admin.get(
         f"{API}/preview",
-        params={"client_id": "ididdit", "username": "jan.peeters", "scope": "openid profile"},
+        params={"client_id": "ididdit", "username": "jan.peeters", "scope": "openid email"},
     )
     assert bad_scope.status_code == 422
-    assert bad_scope.json()["detail"]["error"] == "invalid_scope"
+    assert bad_scope.json()["detail"][0]["loc"] == ["query", "scope"]
+    assert bad_scope.json()["detail"][0]["type"] == "invalid_scope"
     missing = admin.get(f"{API}/preview", params={"client_id": "i-learn"})
     assert missing.status_code == 422
     assert missing.json()["detail"][0]["loc"] == ["query", "username"]
@@ -83,3 +84,45 @@ def test_the_clock_also_removes_instellingsnummer_from_a_real_login(admin: TestC
     admin.cookies.clear()
     after = tokens_for(admin, "i-learn", "ex.leerling", scope="openid inschrijving")
     assert "instellingsnummer" not in id_token_claims(after)
+
+
+def test_the_preview_shows_the_dossier_and_explains_the_vo_claims(admin: TestClient) -> None:
+    response = admin.get(
+        f"{API}/preview",
+        params={
+            "client_id": "pkjwt-demo",
+            "username": "jan.peeters",
+            "scope": "openid profile vo ov_leerling",
+        },
+    )
+    assert response.status_code == 200, response.text
+    result = response.json()
+    dossier = result["dossier"]
+    assert dossier["allowed_scopes"][:5] == [
+        "openid", "profile", "vo", "ov_leerling", "offline_access",
+    ]  # fmt: skip
+    assert dossier["claim_dialect"] == "acm"
+    assert dossier["token_endpoint_auth_method"] == "private_key_jwt"
+    assert dossier["subject_type"] == "pairwise"
+    assert dossier["access_token_format"] == "opaque"
+    assert dossier["pkce_methods"] == ["S256", "plain"]
+    assert dossier["acr_values"] == ["urn:be:vlaanderen:authmech:leerid"]
+    assert dossier["access_token_ttl_seconds"] is None  # the provider's setting
+    assert [key["kty"] for key in dossier["jwks"]] == ["RSA"]
+    why = {r["attribute"]: (r["claim"], r["why"]) for r in result["released"]}
+    assert why["instellingsnaam"][0] == "ov_orgnaam"
+    assert "comes with instellingsnummer" in why["instellingsnaam"][1]
+    assert why["vo_id"] == ("vo_id", "scope vo; ACM identity claim of the account (value assumed)")
+    assert why["vo_orgcode"][1].startswith("scope vo; ACM identity claim, with instellingsnummer")
+    assert result["claims"]["acm"]["ov_orgnaam"] == "Sint-Jozefscollege Demo"
+
+
+def test_the_preview_explains_why_the_vo_school_claims_are_withheld(admin: TestClient) -> None:
+    response = admin.get(
+        f"{API}/preview",
+        params={"client_id": "ididdit", "username": "jan.peeters", "scope": "openid vo"},
+    )
+    assert response.status_code == 200, response.text
+    withheld = {w["attribute"]: w["reason"] for w in response.json()["withheld"]}
+    assert withheld["vo_orgcode"] == withheld["vo_orgnaam"] == "needs_instellingsnummer"
+    assert "vo_id" in {r["attribute"] for r in response.json()["released"]}

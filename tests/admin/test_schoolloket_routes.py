@@ -184,7 +184,7 @@ def test_json_rows_make_a_new_staff_member_with_the_staff_password(admin: TestCl
     new = store.world.account_by_username("nieuwe.beheerder")
     assert new is not None
     assert new.is_staff
-    hashing = admin.app.state.admin_password_hashing
+    hashing = admin.app.state.provider.hashing
     assert hashing.verify(new.password_hash, "Personeel123!")
     roles = store.schoolloket.staff_roles(new.id).at("654321")
     assert roles is not None

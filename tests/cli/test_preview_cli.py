@@ -46,6 +46,9 @@ def test_preview_text_says_what_is_released_and_why(
     assert "Protocol: DEMO-KlasApp-2025 (active)" in out
     assert "data kept 365 days; inactive accounts deleted after 730 days" in out
     assert '  instellingsnummer       "654321"  (scope ov_leerling; protocol' in out
+    assert "Integratiedossier:" in out
+    assert "  subject_type                  pairwise" in out
+    assert "  access_token_ttl_seconds      the provider's setting" in out
     assert "  klas                    class_sharing_off: class sharing is not active" in out
     assert "INSZ" not in out.upper().replace("HAS_INSZ", "")
 
@@ -74,6 +77,7 @@ def test_preview_json_is_the_admin_api_answer(
     assert shown["withheld"] == [
         {
             "attribute": "leer_id_uuid",
+            "claim": "ov_leerid_uuid",
             "reason": "temporary_account",
             "detail": "a temporary account (pupil without INSZ) has no leer_id_uuid",
         }
@@ -86,9 +90,11 @@ def test_preview_json_is_the_admin_api_answer(
         "family_name": "Tijdelijk",
         "given_name": "Noah",
         "ov_orgcode": "123456",
+        "ov_orgnaam": "Sint-Jozefscollege Demo",
     }
     assert [r["attribute"] for r in shown["released"]] == [
         "account_uuid", "historiek_account_uuid", "naam", "voornaam", "instellingsnummer",
+        "instellingsnaam",
     ]  # fmt: skip
     assert shown["released"][0]["why"] == (
         "scope ov_leerling; protocol DOV-LeerID-imec-iLearn-2023 art. 3"
@@ -101,7 +107,11 @@ def test_preview_follows_the_simulated_clock(
     args = ("preview", "--client", "klasapp", "--user", "ex.leerling", "--json")
     _, out, _ = run_cli(capsys, *args, "--database-url", demo_url)
     withheld = {w["attribute"]: w["reason"] for w in json.loads(out)["withheld"]}
-    assert withheld == {"instellingsnummer": "no_enrolment", "klas": "no_enrolment"}
+    assert withheld == {
+        "instellingsnummer": "no_enrolment",
+        "instellingsnaam": "no_enrolment",
+        "klas": "no_enrolment",
+    }
     store = Datastore.from_url(demo_url)
     store.clock.set(dt.datetime(2026, 6, 30, 12, 0, tzinfo=dt.UTC), frozen=True)
     store.dispose()
@@ -140,8 +150,10 @@ def test_preview_of_an_ended_protocol_and_of_staff_says_the_login_would_fail(
     [
         (("--client", "nope", "--user", "jan.peeters"), "no client is registered"),
         (("--client", "klasapp", "--user", "nobody"), "no account has the username 'nobody'"),
-        (("--client", "klasapp", "--user", "jan.peeters", "--scope", "openid profile"),
-         "invalid_scope: scope 'profile' is not allowed for client 'klasapp'"),
+        (("--client", "klasapp", "--user", "jan.peeters", "--scope", "openid rrn"),
+         "invalid_scope: the rrn scope is never allowed"),
+        (("--client", "spa-demo", "--user", "jan.peeters", "--scope", "openid vo"),
+         "invalid_scope: scope 'vo' is not allowed for client 'spa-demo'"),
         (("--client", "klasapp", "--user", "jan.peeters", "--scope", "klas"),
          "the openid scope is required"),
         (("--client", "klasapp"), "the following arguments are required: --user"),

@@ -39,7 +39,7 @@ def test_seed_demo_twice(sqlite_url: str) -> None:
     first = run("seed", "demo", database_url=sqlite_url)
     assert first.returncode == 0, first.stderr
     assert "6 pupils" in first.stdout
-    assert "7 clients" in first.stdout
+    assert "8 clients" in first.stdout
     second = run("seed", "demo", database_url=sqlite_url)
     assert second.returncode == 0, second.stderr
     assert second.stdout == first.stdout

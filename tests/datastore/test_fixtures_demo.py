@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from datastore import Datastore, PasswordHashing, sha256_hex
 from datastore.fixtures import dump_tables, load_demo
 from datastore.fixtures_apps import expand_issuer_origin
+
+TEST_KEY = Path(__file__).parents[2] / "datastore" / "worlds" / "pkjwt-demo.test-key.json"
 
 RP_REDIRECTS = (
     "http://localhost:8001/callback",
@@ -103,7 +108,7 @@ def test_seeding_twice_changes_nothing(store: Datastore, cheap_hashing: Password
     assert store.clock.generation() == generation + 1
     assert len(first["accounts"]) == 10
     assert len(first["pupils"]) == 6
-    assert len(first["clients"]) == 7
+    assert len(first["clients"]) == 8
 
 
 @pytest.mark.parametrize("username", sorted(PERSONAS))
@@ -243,6 +248,39 @@ def test_confidential_demo_client(
         "http://localhost:8001/backchannel-logout" if backchannel else None
     )
     assert not client.staff_only
+    # What a real LeerID client asks on ACM, plus the simulator's finer scopes.
+    assert client.allowed_scopes == (
+        "openid", "profile", "vo", "ov_leerling", "offline_access",
+        "account", "inschrijving", "klas",
+    )  # fmt: skip
+
+
+def test_pkjwt_demo_is_configured_as_real_leerid_clients_are(demo: Datastore) -> None:
+    client = demo.world.client("pkjwt-demo")
+    assert client is not None
+    assert client.organisation == "Demo"
+    assert client.auth_methods == ("private_key_jwt",)
+    assert client.secret_hash is None
+    assert client.claim_dialect == "acm"
+    assert client.grant_types == ("authorization_code", "refresh_token")
+    assert client.redirect_uris == RP_REDIRECTS
+    assert client.post_logout_redirect_uris == RP_LOGOUTS
+    assert {"openid", "profile", "vo", "ov_leerling", "offline_access"} <= set(
+        client.allowed_scopes
+    )
+    assert client.protocol is not None
+    assert client.protocol.attributes == (
+        "naam", "voornaam", "leer_id_uuid", "account_uuid", "historiek_account_uuid",
+        "instellingsnummer",
+    )  # fmt: skip
+    # The registered key is the public half of the test key pair shipped with the demo world.
+    test_key = json.loads(TEST_KEY.read_text(encoding="utf-8"))
+    assert "TEST KEY" in test_key["WARNING"]
+    assert "production" in test_key["WARNING"]
+    assert client.jwks == {"keys": [test_key["public_jwk"]]}
+    assert "d" not in test_key["public_jwk"]
+    assert test_key["private_jwk"]["n"] == test_key["public_jwk"]["n"]
+    assert "d" in test_key["private_jwk"]
 
 
 def test_protocol_periods_and_bases_from_the_seeds(demo: Datastore) -> None:
@@ -279,6 +317,8 @@ def test_public_clients(demo: Datastore) -> None:
     assert spa.protocol is not None
     assert spa.protocol.attributes == ("account_uuid",)
     assert spa.redirect_uris == RP_REDIRECTS
+    assert spa.allowed_scopes == ("openid", "account", "ov_leerling")
+    assert loket.allowed_scopes == ("openid",)
     assert loket.is_public
     assert loket.staff_only
     assert loket.protocol is None

@@ -160,7 +160,8 @@ def test_the_page_fits_and_has_no_serious_accessibility_finding(
     if scroll_width > width:
         wide = page.evaluate(
             """(width) => [...document.querySelectorAll('body *')]
-                .filter(e => e.getBoundingClientRect().right > width + 1)
+                .filter(e => e.getBoundingClientRect().right > width + 1
+                             || e.scrollWidth > e.clientWidth + 1)
                 .slice(0, 5).map(e => e.tagName.toLowerCase() + '.' + e.className)""",
             width,
         )

@@ -9,6 +9,12 @@ that code sends:
   secret posted in the form body (``client_secret_post``); the claims read from UserInfo only;
   ``ov_leerid_uuid`` an array whose first element is used (refused when empty);
   ``given_name``/``family_name``; logout with ``client_id`` + ``post_logout_redirect_uri``.
+- ``DodonaLikeClient``: Dodona's LeerID support (``lib/FlemishGovernment`` of dodona-edu/dodona,
+  branch feat/leer-id-support). Scope ``openid profile vo ov_leerling``,
+  ``response_mode=form_post``, ``private_key_jwt`` whose assertion has ``aud`` = the issuer (not
+  the token endpoint) and lives 3 minutes; it reads ``ov_account_uuid``, ``ov_leerid_uuid`` (a
+  list), ``ov_historiek_account_uuid``, ``ov_orgcode`` and ``ov_orgnaam``. It signs with the
+  demo world's test key of ``pkjwt-demo``.
 
 The "browser" is an httpx client with a cookie jar that fills in the login form, so the tests run
 without Chromium. What each client asserts is what the real code relies on; nothing in them is
@@ -20,13 +26,17 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 from collections.abc import Iterator
 from html import unescape
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet, RSAKey
 
 from tests.e2e.conftest import PUPIL_PASSWORD, DemoServers, running_demo
 from tests.idp.flows import parse_login_form
@@ -147,3 +157,160 @@ def test_blockly_like_client_logs_in_reads_userinfo_and_logs_out(servers: DemoSe
         again = browser.get(client.authorize_url(json.dumps({"nonce": "x"})))
         assert again.status_code == 200
         assert 'data-testid="login-username"' in again.text
+
+
+TEST_KEY = Path(__file__).parents[2] / "datastore" / "worlds" / "pkjwt-demo.test-key.json"
+
+
+class DodonaLikeClient:
+    """Dodona: form_post, a 3-minute private_key_jwt with aud = the issuer, ACM claim names."""
+
+    client_id = "pkjwt-demo"
+    scope = "openid profile vo ov_leerling"
+
+    def __init__(self, servers: DemoServers) -> None:
+        self.issuer = servers.issuer
+        self.redirect_uri = f"{servers.rp_url}/callback"
+        private_jwk = json.loads(TEST_KEY.read_text(encoding="utf-8"))["private_jwk"]
+        # Dodona's key has no kid in the assertion header: the provider must pick the only key.
+        self.key = RSAKey.import_key({k: v for k, v in private_jwk.items() if k != "kid"})
+
+    def authorize_url(self, state: str, nonce: str) -> str:
+        params = {
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "response_type": "code",
+            "response_mode": "form_post",
+            "scope": self.scope,
+            "state": state,
+            "nonce": nonce,
+        }
+        return f"{self.issuer}/v1/auth?{urlencode(params)}"
+
+    def client_assertion(self) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": self.issuer,
+            "jti": secrets.token_hex(16),
+            "iat": now,
+            "exp": now + 180,
+        }
+        return jwt.encode({"alg": "RS256"}, claims, self.key)
+
+    def token(self, code: str) -> dict[str, Any]:
+        response = httpx.post(
+            f"{self.issuer}/v1/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": self.redirect_uri,
+                "client_id": self.client_id,
+                "client_assertion_type": ("urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                "client_assertion": self.client_assertion(),
+            },
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def id_token_claims(self, id_token: str, nonce: str) -> dict[str, Any]:
+        keys = KeySet.import_key_set(httpx.get(f"{self.issuer}/v1/keys").json())
+        claims: dict[str, Any] = jwt.decode(id_token, keys, algorithms=["RS256"]).claims
+        assert claims["iss"] == self.issuer
+        assert claims["aud"] in (self.client_id, [self.client_id])
+        assert claims["nonce"] == nonce
+        return claims
+
+    def userinfo(self, access_token: str) -> dict[str, Any]:
+        response = httpx.get(
+            f"{self.issuer}/v1/userinfo", headers={"Authorization": f"Bearer {access_token}"}
+        )
+        assert response.status_code == 200, response.text
+        claims: dict[str, Any] = response.json()
+        return claims
+
+    @staticmethod
+    def user(claims: dict[str, Any]) -> dict[str, Any]:
+        """What Dodona keeps of a LeerID login: the account, the pupil, the school."""
+        return {
+            "account": claims["ov_account_uuid"],
+            "leerid": claims["ov_leerid_uuid"],
+            "history": claims["ov_historiek_account_uuid"],
+            "school_code": claims["ov_orgcode"],
+            "school_name": claims["ov_orgnaam"],
+            "name": (claims["given_name"], claims["family_name"]),
+        }
+
+
+def test_dodona_like_client_logs_in_with_form_post_and_a_private_key_jwt(
+    servers: DemoServers,
+) -> None:
+    client = DodonaLikeClient(servers)
+    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    with httpx.Client(base_url=servers.provider_url) as browser:
+        done = _log_in(browser, client.authorize_url(state, nonce), "jan.peeters")
+    # form_post: an HTML page whose form posts code, state and iss to the redirect URI.
+    assert done.status_code == 200, done.text
+    action, fields = _form_post_fields(done.text)
+    assert action == client.redirect_uri
+    assert fields["state"] == state
+    assert fields["iss"] == client.issuer
+
+    tokens = client.token(fields["code"])
+    expected = {
+        "account": "a6f98ebd-1280-4294-a90f-a5858c1f6f47",
+        "leerid": ["814f2e42-3f55-43e0-bc62-bba3ef1d008a"],
+        "history": [
+            "59a78937-fb37-4754-bd0a-f96d4e42927e",
+            "ce23570e-79dc-48e2-b1ab-a28973e4ae57",
+        ],
+        "school_code": "123456",
+        "school_name": "Sint-Jozefscollege Demo",
+        "name": ("Jan", "Peeters"),
+    }
+    id_claims = client.id_token_claims(tokens["id_token"], nonce)
+    assert client.user(id_claims) == expected
+    userinfo = client.userinfo(tokens["access_token"])
+    assert client.user(userinfo) == expected
+    assert userinfo["sub"] == id_claims["sub"]
+    # The vo scope: ACM's identity claims, never the INSZ or the leer_id_uuid as vo_id.
+    assert userinfo["vo_orgcode"] == "123456"
+    assert userinfo["vo_orgnaam"] == "Sint-Jozefscollege Demo"
+    assert userinfo["vo_id"] not in (expected["account"], *expected["leerid"])
+
+
+def test_dodona_like_client_assertion_for_the_token_endpoint_is_accepted_too(
+    servers: DemoServers,
+) -> None:
+    """RFC 7523 §3 names the token endpoint as an audience; ACM's clients send the issuer."""
+    client = DodonaLikeClient(servers)
+    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    with httpx.Client(base_url=servers.provider_url) as browser:
+        done = _log_in(browser, client.authorize_url(state, nonce), "lotte.janssens")
+    _, fields = _form_post_fields(done.text)
+    now = int(time.time())
+    assertion = jwt.encode(
+        {"alg": "RS256"},
+        {
+            "iss": client.client_id,
+            "sub": client.client_id,
+            "aud": f"{client.issuer}/v1/token",
+            "jti": secrets.token_hex(16),
+            "iat": now,
+            "exp": now + 180,
+        },
+        client.key,
+    )
+    response = httpx.post(
+        f"{client.issuer}/v1/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": fields["code"],
+            "redirect_uri": client.redirect_uri,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+        },
+    )
+    assert response.status_code == 200, response.text

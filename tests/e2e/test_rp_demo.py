@@ -191,6 +191,25 @@ def test_the_dov_page_shows_one_pupil_as_each_application_sees_it(
     ididdit_entry = entries.filter(has_text="iDiddit").first.inner_text()
     assert "account_uuid" in ididdit_entry
     assert "naam" not in ididdit_entry  # names of attributes released, never more
+    # The school's name comes with instellingsnummer; the vo scope brings ACM's identity claims.
+    assert state("i-learn", "instellingsnaam") == "received"
+    assert (
+        "Sint-Jozefscollege Demo"
+        in page.get_by_test_id("cell-i-learn-instellingsnaam").inner_text()
+    )
+    assert state("i-learn", "vo_orgcode") == "received"
+    assert state("ididdit", "vo_id") == "received"
+    assert page.get_by_test_id("cell-ididdit-vo_orgcode").count() == 0
+    ilearn_entry = entries.filter(has_text="i-Learn").first.inner_text()
+    assert "instellingsnaam" in ilearn_entry
+    assert "vo_id" in ilearn_entry
+    assert "Sint-Jozefscollege" not in ilearn_entry
+    # The protocol panel shows each application's integratiedossier.
+    dossier = page.get_by_test_id("dossier-ididdit").text_content() or ""
+    assert "pairwise" in dossier
+    assert "opaque" in dossier
+    assert "ov_leerling" in dossier
+    assert "client_secret_basic" in dossier
 
 
 def test_the_dov_page_shows_the_refusal_of_a_pupil_without_enrolment(

@@ -61,8 +61,8 @@ def _error_redirect(op: TestClient, **params: str) -> dict[str, str]:
     ("params", "error"),
     [
         ({"scope": "account"}, "invalid_scope"),
-        ({"scope": "openid klas"}, "invalid_scope"),
         ({"scope": "openid email"}, "invalid_scope"),
+        ({"scope": "openid rrn"}, "invalid_scope"),
         ({"response_type": "token"}, "unsupported_response_type"),
         ({"response_type": "<omit>"}, "invalid_request"),
         ({"code_challenge": pkce_pair()[1], "code_challenge_method": "S512"}, "invalid_request"),
@@ -90,6 +90,40 @@ def test_public_client_needs_pkce(op: TestClient) -> None:
 
 def test_ended_protocol_is_unauthorized_client_before_login(op: TestClient) -> None:
     assert _error_redirect(op, client_id="stopgezet")["error"] == "unauthorized_client"
+
+
+def test_the_request_of_a_real_leerid_client_gets_the_login_page(op: TestClient) -> None:
+    response = authorize(op, client_id="i-learn-acm", scope="openid profile vo ov_leerling")
+    assert response.status_code == 200
+    assert 'data-testid="login-username"' in response.text
+
+
+@pytest.mark.parametrize(
+    ("client_id", "scope"),
+    [
+        # spa-demo's dossier allows openid, account and ov_leerling only.
+        ("spa-demo", "openid profile vo ov_leerling"),
+        ("spa-demo", "openid ov_leerling offline_access"),
+        ("ididdit", "openid ov_leerling rrn"),
+        ("ididdit", "openid ov_leerling phone"),
+    ],
+)
+def test_a_scope_outside_the_dossier_is_refused_before_the_login_page(
+    op: TestClient, client_id: str, scope: str
+) -> None:
+    _, challenge = pkce_pair()
+    answer = _error_redirect(
+        op,
+        client_id=client_id,
+        scope=scope,
+        code_challenge=challenge,
+        code_challenge_method="S256",
+    )
+    assert answer["error"] == "invalid_scope"
+    # A fixed sentence: the answer does not repeat the scope that was asked for.
+    assert "phone" not in answer["error_description"]
+    assert "offline_access" not in answer["error_description"]
+    assert "vo " not in answer["error_description"]
 
 
 def test_offline_access_is_accepted(op: TestClient) -> None:

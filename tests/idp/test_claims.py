@@ -41,6 +41,7 @@ def test_i_learn_acm_gets_the_acm_names_for_jan() -> None:
         "family_name": "Peeters",
         "given_name": "Jan",
         "ov_orgcode": "123456",
+        "ov_orgnaam": "Sint-Jozefscollege Demo",
     }
 
 
@@ -55,6 +56,7 @@ def test_a_temporary_account_gets_an_empty_ov_leerid_uuid_list() -> None:
         "family_name": "Tijdelijk",
         "given_name": "Noah",
         "ov_orgcode": "123456",
+        "ov_orgnaam": "Sint-Jozefscollege Demo",
     }
 
 
@@ -109,11 +111,32 @@ def test_the_claim_tables() -> None:
         "family_name",
         "given_name",
         "ov_orgcode",
+        "ov_orgnaam",
         "ov_klas",
+        "vo_id",
+        "vo_doelgroepcode",
+        "vo_orgcode",
+        "vo_orgnaam",
     )
     assert CLAIMS_SUPPORTED[0] == "sub"
     assert "insz" not in CLAIMS_SUPPORTED
-    assert len(set(CLAIMS_SUPPORTED)) == len(CLAIMS_SUPPORTED) == 15
+    assert "rrn" not in CLAIMS_SUPPORTED
+    # sub, 12 LeerID names, 8 ACM names of their own; the vo_* names are shared.
+    assert len(set(CLAIMS_SUPPORTED)) == len(CLAIMS_SUPPORTED) == 21
+
+
+def test_the_vo_claims_have_the_same_names_in_both_dialects() -> None:
+    release = decide(
+        client("i-learn-acm"),
+        ("openid", "vo"),
+        hand_built_facts("jan.peeters", "i-learn-acm"),
+        TODAY,
+    )
+    acm = to_claims(release, "acm")
+    assert acm == to_claims(release, "leerid")
+    assert set(acm) == {"vo_id", "vo_doelgroepcode", "vo_orgcode", "vo_orgnaam"}
+    assert acm["vo_orgcode"] == "123456"
+    assert acm["vo_orgnaam"] == "Sint-Jozefscollege Demo"
 
 
 @settings(max_examples=120)

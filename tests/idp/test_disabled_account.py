@@ -34,7 +34,7 @@ from tests.idp.flows import (
 from tests.idp.test_logout import Receiver
 
 HASHING = PasswordHashing(CHEAP)
-OFFLINE = "openid account offline_access"  # a refresh token that outlives a logout
+OFFLINE = "openid account offline_access"  # a refresh token, one that outlives a logout
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_a_disabled_pupil_stops_at_once_and_starts_afresh_when_enabled(
     _set_status(op, "jan.peeters", "active")
 
     _assert_stopped(op, tokens, code)  # enabling brings back no session, token or code
-    fresh = tokens_for(op)  # the login page again, then new tokens that work
+    fresh = tokens_for(op, scope=OFFLINE)  # the login page again, then new tokens that work
     assert jose_jwt.get_unverified_claims(fresh["id_token"])["sid"] != sid
     assert _userinfo(op, fresh["access_token"]).status_code == 200
     assert _refresh(op, fresh["refresh_token"]).status_code == 200
@@ -126,7 +126,7 @@ def test_a_disabled_pupil_stops_at_once_and_starts_afresh_when_enabled(
 def test_a_deleted_account_loses_its_session_and_tokens(op: TestClient, receiver: Receiver) -> None:
     patched = admin(op, "PATCH", "/clients/ididdit", {"backchannel_logout_uri": receiver.url})
     assert patched.status_code == 200
-    tokens = tokens_for(op)
+    tokens = tokens_for(op, scope=OFFLINE)
     sid = jose_jwt.get_unverified_claims(tokens["id_token"])["sid"]
     assert admin(op, "DELETE", "/accounts/jan.peeters").status_code == 204
     assert _userinfo(op, tokens["access_token"]).status_code == 401

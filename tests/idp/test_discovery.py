@@ -45,7 +45,13 @@ def test_metadata_lists_exactly_what_works(op: TestClient) -> None:
     assert {"openid", "account", "profile", "inschrijving", "klas", "ov_leerling"} <= set(
         meta["scopes_supported"]
     )
+    assert {"vo", "offline_access"} <= set(meta["scopes_supported"])
+    assert "rrn" not in meta["scopes_supported"]
     assert {"sub", "leer_id_uuid", "ov_leerid_uuid", "family_name"} <= set(meta["claims_supported"])
+    assert {"vo_id", "vo_doelgroepcode", "vo_orgcode", "vo_orgnaam"} <= set(
+        meta["claims_supported"]
+    )
+    assert {"instellingsnaam", "ov_orgnaam"} <= set(meta["claims_supported"])
     assert "insz" not in meta["claims_supported"]
 
 

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from idp.rendering import safe_description
-from tests.idp.flows import REDIRECT_URI, auth_params, basic, query, tokens_for
+from tests.idp.flows import OFFLINE, REDIRECT_URI, auth_params, basic, query, tokens_for
 
 pytestmark = pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)
 
@@ -68,7 +68,7 @@ def test_unknown_grant_type_is_not_repeated(op: TestClient) -> None:
 
 
 def test_refresh_scope_beyond_the_grant_is_not_repeated(op: TestClient) -> None:
-    tokens = tokens_for(op)
+    tokens = tokens_for(op, scope=OFFLINE)
     response = op.post(
         "/op/v1/token",
         data={

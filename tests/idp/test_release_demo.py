@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from datastore import Argon2Parameters, Datastore, PasswordHashing
+from datastore import SCOPES, Argon2Parameters, Datastore, PasswordHashing
 from datastore.fixtures import load_demo
 from datastore.records import (
     AccountRecord,
@@ -82,6 +82,7 @@ for _client in ("i-learn", "i-learn-acm"):
                 "naam": "Peeters",
                 "voornaam": "Jan",
                 "instellingsnummer": "123456",
+                "instellingsnaam": "Sint-Jozefscollege Demo",
             },
             {},
         ),
@@ -93,6 +94,7 @@ for _client in ("i-learn", "i-learn-acm"):
                 "naam": "Janssens",
                 "voornaam": "Lotte",
                 "instellingsnummer": "654321",
+                "instellingsnaam": "Basisschool De Demo",
             },
             {},
         ),
@@ -103,6 +105,7 @@ for _client in ("i-learn", "i-learn-acm"):
                 "naam": "Tijdelijk",
                 "voornaam": "Noah",
                 "instellingsnummer": "123456",
+                "instellingsnaam": "Sint-Jozefscollege Demo",
             },
             {"leer_id_uuid": "temporary_account"},
         ),
@@ -114,6 +117,7 @@ for _client in ("i-learn", "i-learn-acm"):
                 "naam": "Wouters",
                 "voornaam": "Sara",
                 "instellingsnummer": "123456",
+                "instellingsnaam": "Sint-Jozefscollege Demo",
             },
             {},
         ),
@@ -125,7 +129,7 @@ for _client in ("i-learn", "i-learn-acm"):
                 "naam": "Leerling",
                 "voornaam": "Ex",
             },
-            {"instellingsnummer": "no_enrolment"},
+            {"instellingsnummer": "no_enrolment", "instellingsnaam": "no_enrolment"},
         ),
     }
     for _user, _acc in (("emma.maes", EMMA_ACC), ("emma.maes2", EMMA2_ACC)):
@@ -137,6 +141,7 @@ for _client in ("i-learn", "i-learn-acm"):
                 "naam": "Maes",
                 "voornaam": "Emma",
                 "instellingsnummer": "123456",
+                "instellingsnaam": "Sint-Jozefscollege Demo",
             },
             {},
         )
@@ -159,31 +164,52 @@ EXPECTED |= {
             "leer_id_uuid": JAN["leer_id_uuid"],
             "account_uuid": JAN["account_uuid"],
             "instellingsnummer": "123456",
+            "instellingsnaam": "Sint-Jozefscollege Demo",
             "klas": "3B",
         },
         {},
     ),
     ("lotte.janssens", "klasapp"): (
-        {"leer_id_uuid": LOTTE_LEER, "account_uuid": LOTTE_ACC, "instellingsnummer": "654321"},
+        {
+            "leer_id_uuid": LOTTE_LEER,
+            "account_uuid": LOTTE_ACC,
+            "instellingsnummer": "654321",
+            "instellingsnaam": "Basisschool De Demo",
+        },
         {"klas": "class_sharing_off"},
     ),
     ("noah.tijdelijk", "klasapp"): (
-        {"account_uuid": NOAH_ACC, "instellingsnummer": "123456", "klas": "3A"},
+        {
+            "account_uuid": NOAH_ACC,
+            "instellingsnummer": "123456",
+            "instellingsnaam": "Sint-Jozefscollege Demo",
+            "klas": "3A",
+        },
         {"leer_id_uuid": "temporary_account"},
     ),
     ("sara.wouters", "klasapp"): (
-        {"leer_id_uuid": SARA_LEER, "account_uuid": SARA_ACC, "instellingsnummer": "123456"},
+        {
+            "leer_id_uuid": SARA_LEER,
+            "account_uuid": SARA_ACC,
+            "instellingsnummer": "123456",
+            "instellingsnaam": "Sint-Jozefscollege Demo",
+        },
         {"klas": "application_not_visible"},
     ),
     ("ex.leerling", "klasapp"): (
         {"leer_id_uuid": EX_LEER, "account_uuid": EX_ACC},
-        {"instellingsnummer": "no_enrolment", "klas": "no_enrolment"},
+        {
+            "instellingsnummer": "no_enrolment",
+            "instellingsnaam": "no_enrolment",
+            "klas": "no_enrolment",
+        },
     ),
     ("emma.maes", "klasapp"): (
         {
             "leer_id_uuid": EMMA_LEER,
             "account_uuid": EMMA_ACC,
             "instellingsnummer": "123456",
+            "instellingsnaam": "Sint-Jozefscollege Demo",
             "klas": "3B",
         },
         {},
@@ -193,6 +219,7 @@ EXPECTED |= {
             "leer_id_uuid": EMMA_LEER,
             "account_uuid": EMMA2_ACC,
             "instellingsnummer": "123456",
+            "instellingsnaam": "Sint-Jozefscollege Demo",
             "klas": "3B",
         },
         {},
@@ -213,6 +240,9 @@ for _user, _acc in (
         {"leer_id_uuid": "protocol_not_active", "account_uuid": "protocol_not_active"},
     )
     EXPECTED[(_user, "spa-demo")] = ({"account_uuid": _acc}, {})
+
+# The scopes of the demo dossiers that do not allow every scope (datastore/worlds/demo.yaml).
+DOSSIER_SCOPES = {"spa-demo": ("openid", "account", "ov_leerling"), "schoolloket": ("openid",)}
 
 # The demo world's classes, for visibility: KlasApp is visible to class 3B and to noah.
 CLASS_IDS = {"3A": 1, "3B": 2, "5A": 3}
@@ -269,6 +299,7 @@ def client(client_id: str) -> ClientRecord:
         sector_identifier=None,
         staff_only=client_id == "schoolloket",
         protocol=protocol(client_id),
+        allowed_scopes=DOSSIER_SCOPES.get(client_id, SCOPES),
     )  # fmt: skip
 
 
@@ -350,6 +381,7 @@ def test_separate_scopes_release_what_each_asks_and_say_what_was_not_asked() -> 
     assert reasons == {
         "historiek_account_uuid": "not_in_protocol",
         "instellingsnummer": "scope_not_requested",
+        "instellingsnaam": "scope_not_requested",
         "klas": "scope_not_requested",
     }
     assert [(r.attribute, r.scope, r.article) for r in release.released] == [
@@ -368,38 +400,47 @@ def test_the_scope_that_asked_first_is_the_why() -> None:
     assert why["instellingsnummer"] == "ov_leerling"
 
 
+NOT_ALLOWED = "a requested scope is unknown or not allowed in the client's integratiedossier"
+
+
 @pytest.mark.parametrize(
     ("client_id", "scope", "message"),
     [
-        ("ididdit", "ov_leerling", "openid scope is required"),
-        ("ididdit", None, "openid scope is required"),
-        ("ididdit", "openid profile", "'profile' is not allowed"),
-        ("ididdit", "openid klas", "'klas' is not allowed"),
-        ("i-learn", "openid klas", "'klas' is not allowed"),
-        ("i-learn", "openid email", "'email' is not allowed"),
-        ("spa-demo", "openid inschrijving", "'inschrijving' is not allowed"),
-        ("schoolloket", "openid ov_leerling", "'ov_leerling' is not allowed"),
-        ("schoolloket", "openid account", "'account' is not allowed"),
+        ("ididdit", "ov_leerling", "the openid scope is required"),
+        ("ididdit", None, "the openid scope is required"),
+        ("ididdit", "openid rrn", "the rrn scope is never allowed"),
+        ("i-learn", "openid email", NOT_ALLOWED),
+        ("i-learn", "openid ov_leerling phone", NOT_ALLOWED),
+        ("spa-demo", "openid inschrijving", NOT_ALLOWED),
+        ("spa-demo", "openid profile vo ov_leerling", NOT_ALLOWED),
+        ("schoolloket", "openid ov_leerling", NOT_ALLOWED),
+        ("schoolloket", "openid offline_access", NOT_ALLOWED),
     ],
 )
-def test_scopes_the_protocol_cannot_serve_are_invalid_scope(
+def test_scopes_outside_the_dossier_or_unknown_are_invalid_scope(
     client_id: str, scope: str | None, message: str
 ) -> None:
     with pytest.raises(ScopeError) as caught:
         check_scopes(client(client_id), scope)
     assert caught.value.error == "invalid_scope"
-    # The operator's detail names the scope; the client's description never repeats it.
-    assert message in caught.value.detail
-    shown = caught.value.description.split()
-    assert not [s for s in (scope or "").split()[1:] if s in shown]
+    assert caught.value.description.startswith(message)
+    # A fixed sentence: the description never repeats what the request asked for; the
+    # operator's detail (event log, preview) names the scope.
+    for token in (scope or "").split():
+        assert token not in caught.value.description or token in ("openid", "rrn")
+    if message == NOT_ALLOWED:
+        assert f"is not allowed for client {client_id!r}" in caught.value.detail
+        assert any(f"scope {t!r}" in caught.value.detail for t in (scope or "").split())
 
 
 @pytest.mark.parametrize(
     ("client_id", "scope", "expected"),
     [
         ("schoolloket", "openid", ("openid",)),
-        ("schoolloket", "openid offline_access", ("openid", "offline_access")),
         ("ididdit", "openid  account openid", ("openid", "account")),
+        ("ididdit", "openid profile vo ov_leerling", ("openid", "profile", "vo", "ov_leerling")),
+        # The dossier decides, not the protocol: klas releases nothing to iDiddit, but is allowed.
+        ("ididdit", "openid klas offline_access", ("openid", "klas", "offline_access")),
         ("klasapp", "klas openid inschrijving", ("klas", "openid", "inschrijving")),
         ("spa-demo", "openid account ov_leerling", ("openid", "account", "ov_leerling")),
         ("stopgezet", "openid account", ("openid", "account")),
@@ -435,6 +476,7 @@ def test_the_privacy_log_entry_of_a_release() -> None:
         "naam",
         "voornaam",
         "instellingsnummer",
+        "instellingsnaam",
     )
     assert entry.legal_basis == "AVG art. 6.1.c; Codex Secundair Onderwijs art. VI.10"
     assert entry.protocol_reference == "DOV-i-learn"
@@ -472,3 +514,81 @@ def test_every_reason_code_is_documented_for_service_providers() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "claims.md").read_text(encoding="utf-8")
     for code in REASONS:
         assert f"| `{code}` |" in docs, code
+
+
+VO = ("openid", "vo")
+VO_SCHOOL = ("vo_doelgroepcode", "vo_orgcode", "vo_orgnaam")
+
+
+def test_vo_gives_a_pupil_acms_identity_claims_with_the_school() -> None:
+    ilearn = client("i-learn")
+    release = decide(ilearn, VO, hand_built_facts("lotte.janssens", "i-learn"), TODAY)
+    assert set(release.attributes) == {"vo_id", *VO_SCHOOL}
+    assert release.attributes["vo_doelgroepcode"] == "OV"
+    assert release.attributes["vo_orgcode"] == "654321"
+    assert release.attributes["vo_orgnaam"] == "Basisschool De Demo"
+    # Only vo asked: the protocol's attributes are withheld as not requested.
+    assert {w.reason for w in release.withheld} == {"scope_not_requested"}
+    assert {r.scope for r in release.released} == {"vo"}
+
+
+def test_vo_id_is_stable_per_account_and_neither_the_insz_nor_the_leer_id_uuid() -> None:
+    ilearn = client("i-learn")
+    ids = {
+        username: decide(ilearn, VO, hand_built_facts(username, "i-learn"), TODAY).attributes[
+            "vo_id"
+        ]
+        for username in PUPILS
+    }
+    assert len(set(ids.values())) == len(PUPILS)  # emma.maes's two accounts differ too
+    again = decide(client("klasapp"), VO, hand_built_facts("jan.peeters", "klasapp"), TODAY)
+    assert again.attributes["vo_id"] == ids["jan.peeters"]
+    leer_ids = {JAN_LEER, LOTTE_LEER, SARA_LEER, EX_LEER, EMMA_LEER}
+    assert not set(ids.values()) & (leer_ids | set(DEMO_INSZ))
+    assert ids["jan.peeters"] != JAN_ACC
+
+
+def test_vo_school_claims_need_instellingsnummer_in_the_protocol() -> None:
+    ididdit = client("ididdit")
+    release = decide(ididdit, VO, hand_built_facts("jan.peeters", "ididdit"), TODAY)
+    assert set(release.attributes) == {"vo_id"}
+    withheld = {w.attribute: w for w in release.withheld if w.attribute.startswith("vo_")}
+    assert set(withheld) == set(VO_SCHOOL)
+    assert {w.reason for w in withheld.values()} == {"needs_instellingsnummer"}
+    assert "instellingsnummer" in withheld["vo_orgcode"].detail
+
+
+def test_vo_school_claims_need_a_current_enrolment() -> None:
+    release = decide(client("i-learn"), VO, hand_built_facts("ex.leerling", "i-learn"), TODAY)
+    assert set(release.attributes) == {"vo_id"}
+    reasons = {w.attribute: w.reason for w in release.withheld if w.attribute.startswith("vo_")}
+    assert reasons == dict.fromkeys(VO_SCHOOL, "no_enrolment")
+
+
+def test_vo_releases_nothing_for_staff_or_an_ended_protocol() -> None:
+    staff = decide(client("klasapp"), VO, hand_built_facts("dirk.directeur", ""), TODAY)
+    assert staff.attributes == {}
+    vo_reasons = {w.reason for w in staff.withheld if w.attribute.startswith("vo_")}
+    assert vo_reasons == {"staff_account"}
+    ended = decide(client("stopgezet"), VO, hand_built_facts("jan.peeters", ""), TODAY)
+    assert ended.attributes == {}
+    assert {w.attribute: w.reason for w in ended.withheld if w.attribute == "vo_id"} == {
+        "vo_id": "protocol_not_active"
+    }
+
+
+def test_the_privacy_log_names_the_vo_claims_never_their_values() -> None:
+    ilearn = client("i-learn")
+    scopes = ("openid", "profile", "vo", "ov_leerling")
+    release = decide(ilearn, scopes, hand_built_facts("jan.peeters", "i-learn"), TODAY)
+    entry = privacy_release(ilearn, JAN_ACC, release, "userinfo")
+    assert entry is not None
+    assert entry.attributes[-5:] == (
+        "instellingsnaam",
+        "vo_id",
+        "vo_doelgroepcode",
+        "vo_orgcode",
+        "vo_orgnaam",
+    )
+    assert "Sint-Jozefscollege" not in repr(entry)
+    assert release.attributes["vo_id"] not in repr(entry)

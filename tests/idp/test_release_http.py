@@ -133,6 +133,10 @@ SCOPE_CASES = [
     ("i-learn-acm", "noah.tijdelijk", "openid account"),
     ("i-learn-acm", "jan.peeters", "openid profile inschrijving"),
     ("i-learn", "ex.leerling", "openid profile inschrijving offline_access"),
+    # What real LeerID clients ask on ACM.
+    ("i-learn-acm", "jan.peeters", "openid profile vo ov_leerling"),
+    ("i-learn", "ex.leerling", "openid profile vo ov_leerling"),
+    ("ididdit", "lotte.janssens", "openid vo"),
 ]
 
 
@@ -151,3 +155,24 @@ def test_a_login_releases_what_the_preview_promised(
     requested = set(scope.split())
     for released in promised["released"]:
         assert released["scope"] in requested
+
+
+def test_the_privacy_log_names_every_released_claim_of_a_real_clients_login(
+    op: TestClient, demo_store: Datastore
+) -> None:
+    demo_store.clock.set(NOW)
+    tokens_scope = "openid profile vo ov_leerling"
+    _, answer = login(op, username="jan.peeters", client_id="i-learn-acm", scope=tokens_scope)
+    response = redeem(op, answer["code"], "i-learn-acm")
+    assert response.status_code == 200, response.text
+    claims = id_token_claims(op, response.json()["id_token"], "i-learn-acm")
+    assert claims["ov_orgnaam"] == "Sint-Jozefscollege Demo"
+    assert claims["vo_orgcode"] == "123456"
+    (entry,) = demo_store.logs.privacy_entries(client_id="i-learn-acm", limit=10).items
+    assert entry.channel == "id_token"
+    assert set(entry.attributes) == {
+        "leer_id_uuid", "account_uuid", "historiek_account_uuid", "naam", "voornaam",
+        "instellingsnummer", "instellingsnaam",
+        "vo_id", "vo_doelgroepcode", "vo_orgcode", "vo_orgnaam", "acr",
+    }  # fmt: skip
+    assert claims["vo_id"] not in repr(entry)

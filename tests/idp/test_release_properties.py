@@ -4,7 +4,8 @@ Each example builds a client, its protocol and one account's facts directly as r
 hypothesis can try thousands of worlds without a database. What must hold in every world:
 nothing outside the protocol or the requested scopes, never the INSZ, ``klas`` exactly when
 the three class-sharing conditions of seed 002 hold, no ``leer_id_uuid`` for a temporary
-account, nothing at all under an ended or suspended protocol.
+account, nothing at all under an ended or suspended protocol, the school's name exactly with
+its number, and ACM's ``vo`` claims only with the ``vo`` scope.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from datastore import SCOPES, VO_CLAIMS
 from datastore.records import (
     ATTRIBUTES,
     AccountRecord,
@@ -86,7 +88,15 @@ def clients(draw: st.DrawFn) -> ClientRecord:
         sector_identifier=None,
         staff_only=draw(st.sampled_from([False, False, True])),
         protocol=None if draw(st.integers(0, 9)) == 0 else draw(protocols()),
+        allowed_scopes=draw(
+            st.just(SCOPES) | st.lists(st.sampled_from(SCOPES), unique=True).map(allowed)
+        ),
     )
+
+
+def allowed(scopes: list[str]) -> tuple[str, ...]:
+    """A dossier's scopes always include openid (the world file refuses one without)."""
+    return tuple(dict.fromkeys(("openid", *scopes)))
 
 
 @st.composite
@@ -137,11 +147,21 @@ def release_facts(draw: st.DrawFn) -> ReleaseFacts:
 scope_lists = st.lists(st.sampled_from(SCOPES_SUPPORTED), max_size=6).map(lambda s: ("openid", *s))
 
 
+VO_SCHOOL_CLAIMS = {"vo_doelgroepcode", "vo_orgcode", "vo_orgnaam"}
+
+
 def protocol_attributes(client: ClientRecord) -> set[str]:
-    """A staff-only client has no pupil protocol, whatever is registered."""
+    """What the protocol allows: its attributes, and what comes with them.
+
+    A staff-only client has no pupil protocol, whatever is registered. The school's name and
+    the ``vo`` school claims come with ``instellingsnummer``; ``vo_id`` with any protocol.
+    """
     if client.protocol is None or client.staff_only:
         return set()
-    return set(client.protocol.attributes)
+    listed = set(client.protocol.attributes) | {"vo_id"}
+    if "instellingsnummer" in listed:
+        listed |= {"instellingsnaam", *VO_SCHOOL_CLAIMS}
+    return listed
 
 
 def requested_attributes(client: ClientRecord, scopes: tuple[str, ...]) -> set[str]:
@@ -150,7 +170,17 @@ def requested_attributes(client: ClientRecord, scopes: tuple[str, ...]) -> set[s
     for scope in scopes:
         attrs = set(SCOPE_ATTRIBUTES.get(scope, ()))
         asked |= attrs & protocol if scope == "ov_leerling" else attrs
+    if "instellingsnummer" in asked:
+        asked.add("instellingsnaam")
     return asked
+
+
+def candidate_attributes(client: ClientRecord, scopes: tuple[str, ...]) -> set[str]:
+    """Everything decided on: the ``vo`` claims only when the ``vo`` scope is requested."""
+    requested = requested_attributes(client, scopes)
+    return {
+        a for a in protocol_attributes(client) | requested if a not in VO_CLAIMS or a in requested
+    }
 
 
 def klas_conditions_hold(client: ClientRecord, facts: ReleaseFacts, today: dt.date) -> bool:
@@ -189,6 +219,8 @@ def test_release_invariants_hold_in_every_generated_world(
     check_a_temporary_or_unidentified_account_never_gets_a_leer_id_uuid(facts, release)
     check_a_protocol_that_is_not_active_releases_nothing(client, facts, release)
     check_instellingsnummer_only_with_a_current_enrolment(facts, today, release)
+    check_the_school_name_exactly_with_its_number(facts, today, release)
+    check_vo_claims_only_with_the_vo_scope(scopes, facts, today, release)
     check_historiek_is_always_the_whole_list(facts, release)
     check_the_privacy_log_entry_names_exactly_the_released_attributes(client, facts, release)
 
@@ -206,7 +238,7 @@ def check_nothing_outside_the_protocol_or_the_requested_scopes(
 def check_every_candidate_is_released_or_withheld_with_a_reason(
     client: ClientRecord, scopes: tuple[str, ...], release: Release
 ) -> None:
-    candidates = protocol_attributes(client) | requested_attributes(client, scopes)
+    candidates = candidate_attributes(client, scopes)
     decided = [r.attribute for r in release.released] + [w.attribute for w in release.withheld]
     assert sorted(decided) == sorted(candidates)
     assert all(w.reason in REASONS and w.detail for w in release.withheld)
@@ -270,6 +302,38 @@ def check_instellingsnummer_only_with_a_current_enrolment(
         assert re.fullmatch(r"\d{6}", release.attributes["instellingsnummer"])
 
 
+def check_the_school_name_exactly_with_its_number(
+    facts: ReleaseFacts, today: dt.date, release: Release
+) -> None:
+    attributes = release.attributes
+    assert ("instellingsnaam" in attributes) == ("instellingsnummer" in attributes)
+    if "instellingsnaam" in attributes:
+        enrolment = current_enrolment(facts, today)
+        assert enrolment is not None
+        assert attributes["instellingsnaam"] == enrolment.school_name
+
+
+def check_vo_claims_only_with_the_vo_scope(
+    scopes: tuple[str, ...], facts: ReleaseFacts, today: dt.date, release: Release
+) -> None:
+    vo = set(release.attributes) & set(VO_CLAIMS)
+    if "vo" not in scopes:
+        assert not vo
+        return
+    if vo - {"vo_id"}:
+        assert vo == set(VO_CLAIMS)
+        enrolment = current_enrolment(facts, today)
+        assert enrolment is not None
+        assert release.attributes["vo_orgcode"] == enrolment.instellingsnummer
+        assert release.attributes["vo_orgnaam"] == enrolment.school_name
+    if "vo_id" in vo:
+        values = {
+            str(v) for v in all_values(dict(release.attributes)) if v != release.attributes["vo_id"]
+        }
+        assert release.attributes["vo_id"] not in values
+        assert release.attributes["vo_id"] not in {facts.leer_id_uuid, facts.account.account_uuid}
+
+
 def check_historiek_is_always_the_whole_list(facts: ReleaseFacts, release: Release) -> None:
     if "historiek_account_uuid" in release.attributes:
         assert release.attributes["historiek_account_uuid"] == list(facts.historiek_account_uuids)
@@ -292,28 +356,27 @@ def check_the_privacy_log_entry_names_exactly_the_released_attributes(
 
 
 @settings(max_examples=150)
-@given(client=clients(), scope=st.text(alphabet="abcdefghijklmnopqrstuvwxyz_ ", max_size=40))
-def test_check_scopes_accepts_only_scopes_that_can_release_something(
+@given(
+    client=clients(),
+    scope=st.lists(st.sampled_from([*SCOPES, "rrn", "email", "phone"]), max_size=5).map(" ".join),
+)
+def test_check_scopes_accepts_exactly_the_scopes_the_dossier_allows(
     client: ClientRecord, scope: str
 ) -> None:
-    try:
-        accepted = check_scopes(client, scope)
-    except ScopeError as exc:
-        error: ScopeError | None = exc
-    else:
-        error = None
-    if error is not None:
-        assert error.error == "invalid_scope"
-        assert error.description
+    tokens = set(scope.split())
+    refused = "openid" not in tokens or not tokens <= set(client.allowed_scopes) & set(SCOPES)
+    if refused:
+        with pytest.raises(ScopeError) as caught:
+            check_scopes(client, scope)
+        assert caught.value.error == "invalid_scope"
+        assert caught.value.description
         return
-    protocol = set(client.protocol.attributes) if client.protocol else set()
+    accepted = check_scopes(client, scope)
     assert "openid" in accepted
+    assert "rrn" not in accepted
     assert len(set(accepted)) == len(accepted)
-    for token in accepted:
-        if token in ("openid", "offline_access"):
-            continue
-        assert not client.staff_only
-        assert protocol & set(SCOPE_ATTRIBUTES[token])
+    assert set(accepted) == tokens
+    assert set(accepted) <= set(client.allowed_scopes) & set(SCOPES)
 
 
 def mostly(value: bool) -> st.SearchStrategy[bool]:

@@ -76,8 +76,9 @@ def test_two_pupils_log_in_and_are_told_apart_by_account_uuid(
     assert lotte["account_uuid"] == lotte_info["account_uuid"] == LOTTE.account_uuid
     assert jan["leer_id_uuid"] == JAN.leer_id_uuid
     assert jan["sub"] == jan_info["sub"] != lotte["sub"]
-    # ididdit's protocol lists leer_id_uuid and account_uuid only: nothing else is released.
-    assert set(jan_info) == {"sub", "leer_id_uuid", "account_uuid"}
+    # ididdit's protocol lists leer_id_uuid and account_uuid only: no other attribute is
+    # released; ``acr`` says how the pupil logged in (OIDC Core §5.1, as ACM's UserInfo).
+    assert set(jan_info) == {"sub", "acr", "leer_id_uuid", "account_uuid"}
 
 
 def test_acm_claim_names(provider: LeerIDProvider, ca_bundle: str) -> None:

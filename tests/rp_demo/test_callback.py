@@ -35,7 +35,7 @@ def test_the_authorization_request_uses_pkce_state_and_nonce(browser: httpx.Clie
     assert query["state"]
     assert query["nonce"]
     assert query["client_id"] == "ididdit"
-    assert query["scope"] == "openid ov_leerling offline_access"
+    assert query["scope"] == "openid profile vo ov_leerling offline_access"
     assert query["redirect_uri"].endswith("/callback")
 
 
