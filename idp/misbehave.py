@@ -272,18 +272,16 @@ def _token_type(f: Forgery) -> None:
     "ov_leerid_uuid-string",
     "token",
     "either",
-    "ov_leerid_uuid (leer_id_uuid) is a string, not the list ACM sends",
+    "ov_leerid_uuid is a string, not the list ACM sends",
     "the LeerID claims: ov_leerid_uuid is a list",
 )
 def _leerid_string(f: Forgery) -> None:
-    for name in ("ov_leerid_uuid", "leer_id_uuid"):
-        value = f.claims.get(name)
-        if isinstance(value, list):
-            f.claims[name] = value[0] if value else ""
-            return
-        if isinstance(value, str):
-            return
-    f.claims["ov_leerid_uuid"] = secrets.token_hex(16)
+    # The pupil's own value where the login released one (ACM's list, or the LeerID dialect's
+    # leer_id_uuid), so that only the type is wrong.
+    value = f.claims.get("ov_leerid_uuid", f.claims.get("leer_id_uuid"))
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    f.claims["ov_leerid_uuid"] = value if isinstance(value, str) else secrets.token_hex(16)
 
 
 @scenario(

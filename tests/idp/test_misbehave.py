@@ -250,3 +250,11 @@ def test_refreshing_after_a_bad_id_token_is_going_on(op: TestClient) -> None:
     assert play["went_on_how"] == "refreshed the grant's tokens"
     # A refreshed ID token is never changed: the scenario counts logins.
     assert careful_refusal(op, refreshed.json(), CLIENT, None) is None
+
+
+def test_ov_leerid_uuid_string_reaches_a_leerid_dialect_client_too(op: TestClient) -> None:
+    misbehave(op, "ov_leerid_uuid-string")
+    _sent, answer = login(op, client_id=CLIENT, scope="openid ov_leerling")
+    claims = header_and_claims(redeem(op, answer["code"], CLIENT).json()["id_token"])[1]
+    assert claims["ov_leerid_uuid"] == claims["leer_id_uuid"]
+    assert isinstance(claims["ov_leerid_uuid"], str)
