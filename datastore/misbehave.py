@@ -192,9 +192,9 @@ def served_events(store: Datastore, client_id: str | None = None) -> list[Served
         ]
 
 
-def rotation_key(store: Datastore, make: Callable[[], str]) -> str:
-    """The private JWK of the key-rotation scenario, one for every worker (made on first use)."""
-    query = select(SigningKey.private_jwk).where(SigningKey.kid == ROTATION_KID)
+def rotation_key(store: Datastore, kid: str, alg: str, make: Callable[[], str]) -> str:
+    """A private JWK of the key-rotation scenario, one for every worker (made on first use)."""
+    query = select(SigningKey.private_jwk).where(SigningKey.kid == kid)
     with store.read() as session:
         found = session.scalar(query)
     if found is not None:
@@ -203,8 +203,8 @@ def rotation_key(store: Datastore, make: Callable[[], str]) -> str:
         with store.write() as session:
             session.add(
                 SigningKey(
-                    kid=ROTATION_KID,
-                    alg="RS256",
+                    kid=kid,
+                    alg=alg,
                     private_jwk=make(),
                     created_at=store.clock.now(),
                     retired_at=_EPOCH,

@@ -32,12 +32,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from authlib.oidc.core.util import create_half_hash
 from fastapi.responses import Response
 from joserfc import jws
-from joserfc.jwk import RSAKey
+from joserfc.jwk import ECKey, RSAKey
 
 from datastore import ClientRecord, sha256_hex
 from datastore import misbehave as rules_db
 from datastore.misbehave import ScenarioRule
-from idp.keys import SigningKey, make_signing_key
+from idp.keys import SIGNING_ALGS, SigningKey, make_signing_key
 from idp.rendering import authorization_response
 
 if TYPE_CHECKING:
@@ -366,14 +366,14 @@ class _Known:
     codes: dict[str, tuple[int, str]] = field(default_factory=dict)
     went_on: set[int] = field(default_factory=set)
     rotation: bool = False
-    rotation_key: SigningKey | None = None
+    rotation_keys: dict[str, SigningKey] = field(default_factory=dict)  # by alg
     jwks_base: bytes | None = None
     jwks: bytes = b""
 
 
 _known: weakref.WeakKeyDictionary[Datastore, _Known] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
-_unknown_key: list[SigningKey] = []
+_unknown_keys: dict[str, SigningKey] = {}
 
 
 def _current(store: Datastore) -> _Known:
@@ -387,7 +387,7 @@ def _current(store: Datastore) -> _Known:
             previous = known
             known = _load(store, generation)
             if previous is not None:
-                known.rotation_key = previous.rotation_key
+                known.rotation_keys = previous.rotation_keys
             _known[store] = known
         return known
 
@@ -544,10 +544,16 @@ def jwks_bytes(provider: Provider) -> bytes:
     if not known.rotation:
         return base
     if known.jwks_base is not base:
-        key = _rotation_key(provider.store, known)
         document = json.loads(base)
-        public = {**key.as_dict(private=False), "use": "sig", "alg": "RS256"}
-        document["keys"] = [public, *document["keys"]]
+        public = [
+            {
+                **_rotation_key(provider.store, known, alg).as_dict(private=False),
+                "use": "sig",
+                "alg": alg,
+            }
+            for alg in SIGNING_ALGS
+        ]
+        document["keys"] = [*public, *document["keys"]]
         known.jwks = json.dumps(document, separators=(",", ":")).encode()
         known.jwks_base = base
     return known.jwks
@@ -575,12 +581,10 @@ def _sign(provider: Provider, forgery: Forgery) -> str:
         return f"{_b64(json.dumps(unsigned).encode())}.{_b64(payload)}."
     key: SigningKey
     if forgery.signing == "unknown":
-        header["alg"] = "RS256"
-        key = _throwaway_key()
+        key = _throwaway_key(header["alg"])
         header["kid"] = "onbekend-" + str(key.kid)[:16]
     elif forgery.signing == "rotation":
-        header["alg"] = "RS256"
-        key = _rotation_key(provider.store, _current(provider.store))
+        key = _rotation_key(provider.store, _current(provider.store), header["alg"])
         header["kid"] = key.kid
     else:
         key = provider.keys.signing_key(header["alg"])
@@ -593,22 +597,30 @@ def _sign(provider: Provider, forgery: Forgery) -> str:
     return f"{signed}.{_b64(bytes(raw))}"
 
 
-def _throwaway_key() -> SigningKey:
-    """A key no JWKS holds, made once per process (RSA key generation is slow)."""
+def _throwaway_key(alg: str) -> SigningKey:
+    """A key no JWKS holds, made once per process and alg (RSA key generation is slow)."""
     with _lock:
-        if not _unknown_key:
-            _unknown_key.append(RSAKey.generate_key(2048, auto_kid=True))
-        return _unknown_key[0]
+        if alg not in _unknown_keys:
+            _unknown_keys[alg] = _import(make_signing_key(alg)[1])
+        return _unknown_keys[alg]
 
 
-def _rotation_key(store: Datastore, known: _Known) -> SigningKey:
-    """The rotation scenario's key, one for every worker, its kid ``misbehave-rotation``."""
-    if known.rotation_key is None:
-        text = rules_db.rotation_key(store, lambda: make_signing_key("RS256")[1])
-        data = json.loads(text)
-        data["kid"] = rules_db.ROTATION_KID
-        known.rotation_key = RSAKey.import_key(data)
-    return known.rotation_key
+def _rotation_key(store: Datastore, known: _Known, alg: str) -> SigningKey:
+    """The rotation scenario's key for ``alg``, one for every worker (``misbehave-rotation``,
+    ``misbehave-rotation-es256``), so that a client of either algorithm can follow it."""
+    if alg not in known.rotation_keys:
+        kid = rules_db.ROTATION_KID if alg == "RS256" else f"{rules_db.ROTATION_KID}-{alg.lower()}"
+        text = rules_db.rotation_key(store, kid, alg, lambda: make_signing_key(alg)[1])
+        known.rotation_keys[alg] = _import(text, kid)
+    return known.rotation_keys[alg]
+
+
+def _import(text: str, kid: str | None = None) -> SigningKey:
+    data = json.loads(text)
+    if kid is not None:
+        data["kid"] = kid
+    key: SigningKey = RSAKey.import_key(data) if data["kty"] == "RSA" else ECKey.import_key(data)
+    return key
 
 
 def _b64(data: bytes) -> str:

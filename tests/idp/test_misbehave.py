@@ -258,3 +258,22 @@ def test_ov_leerid_uuid_string_reaches_a_leerid_dialect_client_too(op: TestClien
     claims = header_and_claims(redeem(op, answer["code"], CLIENT).json()["id_token"])[1]
     assert claims["ov_leerid_uuid"] == claims["leer_id_uuid"]
     assert isinstance(claims["ov_leerid_uuid"], str)
+
+
+def test_an_es256_client_gets_the_rotation_in_its_own_algorithm(op: TestClient) -> None:
+    changed = admin(op, "PATCH", "/clients/klasapp", {"id_token_signed_response_alg": "ES256"})
+    assert changed.status_code == 200, changed.text
+    misbehave(op, "key-rotation", "klasapp")
+    misbehave(op, "id_token-kid-unknown", "klasapp")
+    rotated = login_tokens(op, "klasapp")[0]["id_token"]
+    assert header_and_claims(rotated)[0] == {
+        "alg": "ES256",
+        "kid": "misbehave-rotation-es256",
+        "typ": "JWT",
+    }
+    keys = KeySet.import_key_set(op.get("/op/v1/keys").json())
+    assert jwt.decode(rotated, keys, algorithms=["ES256"]).claims["aud"] == "klasapp"
+    unknown = login_tokens(op, "klasapp")[0]["id_token"]
+    head = header_and_claims(unknown)[0]
+    assert head["alg"] == "ES256"
+    assert head["kid"] not in {k.kid for k in keys.keys}
