@@ -25,6 +25,9 @@ from datastore.models import (
     UsedAssertion,
 )
 
+# Misbehaviour rules share the table (``datastore.misbehave``); the fault routes leave them be.
+MISBEHAVIOUR = "scenario"
+
 __all__ = ["FAULT_ENDPOINTS", "ControlRepository", "FaultRuleRecord", "PurgeReport"]
 
 # The provider endpoints a fault rule can name (CONTRACT.md "Endpoints").
@@ -96,7 +99,9 @@ class ControlRepository(SnapshotControl):
     def fault_rules(self) -> list[FaultRuleRecord]:
         """Every fault rule, oldest first (the order in which they are tried)."""
         with self._store.read() as session:
-            rows = session.scalars(select(FaultRule).order_by(FaultRule.id)).all()
+            rows = session.scalars(
+                select(FaultRule).where(FaultRule.endpoint != MISBEHAVIOUR).order_by(FaultRule.id)
+            ).all()
             return [_rule_record(r) for r in rows]
 
     def add_fault_rule(self, values: Mapping[str, Any]) -> FaultRuleRecord:
@@ -129,7 +134,9 @@ class ControlRepository(SnapshotControl):
     def clear_fault_rules(self) -> int:
         """Delete every fault rule; returns how many there were."""
         with self._store.write() as session:
-            deleted: int = session.execute(delete(FaultRule)).rowcount  # type: ignore[attr-defined]
+            deleted: int = session.execute(
+                delete(FaultRule).where(FaultRule.endpoint != MISBEHAVIOUR)
+            ).rowcount  # type: ignore[attr-defined]
             self._store.clock.bump_generation(session)
         self._store.clock.invalidate()
         return deleted

@@ -10,9 +10,9 @@ from fastapi.responses import Response
 from datastore import AccountRecord, ClientRecord, sha256_hex
 from datastore.oidc import CodeGrant, ProtocolEvent, SessionRecord
 from idp.errors import AccessDenied, LoginRequired
+from idp.misbehave import authorization_answer
 from idp.pending import PendingAuthorization
 from idp.provider import Provider
-from idp.rendering import authorization_response
 
 __all__ = ["check_account_may_use", "issue_code"]
 
@@ -71,4 +71,7 @@ def issue_code(
             detail={"scope": pending.scope, "sso": sso, "response_mode": pending.response_mode},
         ),
     )
-    return authorization_response(provider, pending.target, {"code": code})
+    # The response as it always is, unless a misbehaviour scenario is set for this client.
+    return authorization_answer(
+        provider, pending.target, pending.client_id, account.account_uuid, code
+    )

@@ -21,6 +21,7 @@ from datastore import PKCE_METHODS, SUBJECT_TYPES
 from idp.authorization import RESPONSE_MODES
 from idp.claims import CLAIMS_SUPPORTED
 from idp.keys import SIGNING_ALGS
+from idp.misbehave import jwks_bytes
 from idp.provider import Endpoints, ProviderDep
 from idp.release import SCOPES_SUPPORTED
 
@@ -88,7 +89,7 @@ def build_discovery_router(endpoints: Endpoints) -> APIRouter:
     @router.get("/v1/keys", summary="JWKS: the current key and keys still valid")
     def jwks(provider: ProviderDep) -> Response:
         return Response(
-            provider.keys.jwks_bytes(),
+            jwks_bytes(provider),
             media_type=JWKS_MEDIA_TYPE,
             headers=JWKS_CACHE,
         )
@@ -136,7 +137,7 @@ class WellKnownMiddleware:
         if path == self._metadata_path:
             body, start = self._metadata, self._metadata_start
         elif path == self._jwks_path:
-            body = scope["app"].state.provider.keys.jwks_bytes()
+            body = jwks_bytes(scope["app"].state.provider)
             if body is not self._jwks:
                 self._jwks_start = _start(body, JWKS_MEDIA_TYPE, JWKS_CACHE)
                 self._jwks = body

@@ -85,7 +85,11 @@ def json_response(
 
 
 def authorization_response(
-    provider: Provider, target: RedirectTarget, params: Mapping[str, str | None]
+    provider: Provider,
+    target: RedirectTarget,
+    params: Mapping[str, str | None],
+    *,
+    iss: str | None = None,
 ) -> Response:
     """An authorization response (RFC 6749 §4.1.2) with ``iss`` (RFC 9207 §2).
 
@@ -96,7 +100,7 @@ def authorization_response(
     values = {k: v for k, v in params.items() if v is not None}
     if target.state is not None:
         values["state"] = target.state
-    values["iss"] = provider.endpoints.issuer
+    values["iss"] = provider.endpoints.issuer if iss is None else iss  # another: a test scenario
     if target.response_mode == "form_post":
         parts = urlsplit(target.redirect_uri)
         return html_page(

@@ -13,6 +13,7 @@ from idp.adapter import OAuthRequest, form_request
 from idp.client_auth import authenticate_client
 from idp.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 from idp.grants import redeem_code, refresh
+from idp.misbehave import token_answer
 from idp.provider import Provider, ProviderDep
 from idp.rendering import json_response, mark_event
 
@@ -48,7 +49,9 @@ def token(provider: Provider, request: Request, oauth: OAuthRequest) -> Response
     )
     request.state.client_id = client.client_id
     grant_type = check_grant_type(client, oauth)
-    return json_response(GRANTS[grant_type](provider, client, oauth))
+    answer = GRANTS[grant_type](provider, client, oauth)
+    # Evidence of misbehaviour scenarios, and the answer one of them changes (else as it is).
+    return json_response(token_answer(provider, client, grant_type, oauth.get("code"), answer))
 
 
 def build_token_router() -> APIRouter:

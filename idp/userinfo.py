@@ -15,6 +15,7 @@ from datastore.oidc import ProtocolEvent
 from idp.adapter import OAuthRequest, query_or_form_request
 from idp.bearer import bearer_token, require_live_access_token
 from idp.claims import to_claims
+from idp.misbehave import userinfo_answer
 from idp.provider import Provider, ProviderDep
 from idp.release import privacy_release
 from idp.rendering import json_response, mark_event
@@ -38,13 +39,13 @@ def userinfo(provider: Provider, request: Request, oauth: OAuthRequest) -> Respo
         ),
         provider.store.clock.now(),
     )
-    return json_response(
-        {
-            **to_claims(release, client.claim_dialect),
-            "sub": subject(provider, client, account),
-            "acr": acr_of(client, live.record.acr),
-        }
-    )
+    answer = {
+        **to_claims(release, client.claim_dialect),
+        "sub": subject(provider, client, account),
+        "acr": acr_of(client, live.record.acr),
+    }
+    # Evidence of misbehaviour scenarios, and the answer one of them changes (else as it is).
+    return json_response(userinfo_answer(provider, live.record, account.account_uuid, answer))
 
 
 def build_userinfo_router() -> APIRouter:

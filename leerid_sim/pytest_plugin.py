@@ -10,6 +10,9 @@ Fixtures (docs/pytest-plugin.md), each started only when a test asks for it:
 - ``leerid_login``: ``leerid_login(client_id, username, password=..., scope=...)`` logs in
   through the real authorization endpoint, login form and token endpoint, and returns tokens;
   the scope defaults to ``openid ov_leerling``, everything the client's protocol allows.
+- ``leerid_misbehave``: ``leerid_misbehave(scenario, client_id=..., count=1)`` makes the
+  provider misbehave for that client's next logins (docs/rp-testing.md); its ``plays`` and
+  ``assert_stopped`` tell whether the application went on.
 - ``leerid_ca_bundle``: with ``--leerid-tls`` (or ini ``leerid_tls = true``) the provider serves
   https; this is the path of the CA certificate that verifies it (``None`` without TLS).
 - ``leerid_browser_home``: a HOME folder whose NSS database trusts that CA, for Chromium.
@@ -29,6 +32,7 @@ import pytest
 if TYPE_CHECKING:
     from leerid_sim.testing import LeerIDAdmin
     from leerid_sim.testing_login import LeerIDTokens
+    from leerid_sim.testing_misbehave import LeerIDMisbehave
     from leerid_sim.testing_server import LeerIDProvider
 
 __all__ = [
@@ -36,6 +40,7 @@ __all__ = [
     "leerid_browser_home",
     "leerid_ca_bundle",
     "leerid_login",
+    "leerid_misbehave",
     "leerid_provider",
 ]
 
@@ -115,6 +120,17 @@ def leerid_admin(leerid_provider: LeerIDProvider) -> Iterator[LeerIDAdmin]:
         verify=leerid_provider.verify,
     ) as admin:
         yield admin
+
+
+@pytest.fixture
+def leerid_misbehave(leerid_admin: LeerIDAdmin) -> LeerIDMisbehave:
+    """``leerid_misbehave(scenario, client_id=..., count=1)``: a misbehaving ACM for one client.
+
+    The rules and their evidence go with the world at the start of the next test.
+    """
+    from leerid_sim.testing_misbehave import LeerIDMisbehave
+
+    return LeerIDMisbehave(leerid_admin)
 
 
 @pytest.fixture

@@ -38,6 +38,10 @@ ERROR_EXPLANATIONS: Mapping[str, str] = {
     "Uit voorzorg wordt het niet gebruikt.",
     "rp_id_token_invalid": "Het ID-token van LeerID doorstond de controle niet en wordt niet "
     "vertrouwd.",
+    "rp_token_response_invalid": "Het tokenantwoord van LeerID is onvolledig (geen token_type "
+    "Bearer, RFC 6749 §5.1) en wordt niet gebruikt.",
+    "rp_userinfo_sub_mismatch": "UserInfo sprak over een andere gebruiker (sub) dan het "
+    "ID-token (OIDC Core §5.3.2); de aanmelding wordt niet vertrouwd.",
     "rp_provider_unreachable": "De LeerID-provider is niet bereikbaar.",
     "rp_unknown_client": "rp_demo kent deze toepassing niet.",
 }

@@ -163,6 +163,13 @@ async def verified_login(
     settings: RPSettings,
 ) -> Login:
     """Verify the ID token (OIDC Core §3.1.3.7) and ask UserInfo (§5.3) for a token response."""
+    if str(token.get("token_type", "")).lower() != "bearer":
+        # RFC 6749 §5.1: token_type is required; a client uses only a type it understands.
+        raise FlowError(
+            "rp_token_response_invalid",
+            f"token_type={token.get('token_type')!r}",
+            client_id=client_id,
+        )
     id_token = token.get("id_token")
     access_token = token.get("access_token")
     if not isinstance(id_token, str) or not isinstance(access_token, str):
@@ -183,6 +190,15 @@ async def verified_login(
         raise FlowError("rp_id_token_invalid", str(exc), client_id=client_id) from exc
     except ProviderError as exc:
         raise FlowError("rp_provider_unreachable", str(exc), client_id=client_id) from exc
+    if userinfo_status == 200 and (
+        not isinstance(userinfo, dict) or userinfo.get("sub") != verified.claims["sub"]
+    ):
+        # OIDC Core §5.3.2: a UserInfo answer about someone else must not be used.
+        raise FlowError(
+            "rp_userinfo_sub_mismatch",
+            "sub van UserInfo ≠ sub van het ID-token",
+            client_id=client_id,
+        )
     at_header, at_claims = decode_unverified(access_token)
     expires_in = token.get("expires_in")
     return Login(

@@ -105,12 +105,15 @@ async def _verify(
 
 
 def _check_times(claims: dict[str, Any], now: float, leeway: int) -> None:
-    """RFC 7519 §4.1.4-4.1.5: not expired, not used before nbf (with ``leeway`` seconds)."""
-    exp, nbf = claims.get("exp"), claims.get("nbf")
+    """RFC 7519 §4.1.4-4.1.6: not expired, not used before nbf, not issued in the future
+    (OIDC Core §3.1.3.7 item 10), with ``leeway`` seconds."""
+    exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
     if not isinstance(exp, int | float) or exp + leeway < now:
         raise TokenVerificationError("het token is verlopen (exp)")
     if isinstance(nbf, int | float) and nbf - leeway > now:
         raise TokenVerificationError("het token is nog niet geldig (nbf)")
+    if isinstance(iat, int | float) and iat - leeway > now:
+        raise TokenVerificationError("het token is uitgegeven in de toekomst (iat)")
 
 
 async def verify_id_token(

@@ -27,6 +27,7 @@ def build_admin_router() -> APIRouter:
     from idp.admin.routes_clock import add_clock_routes
     from idp.admin.routes_control import add_control_routes
     from idp.admin.routes_logs import add_logs_routes
+    from idp.admin.routes_misbehave import add_misbehave_routes
     from idp.admin.routes_providers import add_providers_routes
     from idp.admin.routes_schoolloket import add_schoolloket_routes
     from idp.admin.routes_staff import add_staff_routes
@@ -47,6 +48,7 @@ def build_admin_router() -> APIRouter:
         add_logs_routes,
         add_schoolloket_routes,
         add_throttle_routes,
+        add_misbehave_routes,
     ):
         add_routes(router)
     return router
