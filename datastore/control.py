@@ -1,6 +1,6 @@
 """Test control (``store.control``): fault rules, retention purge, snapshots and reset.
 
-Fault rules live in the datastore so that every worker applies the same ones (DECISIONS.md 3);
+Fault rules live in the datastore so that every worker applies the same ones;
 each process caches them behind the generation counter, which every rule change bumps.
 """
 
@@ -30,7 +30,7 @@ MISBEHAVIOUR = "scenario"
 
 __all__ = ["FAULT_ENDPOINTS", "ControlRepository", "FaultRuleRecord", "PurgeReport"]
 
-# The provider endpoints a fault rule can name (CONTRACT.md "Endpoints").
+# The provider endpoints a fault rule can name (docs/contract.md "Endpoints").
 FAULT_ENDPOINTS = (
     "authorization",
     "token",
@@ -169,8 +169,8 @@ class ControlRepository(SnapshotControl):
 
         Expired sessions (and ended ones), codes, tokens and used client assertions; privacy-log
         entries older than their protocol's retention; class placements of enrolments that
-        ended more than a year ago (DECISIONS.md 18); and wrong-password counters whose window
-        and lock have ended.
+        ended more than a year ago (class information is kept until one year after the
+        enrolment ends); and wrong-password counters whose window and lock have ended.
         """
         now = self._store.clock.now()
         today = to_brussels_date(now)

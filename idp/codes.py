@@ -18,7 +18,7 @@ __all__ = ["check_account_may_use", "issue_code"]
 
 
 def check_account_may_use(client: ClientRecord, account: AccountRecord) -> None:
-    """Staff log in at staff-only clients, pupils at the others (DECISIONS.md 16)."""
+    """Staff log in at staff-only clients, pupils at the others."""
     if not account.is_active:
         raise LoginRequired("the account is disabled", reason="account_disabled")
     if client.staff_only and not account.is_staff:

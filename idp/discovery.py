@@ -1,7 +1,8 @@
 """OpenID Provider metadata (OIDC Discovery 1.0 §3, RFC 8414 §2) and the JWKS (RFC 7517 §5).
 
 Both are served from prepared bytes: the metadata is built once per process, the JWKS when
-the key ring's generation changes (DECISIONS 3). The metadata lists exactly what works.
+the key ring's generation changes (the counter in the datastore that every worker reads). The
+metadata lists exactly what works.
 
 ``WellKnownMiddleware`` answers their GETs before routing (no route matching, no dependency
 solving); it sits inside the fault injection and CORS middleware, so faults and CORS headers
