@@ -193,7 +193,8 @@ def _same(column: Mapped[int | None], value: int | None) -> ColumnElement[bool]:
 
 
 def _int(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise NotFound(f"geen klas {value!r}") from None
+    # ASCII digits that fit a 64-bit integer: anything else names no class (and int() would
+    # take other scripts' digits, and a number too large for the database).
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        raise NotFound("geen klas met dit nummer")
+    return int(value)

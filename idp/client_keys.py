@@ -5,6 +5,12 @@ instead of registering them inline. The provider fetches the set on first use an
 an assertion names a ``kid`` the kept set does not hold, the client has rotated its keys, so the
 set is fetched again (at most once per ``REFETCH_SECONDS`` per URL, so a stream of assertions
 with made-up ``kid`` values cannot make the provider fetch in a loop).
+
+Anyone who knows a client_id can send an assertion, so the fetch must stay cheap for the
+provider whatever the URL does: a failed fetch is remembered for ``REFETCH_SECONDS`` too (an
+unreachable host is not asked again for every assertion), and a whole fetch, from connecting to
+the last byte, takes at most ``FETCH_SECONDS`` (a host that sends its answer a byte at a time
+cannot hold the token endpoint).
 """
 
 from __future__ import annotations
@@ -21,12 +27,21 @@ import httpx
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-__all__ = ["MAX_JWKS_BYTES", "REFETCH_SECONDS", "JwksUnavailable", "RemoteKeySets", "header_kid"]
+__all__ = [
+    "FETCH_SECONDS",
+    "MAX_JWKS_BYTES",
+    "REFETCH_SECONDS",
+    "JwksUnavailable",
+    "RemoteKeySets",
+    "header_kid",
+]
 
 # A key set is small: a few keys of a few hundred bytes each.
 MAX_JWKS_BYTES = 64 * 1024
 # The least time between two fetches of one URL.
 REFETCH_SECONDS = 10.0
+# The longest one fetch may take, and the timeout of each network step within it.
+FETCH_SECONDS = 5.0
 # A kept set is fetched again after this long even when no unknown kid asked for it.
 MAX_AGE_SECONDS = 3600.0
 
@@ -56,10 +71,12 @@ class _Kept:
 class RemoteKeySets:
     """Key sets by URL, fetched with the provider's outbound TLS settings; thread-safe."""
 
-    def __init__(self, verify: ssl.SSLContext, timeout: float = 5.0) -> None:
+    def __init__(self, verify: ssl.SSLContext, timeout: float = FETCH_SECONDS) -> None:
         self._verify = verify
         self._timeout = timeout
         self._kept: dict[str, _Kept] = {}
+        # URL -> (when, why) of its last failed fetch.
+        self._failed: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
 
     def key_set(self, uri: str, kid: str | None) -> KeySet:
@@ -71,12 +88,22 @@ class RemoteKeySets:
             knows_kid = kid is None or kid in kept.kids
             if (fresh and knows_kid) or now - kept.fetched_at < REFETCH_SECONDS:
                 return kept.keys
-        fetched = self._fetch(uri, now)
+        failed = self._failed.get(uri)
+        if failed is not None and now - failed[0] < REFETCH_SECONDS:
+            raise JwksUnavailable(failed[1])
+        try:
+            fetched = self._fetch(uri, now)
+        except JwksUnavailable as exc:
+            with self._lock:
+                self._failed[uri] = (now, str(exc))
+            raise
         with self._lock:
             self._kept[uri] = fetched
+            self._failed.pop(uri, None)
         return fetched.keys
 
     def _fetch(self, uri: str, now: float) -> _Kept:
+        deadline = time.monotonic() + self._timeout
         try:
             with (
                 httpx.Client(verify=self._verify, timeout=self._timeout) as http,
@@ -89,6 +116,10 @@ class RemoteKeySets:
                     body += chunk
                     if len(body) > MAX_JWKS_BYTES:
                         raise JwksUnavailable("jwks_uri answered more than 64 KiB")
+                    if time.monotonic() > deadline:
+                        raise JwksUnavailable(
+                            f"jwks_uri took longer than {self._timeout:g} s to answer"
+                        )
         except httpx.HTTPError as exc:
             raise JwksUnavailable(f"jwks_uri could not be fetched: {type(exc).__name__}") from exc
         try:

@@ -134,10 +134,14 @@ class FastLane:
         self._login_threads: CapacityLimiter | None = None
         self._db_threads: CapacityLimiter | None = None
 
-    def _limiter(self, route: _Route, provider: Provider) -> CapacityLimiter | None:
+    def _limiter(
+        self, route: _Route, provider: Provider, oauth: OAuthRequest | None = None
+    ) -> CapacityLimiter | None:
         """The threads ``route`` runs on, or ``None``: on the event loop's thread."""
         # Made inside the event loop, on first use (anyio binds them to the running loop).
-        if route.in_thread:
+        # A client assertion may send the provider to the client's jwks_uri, a network wait
+        # that must not stop every other request: such token requests go to threads too.
+        if route.in_thread or (oauth is not None and oauth.get("client_assertion")):
             if self._login_threads is None:
                 self._login_threads = CapacityLimiter(LOGIN_THREADS)
             return self._login_threads
@@ -160,7 +164,7 @@ class FastLane:
         provider: Provider = scope["app"].state.provider
         try:
             oauth = await _oauth_request(scope, receive, route)
-            limiter = self._limiter(route, provider)
+            limiter = self._limiter(route, provider, oauth)
             if limiter is not None:
                 response = await anyio.to_thread.run_sync(
                     route.handler, provider, request, oauth, limiter=limiter

@@ -104,14 +104,21 @@ def admit(
     to the application, and nothing to the client.
     """
     now = provider.store.clock.now()
+    key = username_key(username)
+    rules = _rules(provider.settings, key, address)
+    keys = [(r.kind, r.key) for r in rules]
+    if provider.settings.login_transaction_attempts and pending.tx_id:
+        keys.append(("transaction", pending.tx_id))
+    counters = provider.store.throttle.counters(keys)
+    # A locked attempt is refused before anything is written: a locked address sending fresh
+    # forms must not add a counter per form. A spent form says so first.
+    if any(c.kind == "transaction" and c.locked_at(now) for c in counters):
+        raise _spent()
+    if any(c.locked_at(now) for c in counters):
+        return None
     transaction = _count_transaction(provider, pending, now)
     if transaction is not None and not transaction.counted:
         raise _spent()
-    key = username_key(username)
-    rules = _rules(provider.settings, key, address)
-    counters = provider.store.throttle.counters([(r.kind, r.key) for r in rules])
-    if any(c.locked_at(now) for c in counters):
-        return None
     done = [(c.kind, c.key) for c in counters if c.kind == "username"]
     if transaction is not None:
         done.append(("transaction", transaction.record.key))

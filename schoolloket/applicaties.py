@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
-from schoolloket.web import PageError, StaffDep, check_csrf, refused_as_page
+from schoolloket.web import PageError, StaffDep, check_csrf, parse_id, refused_as_page
 
 __all__ = ["router"]
 
@@ -42,7 +42,7 @@ def zichtbaar(
     nummer: str,
     staff: StaffDep,
     csrf_token: Annotated[str, Form()] = "",
-    application_id: Annotated[int, Form()] = 0,
+    application_id: Annotated[str, Form()] = "0",
     doel: Annotated[str, Form()] = "",
     klas: Annotated[str, Form()] = "",
     gebruikersnaam: Annotated[str, Form()] = "",
@@ -54,12 +54,13 @@ def zichtbaar(
     targets = {"school": "school", "klas": "class", "leerling": "pupil"}
     if doel not in targets:
         raise PageError(400, "Kies voor wie", "Kies de school, een (sub)klas of een leerling.")
+    app_id = parse_id(application_id, "Onbekende applicatie", "Deze applicatie bestaat niet.")
     with refused_as_page("Zichtbaar maken kan niet"):
         staff.app.store.schoolloket.make_visible(
-            nummer, staff.roles.account_id, application_id, targets[doel], values[doel]
+            nummer, staff.roles.account_id, app_id, targets[doel], values[doel]
         )
     return RedirectResponse(
-        f"/schoolloket/scholen/{nummer}/applicaties#app-{application_id}", status_code=303
+        f"/schoolloket/scholen/{nummer}/applicaties#app-{app_id}", status_code=303
     )
 
 
@@ -68,11 +69,12 @@ def verbergen(
     nummer: str,
     staff: StaffDep,
     csrf_token: Annotated[str, Form()] = "",
-    visibility_id: Annotated[int, Form()] = 0,
+    visibility_id: Annotated[str, Form()] = "0",
 ) -> Response:
     """Hide an application again for one target."""
     check_csrf(staff, csrf_token)
     staff.require("applicaties.verbergen", nummer)
+    hidden = parse_id(visibility_id, "Verbergen kan niet", "Deze zichtbaarheid bestaat niet.")
     with refused_as_page("Verbergen kan niet"):
-        staff.app.store.schoolloket.hide(nummer, staff.roles.account_id, visibility_id)
+        staff.app.store.schoolloket.hide(nummer, staff.roles.account_id, hidden)
     return RedirectResponse(f"/schoolloket/scholen/{nummer}/applicaties", status_code=303)

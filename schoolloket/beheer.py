@@ -17,7 +17,7 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
 from datastore.schoolloket_records import PupilRow
-from schoolloket.web import PageError, Staff, StaffDep, check_csrf, refused_as_page
+from schoolloket.web import PageError, Staff, StaffDep, check_csrf, parse_id, refused_as_page
 
 __all__ = ["new_password", "router"]
 
@@ -35,10 +35,7 @@ def new_password() -> str:
 def _class_id(value: str | None) -> int | None:
     if not value:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise PageError(400, "Onbekende klas", f"Geen klas {value!r}.") from None
+    return parse_id(value, "Onbekende klas", "Deze klas bestaat niet.")
 
 
 @router.get("")

@@ -48,6 +48,7 @@ __all__ = [
     "check_csrf",
     "current_staff",
     "new_session_id",
+    "parse_id",
     "refused_as_page",
     "session_ended",
 ]
@@ -57,6 +58,11 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' {issuer}; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+
+
+# A row id in a form or a query: ASCII digits only (``int()`` also takes other scripts' digits,
+# signs, spaces and underscores) and short enough for the databases' 64-bit integers.
+ID_DIGITS = 18
 
 
 class PageError(Exception):
@@ -69,6 +75,13 @@ class PageError(Exception):
         # Offer to log in with another account (after a refused login).
         self.login_again = login_again
         super().__init__(message)
+
+
+def parse_id(value: str, title: str, message: str) -> int:
+    """The row id a form field or query parameter names; otherwise a 400 page."""
+    if not (value.isascii() and value.isdigit() and len(value) <= ID_DIGITS):
+        raise PageError(400, title, message)
+    return int(value)
 
 
 class Schoolloket:

@@ -156,3 +156,82 @@ def test_a_broken_jwks_uri_is_invalid_client(
         "error": "invalid_client",
         "error_description": "the client's jwks_uri gave no usable keys",
     }
+
+
+def test_a_failed_fetch_is_not_repeated_for_every_assertion(
+    op: TestClient, key_server: KeyServer
+) -> None:
+    # Anyone who knows the client_id can send assertions: an unreachable or broken jwks_uri
+    # must not turn each of them into a request of the provider's own.
+    key = RSAKey.generate_key(2048, auto_kid=True)
+    key_server.publish(key)
+    key_server.status = 500
+    _register(op, key_server.uri)
+    for _ in range(5):
+        refused = _present(op, key)
+        assert refused.status_code == 401
+        assert refused.json()["error"] == "invalid_client"
+    assert key_server.requests == 1
+
+
+class StallingServer:
+    """Answers ``200`` at once, then one byte of the body every 0.5 s for 15 s."""
+
+    def __init__(self) -> None:
+        self.connected = threading.Event()
+        self.sent_everything = False
+        self.stop = threading.Event()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.flush()
+                server.connected.set()
+                try:
+                    for _ in range(30):
+                        if server.stop.wait(0.5):
+                            return
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                except OSError:  # the provider gave up and closed the connection
+                    return
+                server.sent_everything = True
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.uri = f"http://127.0.0.1:{self._http.server_address[1]}/jwks"
+        threading.Thread(target=self._http.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self._http.shutdown()
+        self._http.server_close()
+
+
+def test_a_stalling_jwks_uri_holds_neither_the_provider_nor_the_token_request(
+    op: TestClient,
+) -> None:
+    stalling = StallingServer()
+    try:
+        _register(op, stalling.uri)
+        answers: list[httpx.Response] = []
+        waiting = threading.Thread(
+            target=lambda: answers.append(_present(op, RSAKey.generate_key(2048, auto_kid=True)))
+        )
+        waiting.start()
+        assert stalling.connected.wait(30)
+        # While the provider waits for that key set, everyone else is still served.
+        assert op.get("/op/.well-known/openid-configuration").status_code == 200
+        assert waiting.is_alive()
+        waiting.join(60)
+        assert answers[0].status_code == 401
+        assert answers[0].json()["error"] == "invalid_client"
+        # It gave up on the trickle instead of waiting for its end.
+        assert not stalling.sent_everything
+    finally:
+        stalling.close()

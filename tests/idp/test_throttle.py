@@ -141,6 +141,16 @@ def test_the_address_limit_spans_usernames(op: TestClient) -> None:
     assert logged_in(post(op, login_page(op), "sara.wouters", PUPIL_PASSWORD))
 
 
+def test_a_locked_address_adds_no_counters_however_many_forms_it_sends(op: TestClient) -> None:
+    for number in range(20):
+        wrong(op, f"gok{number}")
+    before = len(admin(op, "GET", "/throttle").json()["entries"])
+    for number in range(30):
+        assert refused_as_too_many(wrong(op, f"ander{number}"))
+    # Refused before anything is counted: neither the new usernames nor the new forms.
+    assert len(admin(op, "GET", "/throttle").json()["entries"]) == before
+
+
 def test_one_login_form_takes_five_attempts_then_sends_the_user_back(op: TestClient) -> None:
     page = login_page(op)
     for number in range(4):
