@@ -44,7 +44,6 @@ __all__ = [
     "Problem",
     "SchoolPath",
     "StoreDep",
-    "ValidationProblem",
     "declared_errors",
     "get_hashing",
     "get_settings",
@@ -201,20 +200,6 @@ class Problem(BaseModel):
     detail: str
 
 
-class ValidationItem(BaseModel):
-    """One refused field, in FastAPI's validation shape."""
-
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class ValidationProblem(BaseModel):
-    """A 422: each refused field with where it is (``body``, ``query``, ``path``) and why."""
-
-    detail: list[ValidationItem]
-
-
 def _declared(description: str, model: type[BaseModel]) -> dict[str, Any]:
     return {"description": description, "model": model}
 
@@ -241,7 +226,7 @@ def declared_errors(path: str, methods: Collection[str]) -> dict[str, dict[str, 
         errors["404"] = _declared("no such record", Problem)
     if set(methods) - {"GET", "HEAD"}:
         errors["409"] = _declared("the change conflicts with the world", Problem)
-        errors["422"] = _declared("a field is refused", ValidationProblem)
+        errors["422"] = {**VALIDATION_ERROR_RESPONSE, "description": "a field is refused"}
     return errors
 
 
