@@ -54,7 +54,7 @@ def zichtbaar(
     targets = {"school": "school", "klas": "class", "leerling": "pupil"}
     if doel not in targets:
         raise PageError(400, "Kies voor wie", "Kies de school, een (sub)klas of een leerling.")
-    app_id = parse_id(application_id, "Onbekende applicatie", "Deze applicatie bestaat niet.")
+    app_id = parse_id(application_id, "Deze applicatie bestaat niet.")
     with refused_as_page("Zichtbaar maken kan niet"):
         staff.app.store.schoolloket.make_visible(
             nummer, staff.roles.account_id, app_id, targets[doel], values[doel]
@@ -74,7 +74,7 @@ def verbergen(
     """Hide an application again for one target."""
     check_csrf(staff, csrf_token)
     staff.require("applicaties.verbergen", nummer)
-    hidden = parse_id(visibility_id, "Verbergen kan niet", "Deze zichtbaarheid bestaat niet.")
+    hidden = parse_id(visibility_id, "Deze zichtbaarheid bestaat niet.")
     with refused_as_page("Verbergen kan niet"):
         staff.app.store.schoolloket.hide(nummer, staff.roles.account_id, hidden)
     return RedirectResponse(f"/schoolloket/scholen/{nummer}/applicaties", status_code=303)

@@ -35,7 +35,7 @@ def new_password() -> str:
 def _class_id(value: str | None) -> int | None:
     if not value:
         return None
-    return parse_id(value, "Onbekende klas", "Deze klas bestaat niet.")
+    return parse_id(value, "Deze klas bestaat niet.")
 
 
 @router.get("")

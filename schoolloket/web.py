@@ -77,10 +77,11 @@ class PageError(Exception):
         super().__init__(message)
 
 
-def parse_id(value: str, title: str, message: str) -> int:
-    """The row id a form field or query parameter names; otherwise a 400 page."""
+def parse_id(value: str, message: str) -> int:
+    """The row id a form field or query parameter names; otherwise the 400 "Ongeldige invoer"
+    page that every other malformed form field gets."""
     if not (value.isascii() and value.isdigit() and len(value) <= ID_DIGITS):
-        raise PageError(400, title, message)
+        raise PageError(400, "Ongeldige invoer", message)
     return int(value)
 
 

@@ -111,11 +111,16 @@ def django_site(provider: LeerIDProvider, ca_bundle: str) -> Iterator[None]:
         OIDC_USE_PKCE=True,
         OIDC_VERIFY_SSL=ca_bundle,
     )
-    django.setup()
-    _documented_backend()
-    _urls()
-    call_command("migrate", verbosity=0, interactive=False)
-    yield
+    with pytest.MonkeyPatch.context() as patch:
+        # When the browser tests ran first in this worker, Playwright's sync API keeps an event
+        # loop marked as running in this thread, and Django then refuses its ORM as if called
+        # from async code. Nothing here is async: Django's documented switch says so.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        django.setup()
+        _documented_backend()
+        _urls()
+        call_command("migrate", verbosity=0, interactive=False)
+        yield
     sys.modules.pop(BACKEND_MODULE, None)
     sys.modules.pop("leerid_integration_urls", None)
 
