@@ -15,7 +15,7 @@ from datastore.admin_records import AdminClient
 from datastore.errors import AlreadyExists, NotFound
 from datastore.hashing import sha256_hex
 from datastore.models import Application, Client
-from datastore.vocabulary import DEFAULT_ACR, DEFAULT_ALLOWED_SCOPES, DEFAULT_PKCE_METHODS
+from datastore.world import dossier_columns
 
 __all__ = ["CLIENT_FIELDS", "ClientAdmin", "client_admin_record"]
 
@@ -79,15 +79,7 @@ def _client_record(session: Session, row: Client, secret: str | None = None) -> 
         staff_only=row.staff_only,
         jwks=row.jwks,
         has_secret=row.secret_hash is not None,
-        allowed_scopes=tuple(row.allowed_scopes or DEFAULT_ALLOWED_SCOPES),
-        subject_type=row.subject_type,
-        access_token_format=row.access_token_format,
-        pkce_methods=tuple(row.pkce_methods or DEFAULT_PKCE_METHODS),
-        access_token_ttl_seconds=row.access_token_ttl_seconds,
-        id_token_ttl_seconds=row.id_token_ttl_seconds,
-        refresh_token_ttl_seconds=row.refresh_token_ttl_seconds,
-        acr_values=tuple(row.acr_values or (DEFAULT_ACR,)),
-        jwks_uri=row.jwks_uri,
+        **dossier_columns(row),
         client_secret=secret,
     )
 

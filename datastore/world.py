@@ -7,7 +7,7 @@ for one application (``datastore.world_release``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 
@@ -19,9 +19,8 @@ from datastore.world_release import account_columns, account_record, release_fac
 
 if TYPE_CHECKING:
     from datastore.store import Datastore
-    from datastore.vocabulary import AccessTokenFormat, PkceMethod, SubjectType
 
-__all__ = ["WorldRepository"]
+__all__ = ["WorldRepository", "dossier_columns"]
 
 
 def protocol_record(protocol: Protocol) -> ProtocolRecord:
@@ -38,6 +37,24 @@ def protocol_record(protocol: Protocol) -> ProtocolRecord:
         signed_on=protocol.signed_on,
         source_document=protocol.source_document,
     )
+
+
+def dossier_columns(client: Client) -> dict[str, Any]:
+    """The dossier columns of a client row as the provider applies them: NULL is the default.
+
+    One place for that rule, shared by the provider's client record and the admin API's answer.
+    """
+    return {
+        "allowed_scopes": tuple(client.allowed_scopes or DEFAULT_ALLOWED_SCOPES),
+        "subject_type": client.subject_type,
+        "access_token_format": client.access_token_format,
+        "pkce_methods": tuple(client.pkce_methods or DEFAULT_PKCE_METHODS),
+        "access_token_ttl_seconds": client.access_token_ttl_seconds,
+        "id_token_ttl_seconds": client.id_token_ttl_seconds,
+        "refresh_token_ttl_seconds": client.refresh_token_ttl_seconds,
+        "acr_values": tuple(client.acr_values or (DEFAULT_ACR,)),
+        "jwks_uri": client.jwks_uri,
+    }
 
 
 def client_record(
@@ -66,17 +83,7 @@ def client_record(
         sector_identifier=client.sector_identifier,
         staff_only=client.staff_only,
         protocol=protocol_record(protocol) if protocol is not None else None,
-        allowed_scopes=tuple(client.allowed_scopes or DEFAULT_ALLOWED_SCOPES),
-        subject_type=cast("SubjectType", client.subject_type),
-        access_token_format=cast("AccessTokenFormat", client.access_token_format),
-        pkce_methods=cast(
-            "tuple[PkceMethod, ...]", tuple(client.pkce_methods or DEFAULT_PKCE_METHODS)
-        ),
-        access_token_ttl_seconds=client.access_token_ttl_seconds,
-        id_token_ttl_seconds=client.id_token_ttl_seconds,
-        refresh_token_ttl_seconds=client.refresh_token_ttl_seconds,
-        acr_values=tuple(client.acr_values or (DEFAULT_ACR,)),
-        jwks_uri=client.jwks_uri,
+        **dossier_columns(client),
     )
 
 
