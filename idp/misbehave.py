@@ -34,7 +34,7 @@ from fastapi.responses import Response
 from joserfc import jws
 from joserfc.jwk import ECKey, RSAKey
 
-from datastore import ClientRecord, sha256_hex
+from datastore import ClientRecord, NotFound, sha256_hex
 from datastore import misbehave as rules_db
 from datastore.misbehave import ScenarioRule
 from idp.keys import SIGNING_ALGS, SigningKey, make_signing_key
@@ -454,6 +454,16 @@ def _went_on(
     )
 
 
+def _account_uuid(store: Datastore, record: TokenRecord | None) -> str | None:
+    """The pupil's account_uuid behind a token, for the evidence; ``None`` when unknown."""
+    if record is None:
+        return None
+    try:
+        return store.world.account_by_id(record.account_id).account_uuid
+    except NotFound:
+        return None
+
+
 # -- the hooks the endpoints call
 
 
@@ -488,14 +498,16 @@ def token_answer(
     known = _current(store)
     access_token = answer.get("access_token")
     record: TokenRecord | None = None
-    if known.families and isinstance(access_token, str):
+    if isinstance(access_token, str) and (known.families or known.codes or known.rules):
         record = store.oidc.token(sha256_hex(access_token))
-        if grant_type == "refresh_token" and record is not None:
-            served = known.families.get(record.family_id)
-            _went_on(store, served, client.client_id, None, "refreshed the grant's tokens")
+    account = _account_uuid(store, record)
+    if known.families and grant_type == "refresh_token" and record is not None:
+        served = known.families.get(record.family_id)
+        _went_on(store, served, client.client_id, account, "refreshed the grant's tokens")
     if grant_type == "authorization_code" and code is not None and known.codes:
         served = known.codes.get(sha256_hex(code))
-        _went_on(store, served, client.client_id, None, "redeemed the code at the token endpoint")
+        how = "redeemed the code at the token endpoint"
+        _went_on(store, served, client.client_id, account, how)
     if grant_type != "authorization_code":
         return answer
     chosen = _take(store, "token", client.client_id)
@@ -508,7 +520,7 @@ def token_answer(
         store,
         chosen,
         client.client_id,
-        None,
+        _account_uuid(store, record),
         family_id=record.family_id if record is not None else "",
     )
     return forged
