@@ -277,3 +277,16 @@ def test_an_es256_client_gets_the_rotation_in_its_own_algorithm(op: TestClient) 
     head = header_and_claims(unknown)[0]
     assert head["alg"] == "ES256"
     assert head["kid"] not in {k.kid for k in keys.keys}
+
+
+def test_token_stage_evidence_names_the_pupil(op: TestClient) -> None:
+    misbehave(op, "id_token-bad-sig")
+    careless, _ = login_tokens(op)
+    bearer = {"Authorization": f"Bearer {careless['access_token']}"}
+    account = op.get("/op/v1/userinfo", headers=bearer).json()["account_uuid"]
+    [play] = plays(op, CLIENT)
+    assert play["scenario"] == "id_token-bad-sig"
+    assert play["account_uuid"] == account
+    events = admin(op, "GET", "/events?type=misbehave").json()["items"]
+    assert {e["outcome"] for e in events} == {"served", "went_on"}
+    assert {e["account_uuid"] for e in events} == {account}
