@@ -32,7 +32,14 @@ class _Unique:
 
 def check_references(world: WorldSpec) -> list[Problem]:
     """Every problem of cross reference or uniqueness in ``world``, in file order."""
-    return [*_schools(world), *_people(world), *_organisations(world)]
+    return [*_schools(world), *_people(world), *_organisations(world), *_misbehave(world)]
+
+
+def _misbehave(world: WorldSpec) -> Iterator[Problem]:
+    clients = {c.client_id for o in world.organisations for a in o.applications for c in a.clients}
+    for i, rule in enumerate(world.misbehave):
+        if rule.client_id not in clients:
+            yield (f"misbehave[{i}].client_id", f"no client {rule.client_id!r} in this file")
 
 
 def _classes_by_school(world: WorldSpec) -> dict[str, set[str]]:

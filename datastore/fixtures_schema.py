@@ -20,12 +20,19 @@ from pydantic import (
     ConfigDict,
     Field,
     PositiveInt,
+    field_validator,
     model_validator,
 )
 
 from datastore.insz import insz_is_valid
 from datastore.records import ATTRIBUTES
-from datastore.vocabulary import AccessTokenFormat, PkceMethod, Scope, SubjectType
+from datastore.vocabulary import (
+    MISBEHAVE_SCENARIOS,
+    AccessTokenFormat,
+    PkceMethod,
+    Scope,
+    SubjectType,
+)
 
 __all__ = [
     "FORMAT",
@@ -319,6 +326,21 @@ class PasswordsSpec(_Spec):
     staff: Annotated[str, Field(min_length=1)] | None = None
 
 
+class MisbehaveSpec(_Spec):
+    """Arms a misbehaving-ACM scenario for one client of this file and its next ``count`` logins."""
+
+    scenario: str
+    client_id: Annotated[str, Field(min_length=1)]
+    count: Annotated[int, Field(ge=1, le=1000)] = 1
+
+    @field_validator("scenario")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in MISBEHAVE_SCENARIOS:
+            raise ValueError(f"unknown scenario {value!r}; see GET /admin/api/misbehave/scenarios")
+        return value
+
+
 class WorldSpec(_Spec):
     """A whole world file. Top-level keys starting with ``x-`` are for YAML anchors only."""
 
@@ -328,6 +350,7 @@ class WorldSpec(_Spec):
     staff: list[StaffSpec] = []
     pupils: list[PupilSpec] = []
     organisations: list[OrganisationSpec] = []
+    misbehave: list[MisbehaveSpec] = []
 
     @model_validator(mode="before")
     @classmethod

@@ -15,18 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from datastore.errors import FixtureError
 from datastore.fixtures_apps import DEFAULT_RP_ORIGIN, write_application
 from datastore.fixtures_schema import (
+    MisbehaveSpec,
     PupilSpec,
     SchoolSpec,
     StaffSpec,
     WorldSpec,
 )
 from datastore.hashing import PasswordHashing, sha256_hex
+from datastore.misbehave import SCENARIO_ENDPOINT
 from datastore.models import (
     Account,
     AccountHistory,
@@ -35,6 +37,7 @@ from datastore.models import (
     ClassSharingAcceptance,
     DirectorAssignment,
     Enrolment,
+    FaultRule,
     Organisation,
     Pupil,
     School,
@@ -143,6 +146,8 @@ class Writer:
             )
             for j, application in enumerate(organisation.applications):
                 write_application(self, org, application, f"organisations[{i}].applications[{j}]")
+        for rule in world.misbehave:
+            self.write_misbehave(rule)
         return WorldSummary(
             schools=len(world.schools),
             classes=sum(len(s.classes) for s in world.schools),
@@ -153,6 +158,29 @@ class Writer:
             applications=len(applications),
             clients=sum(len(a.clients) for a in applications),
         )
+
+    def write_misbehave(self, spec: MisbehaveSpec) -> None:
+        """Arm a scenario as the admin API does; loading the file again re-arms it for ``count``."""
+        self.session.execute(
+            delete(FaultRule).where(
+                FaultRule.endpoint == SCENARIO_ENDPOINT,
+                FaultRule.client_id == spec.client_id,
+                FaultRule.error == spec.scenario,
+            )
+        )
+        self.session.add(
+            FaultRule(
+                endpoint=SCENARIO_ENDPOINT,
+                client_id=spec.client_id,
+                error=spec.scenario,
+                status_code=None,
+                delay_ms=0,
+                remaining=spec.count,
+                probability=1.0,
+                created_at=self.now,
+            )
+        )
+        self.session.flush()
 
     # ------------------------------------------------------------------ schools and staff
 

@@ -16,6 +16,7 @@ __all__ = [
     "DEFAULT_ALLOWED_SCOPES",
     "DEFAULT_PKCE_METHODS",
     "DOSSIER_FIELDS",
+    "MISBEHAVE_SCENARIOS",
     "PKCE_METHODS",
     "SCHOOL_NAME_ATTRIBUTE",
     "SCOPES",
@@ -84,4 +85,30 @@ DOSSIER_FIELDS: Final[tuple[str, ...]] = (
     "redirect_uris",
     "post_logout_redirect_uris",
     "backchannel_logout_uri",
+)
+
+
+# The names of the misbehaving-ACM scenarios (the provider plays them, world files and the admin
+# API arm them); most mirror a test of the OpenID Foundation's relying-party test plan.
+MISBEHAVE_SCENARIOS: Final[tuple[str, ...]] = (
+    "id_token-kid-unknown",
+    "id_token-kid-absent-multiple-jwks",
+    "id_token-bad-sig",
+    "id_token-sig-none",
+    "id_token-iss-mismatch",
+    "id_token-aud-mismatch",
+    "id_token-aud-extra-without-azp",
+    "id_token-exp-expired",
+    "id_token-iat-future",
+    "nonce-invalid",
+    "nonce-missing",
+    "id_token-at_hash-wrong",
+    "key-rotation",
+    "token-type-missing",
+    "ov_leerid_uuid-string",
+    "historiek-contains-current",
+    "claims-outside-protocol",
+    "userinfo-bad-sub",
+    "authorization-iss-mismatch",
+    "authorization-state-missing",
 )

@@ -290,3 +290,10 @@ def test_token_stage_evidence_names_the_pupil(op: TestClient) -> None:
     events = admin(op, "GET", "/events?type=misbehave").json()["items"]
     assert {e["outcome"] for e in events} == {"served", "went_on"}
     assert {e["account_uuid"] for e in events} == {account}
+
+
+def test_world_files_and_the_provider_know_the_same_scenarios() -> None:
+    from datastore.vocabulary import MISBEHAVE_SCENARIOS
+    from idp.misbehave import SCENARIOS
+
+    assert list(SCENARIOS) == list(MISBEHAVE_SCENARIOS)
