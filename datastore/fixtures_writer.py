@@ -28,7 +28,7 @@ from datastore.fixtures_schema import (
     WorldSpec,
 )
 from datastore.hashing import PasswordHashing, sha256_hex
-from datastore.misbehave import SCENARIO_ENDPOINT
+from datastore.misbehave import SCENARIO_ENDPOINT, rule_row
 from datastore.models import (
     Account,
     AccountHistory,
@@ -168,18 +168,7 @@ class Writer:
                 FaultRule.error == spec.scenario,
             )
         )
-        self.session.add(
-            FaultRule(
-                endpoint=SCENARIO_ENDPOINT,
-                client_id=spec.client_id,
-                error=spec.scenario,
-                status_code=None,
-                delay_ms=0,
-                remaining=spec.count,
-                probability=1.0,
-                created_at=self.now,
-            )
-        )
+        self.session.add(rule_row(spec.scenario, spec.client_id, spec.count, self.now))
         self.session.flush()
 
     # ------------------------------------------------------------------ schools and staff

@@ -39,6 +39,7 @@ __all__ = [
     "delete_rule",
     "record",
     "rotation_key",
+    "rule_row",
     "rules",
     "served_events",
 ]
@@ -94,21 +95,26 @@ def rules(store: Datastore) -> list[ScenarioRule]:
         return [_rule(r) for r in rows]
 
 
+def rule_row(scenario: str, client_id: str, count: int, now: dt.datetime) -> FaultRule:
+    """The row of a rule that plays ``scenario`` to ``client_id`` for its next ``count`` logins."""
+    return FaultRule(
+        endpoint=SCENARIO_ENDPOINT,
+        client_id=client_id,
+        error=scenario,
+        status_code=None,
+        delay_ms=0,
+        remaining=count,
+        probability=1.0,
+        created_at=now,
+    )
+
+
 def add_rule(store: Datastore, scenario: str, client_id: str, count: int) -> ScenarioRule:
     """A new rule; ``NotFound`` when no client has this client_id."""
     with store.write() as session:
         if session.scalar(select(Client.id).where(Client.client_id == client_id)) is None:
             raise NotFound(f"no client with client_id {client_id!r}")
-        row = FaultRule(
-            endpoint=SCENARIO_ENDPOINT,
-            client_id=client_id,
-            error=scenario,
-            status_code=None,
-            delay_ms=0,
-            remaining=count,
-            probability=1.0,
-            created_at=store.clock.now(),
-        )
+        row = rule_row(scenario, client_id, count, store.clock.now())
         session.add(row)
         session.flush()
         store.clock.bump_generation(session)
