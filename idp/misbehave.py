@@ -513,14 +513,15 @@ def token_answer(
     chosen = _take(store, "token", client.client_id)
     if chosen is None:
         return answer
-    if record is None and isinstance(access_token, str):
+    if record is None and isinstance(access_token, str):  # a rule armed since ``known`` was read
         record = store.oidc.token(sha256_hex(access_token))
+        account = _account_uuid(store, record)
     forged = _forge(provider, chosen, dict(answer))
     _served(
         store,
         chosen,
         client.client_id,
-        _account_uuid(store, record),
+        account,
         family_id=record.family_id if record is not None else "",
     )
     return forged
