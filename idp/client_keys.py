@@ -23,7 +23,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-import httpx
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
@@ -103,6 +102,10 @@ class RemoteKeySets:
         return fetched.keys
 
     def _fetch(self, uri: str, now: float) -> _Kept:
+        # Imported here: a provider whose clients publish no jwks_uri never needs an HTTP client,
+        # and importing one is a noticeable part of a worker's start.
+        import httpx
+
         deadline = time.monotonic() + self._timeout
         try:
             with (

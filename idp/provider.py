@@ -12,17 +12,20 @@ import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Annotated
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from datastore import Argon2Parameters, Datastore, PasswordHashing
 from idp.client_keys import RemoteKeySets
 from idp.clients import ClientCache
 from idp.keys import KeyRing
 from idp.settings import ProviderSettings
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 __all__ = ["Endpoints", "Provider", "ProviderDep", "get_provider"]
 
@@ -62,11 +65,6 @@ class Provider:
                 parallelism=settings.argon2_parallelism,
             )
         )
-        self.templates = Environment(
-            loader=PackageLoader("idp", "templates"),
-            autoescape=select_autoescape(default=True),
-            auto_reload=False,
-        )
         # Keys of private_key_jwt clients that publish them at a jwks_uri.
         self.remote_keys = RemoteKeySets(settings.outbound_ssl_context())
         # Back-channel logout runs here, so it never delays the logout response.
@@ -97,6 +95,17 @@ class Provider:
             hashlib.sha256,
         ).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    @cached_property
+    def templates(self) -> Environment:
+        """The HTML pages' templates, loaded on the first page a worker renders (not at start)."""
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
+        return Environment(
+            loader=PackageLoader("idp", "templates"),
+            autoescape=select_autoescape(default=True),
+            auto_reload=False,
+        )
 
     def close(self) -> None:
         """Stop the back-channel deliveries before the datastore closes.
