@@ -107,6 +107,9 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         log_level="info",
         access_log=args.access_log,
+        http="httptools"
+        if os.environ.get("X_PLAIN")
+        else "leerid_sim.http_protocol:CoalescingHttpToolsProtocol",
         ssl_certfile=str(tls.certfile) if tls else None,
         ssl_keyfile=str(tls.keyfile) if tls else None,
     )
