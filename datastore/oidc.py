@@ -35,7 +35,9 @@ from datastore.models import (
 )
 from datastore.oidc_sql import (
     CODE_CLAIM,
+    CODE_LOOK,
     REFRESH_CLAIM,
+    REFRESH_LOOK,
     SESSION_LOOKUP,
     SESSION_WITH_ACCOUNT,
     TOKEN_BY_HASH,
@@ -483,6 +485,7 @@ class OidcRepository:
         consumed and the error is raised after the commit. Raises ``CodeRejected``.
         """
         return self._claim_and_mint(
+            CODE_LOOK,
             CODE_CLAIM,
             {"b_code_hash": code_hash, "b_client_id": client_id, "b_now": now},
             _code_record,
@@ -511,6 +514,7 @@ class OidcRepository:
         raises, the token stays rotated. Raises ``RefreshRejected``.
         """
         return self._claim_and_mint(
+            REFRESH_LOOK,
             REFRESH_CLAIM,
             {"b_token_hash": token_hash, "b_client_id": client_id, "b_now": now},
             _token_record,
@@ -524,6 +528,7 @@ class OidcRepository:
 
     def _claim_and_mint(
         self,
+        look: Prepared,
         claim: Prepared,
         params: dict[str, Any],
         to_record: Callable[[Any], _G],
@@ -532,14 +537,31 @@ class OidcRepository:
         application_id: int,
         now: dt.datetime,
     ) -> _R:
-        """The single-use gate shared by code redemption and refresh rotation, in ONE transaction.
+        """The single-use gate shared by code redemption and refresh rotation.
 
         ``claim`` is a conditional ``UPDATE ... RETURNING``: of concurrent claims exactly one gets
         the row. No row: ``rejection(connection)`` works out why (revoking what a reuse produced)
-        and is raised after the commit. A row: ``mint`` checks the request and signs; its tokens
-        are stored before the claim commits. When ``mint`` raises, the claim still commits (the
-        code stays consumed, the token rotated) and the error is raised after it.
+        and is raised after the commit. A row: the tokens ``mint`` made are stored before the
+        claim commits. When ``mint`` raised, the claim still commits (the code stays consumed,
+        the token rotated) and the error is raised after it.
+
+        ``mint`` (checks and signatures) runs BEFORE the write transaction, on the row ``look``
+        reads with the claim's own conditions and the account's facts, so that the write
+        transaction (on SQLite: the one writer of every process) holds only the claim and the
+        inserts. This mints what the claim would have minted: every condition of a claim can
+        only turn false over time (a code is consumed, a token rotated or revoked, a session
+        ended; expiry is tested at the same ``now``), and none of the row's columns the tokens
+        are made of ever changes, so the claim takes exactly the row the look saw, or none.
+        Should it take a row the look did not see, ``mint`` runs inside the transaction on it.
         """
+        minted: tuple[TokenIssue, _R] | Exception | None = None
+        with self._store.connect_read() as connection:
+            looked = look.first(connection, params)
+            if looked is not None:
+                record = to_record(looked)
+                facts = _facts(connection, record.account_id, application_id)
+        if looked is not None:
+            minted = _mint_or_error(mint, record, facts)
         failure: Exception
         with self._store.connect_write() as connection:
             row = claim.first(connection, params)
@@ -547,13 +569,13 @@ class OidcRepository:
                 failure = rejection(connection)
             else:
                 record = to_record(row)
-                try:
-                    issue, result = mint(
-                        record, _facts(connection, record.account_id, application_id)
-                    )
-                except Exception as exc:  # the request was refused: the claim stands
-                    failure = exc
+                if minted is None or not _same_row(row, looked):
+                    facts = _facts(connection, record.account_id, application_id)
+                    minted = _mint_or_error(mint, record, facts)
+                if isinstance(minted, Exception):  # the request was refused: the claim stands
+                    failure = minted
                 else:
+                    issue, result = minted
                     _store_issue(connection, issue, now, _has_session_client(record, issue))
                     return result
         raise failure
@@ -782,6 +804,34 @@ def _has_session_client(record: CodeRecord | TokenRecord, issue: TokenIssue) -> 
         and record.session_id == issue.session_id
         and record.client_id == issue.client_id
     )
+
+
+# Columns a claim sets (and returns, with their new value): the rest of a claimed row is as the
+# look read it.
+_SET_BY_CLAIM = frozenset({"consumed_at", "rotated_at"})
+
+
+def _same_row(claimed: Any, looked: Any) -> bool:
+    """Whether the claim took the row the look read (the columns the claim sets aside)."""
+    if looked is None:
+        return False
+    return all(
+        getattr(looked, name) == getattr(claimed, name)
+        for name in claimed._fields
+        if name not in _SET_BY_CLAIM
+    )
+
+
+def _mint_or_error(
+    mint: Callable[[_G, ReleaseFacts | None], tuple[TokenIssue, _R]],
+    record: _G,
+    facts: ReleaseFacts | None,
+) -> tuple[TokenIssue, _R] | Exception:
+    """``mint``'s tokens, or the error it refused the request with."""
+    try:
+        return mint(record, facts)
+    except Exception as exc:
+        return exc
 
 
 def _facts(connection: Connection, account_id: int, application_id: int) -> ReleaseFacts | None:

@@ -33,7 +33,9 @@ from datastore.world_release import account_columns
 __all__ = [
     "CODE_CLAIM",
     "CODE_COLUMNS",
+    "CODE_LOOK",
     "REFRESH_CLAIM",
+    "REFRESH_LOOK",
     "SESSION_LOOKUP",
     "SESSION_WITH_ACCOUNT",
     "TOKEN_BY_HASH",
@@ -133,10 +135,11 @@ TOKEN_BY_HASH = Prepared(
     .where(Token.token_hash == bindparam("token_hash"))
 )
 
-# Parameters: b_code_hash, b_client_id, b_now (column names are reserved in an UPDATE).
-CODE_CLAIM = Prepared(
-    update(AuthorizationCode)
-    .where(
+
+def _claimable_code() -> tuple[Any, ...]:
+    """The conditions under which a code can still be redeemed (parameters b_code_hash,
+    b_client_id, b_now). Each of them can only turn false over time, never back."""
+    return (
         AuthorizationCode.code_hash == bindparam("b_code_hash"),
         AuthorizationCode.consumed_at.is_(None),
         AuthorizationCode.client_id == bindparam("b_client_id"),
@@ -147,14 +150,12 @@ CODE_CLAIM = Prepared(
             AuthSession.id == AuthorizationCode.session_id, AuthSession.ended_at.is_not(None)
         ),
     )
-    .values(consumed_at=bindparam("b_now"))
-    .returning(*CODE_COLUMNS, _sid_of(AuthorizationCode.session_id))
-)
 
-# Parameters: b_token_hash, b_client_id, b_now.
-REFRESH_CLAIM = Prepared(
-    update(Token)
-    .where(
+
+def _rotatable_refresh() -> tuple[Any, ...]:
+    """The conditions under which a refresh token can still be rotated (parameters
+    b_token_hash, b_client_id, b_now). Each of them can only turn false over time."""
+    return (
         Token.token_hash == bindparam("b_token_hash"),
         Token.kind == "refresh",
         Token.client_id == bindparam("b_client_id"),
@@ -162,8 +163,32 @@ REFRESH_CLAIM = Prepared(
         Token.revoked_at.is_(None),
         Token.expires_at > bindparam("b_now"),
     )
+
+
+# Parameters: b_code_hash, b_client_id, b_now (column names are reserved in an UPDATE).
+CODE_CLAIM = Prepared(
+    update(AuthorizationCode)
+    .where(*_claimable_code())
+    .values(consumed_at=bindparam("b_now"))
+    .returning(*CODE_COLUMNS, _sid_of(AuthorizationCode.session_id))
+)
+
+# The row CODE_CLAIM would take, read without taking it (same parameters and columns).
+CODE_LOOK = Prepared(
+    select(*CODE_COLUMNS, _sid_of(AuthorizationCode.session_id)).where(*_claimable_code())
+)
+
+# Parameters: b_token_hash, b_client_id, b_now.
+REFRESH_CLAIM = Prepared(
+    update(Token)
+    .where(*_rotatable_refresh())
     .values(rotated_at=bindparam("b_now"))
     .returning(*TOKEN_COLUMNS, _sid_of(Token.session_id))
+)
+
+# The row REFRESH_CLAIM would take, read without taking it (same parameters and columns).
+REFRESH_LOOK = Prepared(
+    select(*TOKEN_COLUMNS, _sid_of(Token.session_id)).where(*_rotatable_refresh())
 )
 
 # The columns each kind of row sets (all of them but the generated primary key).

@@ -1,9 +1,11 @@
 """The authorization_code grant (RFC 6749 §4.1.3, OIDC Core §3.1.3.2, RFC 7636 §4.6).
 
-Claim, checks, minting and storing are ONE datastore transaction (``store.oidc.redeem_code``):
-the code is consumed first, so whatever happens next it can never be redeemed twice, and the
-tokens it buys are stored before the claim commits, so a second use always finds and revokes
-them (RFC 6749 §4.1.2, OAuth 2.0 Security BCP §4.2.4), even when it came at the same moment.
+Claim and storing are ONE datastore transaction (``store.oidc.redeem_code``): the code is
+consumed there, so whatever happens next it can never be redeemed twice, and the tokens it buys
+are stored before the claim commits, so a second use always finds and revokes them (RFC 6749
+§4.1.2, OAuth 2.0 Security BCP §4.2.4), even when it came at the same moment. The checks and
+the signing run just before that transaction, on the code as the claim will find it, so the
+transaction stays short; a refused request still consumes the code.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ def check_account(facts: ReleaseFacts | None) -> ReleaseFacts:
 
 
 def redeem_code(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> dict[str, Any]:
-    """Exchange a code for tokens: claim, checks in order and ``mint_tokens``, one transaction."""
+    """Exchange a code for tokens: checks in order and ``mint_tokens``, then claim and store."""
     code, redirect_uri, verifier = check_parameters(oauth)
     minting = prepare_minting(provider, client)
 

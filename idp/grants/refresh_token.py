@@ -5,9 +5,9 @@ A grant's refresh period runs from the login: each successor keeps its predecess
 refreshing never prolongs it. Past that end the answer is ``invalid_request``, as ACM answers
 it; a token already rotated stays ``invalid_grant`` and takes its family with it.
 
-Rotation, checks, minting and storing are ONE datastore transaction
-(``store.oidc.rotate_refresh``): a replay of the rotated token revokes the family including the
-successors this rotation issued, even when it came at the same moment.
+Rotation and storing the successors are ONE datastore transaction (``store.oidc.rotate_refresh``,
+checks and signing just before it): a replay of the rotated token revokes the family including
+the successors this rotation issued, even when it came at the same moment.
 """
 
 from __future__ import annotations

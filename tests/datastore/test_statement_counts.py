@@ -23,8 +23,10 @@ EXPECTED = {
         "session": (1, 0),
         "session_with_account": (1, 0),
         "create_code": (2, 1),
-        "redeem_code": (6, 1),  # claim, facts, tokens, session client, privacy log, event
-        "rotate_refresh": (5, 1),  # the session client is there already
+        # look, facts (both before the write transaction), claim, tokens, session client,
+        # privacy log, event
+        "redeem_code": (7, 1),
+        "rotate_refresh": (6, 1),  # the session client is there already
         "token": (1, 0),
         "record_release": (2, 1),
     },
@@ -32,8 +34,8 @@ EXPECTED = {
         "session": (1, 0),
         "session_with_account": (1, 0),
         "create_code": (1, 0),
-        "redeem_code": (3, 1),  # claim, facts, one insert for every row
-        "rotate_refresh": (3, 1),
+        "redeem_code": (4, 1),  # look, facts, claim, one insert for every row
+        "rotate_refresh": (4, 1),
         "token": (1, 0),
         "record_release": (1, 0),
     },

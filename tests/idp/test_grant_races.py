@@ -1,9 +1,11 @@
-"""Claim, mint and store are one transaction (RFC 6749 §4.1.2, OAuth 2.0 Security BCP
-§4.14.2): a replay that arrives while the winner is still minting waits for it, is rejected as
-``reused``, and revokes what the winner issued, on SQLite and on PostgreSQL.
+"""Claim and store are one transaction (RFC 6749 §4.1.2, OAuth 2.0 Security BCP §4.14.2): a
+replay that arrives while the winner's transaction is open (it has claimed, its tokens are not
+stored yet) waits for it, is rejected as ``reused``, and revokes what the winner issued; the
+tokens the replay minted beforehand are never stored. On SQLite and on PostgreSQL.
 
 The HTTP-level races across two processes are in tests/scale; here the winner is held inside
-its minting step, so the replay surely arrives between claim and commit.
+its write transaction, right after its claim, so the replay surely arrives between claim and
+commit.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from typing import Any
 
 import pytest
 
+import datastore.oidc
 from datastore import Datastore, sha256_hex
 from datastore.oidc import CodeGrant, CodeRejected, RefreshRejected, TokenIssue
+from datastore.prepared import OBSERVERS
 
 REDIRECT_URI = "http://127.0.0.1:8001/callback"
 WAIT_S = 10.0
@@ -70,22 +74,25 @@ def _new_code(store: Datastore, code: str) -> None:
     )
 
 
-def _race(winner: Callable[[Callable[..., Any]], Any], replay: Callable[[], Any]) -> Any:
-    """Run ``winner`` with a mint step that waits until ``replay`` is under way; the replay's
-    outcome (its exception) is returned."""
+def _race(winner: Callable[[], Any], replay: Callable[[], Any]) -> Any:
+    """Run ``winner`` held inside its write transaction (after its claim, before its first
+    insert) until ``replay`` is under way; the replay's outcome (its exception) is returned."""
     entered, release = threading.Event(), threading.Event()
     outcome: dict[str, Any] = {}
+    claimed: set[int] = set()
 
-    def held(make: Callable[[Any], TokenIssue]) -> Callable[..., tuple[TokenIssue, str]]:
-        def mint(record: Any, _facts: object) -> tuple[TokenIssue, str]:
+    def hold(sql: str) -> None:
+        me = threading.get_ident()
+        if me != winner_thread.ident or entered.is_set():
+            return
+        if me in claimed:  # the statement after the claim: the inserts
             entered.set()
             assert release.wait(WAIT_S)
-            return make(record), "winner"
-
-        return mint
+        elif sql.lstrip().upper().startswith("UPDATE"):
+            claimed.add(me)
 
     def run_winner() -> None:
-        outcome["winner"] = winner(held)
+        outcome["winner"] = winner()
 
     def run_replay() -> None:
         try:
@@ -93,48 +100,72 @@ def _race(winner: Callable[[Callable[..., Any]], Any], replay: Callable[[], Any]
         except Exception as exc:
             outcome["replay"] = exc
 
-    first = threading.Thread(target=run_winner)
-    first.start()
-    assert entered.wait(WAIT_S)
-    second = threading.Thread(target=run_replay)
-    second.start()
-    second.join(0.3)  # it waits: for the row lock (PostgreSQL) or the writer (SQLite)
-    assert second.is_alive()
-    release.set()
-    first.join(WAIT_S)
-    second.join(WAIT_S)
+    winner_thread = threading.Thread(target=run_winner)
+    OBSERVERS.append(hold)
+    try:
+        winner_thread.start()
+        assert entered.wait(WAIT_S)
+        second = threading.Thread(target=run_replay)
+        second.start()
+        second.join(0.3)  # it waits: for the row lock (PostgreSQL) or the writer (SQLite)
+        assert second.is_alive()
+        release.set()
+        winner_thread.join(WAIT_S)
+        second.join(WAIT_S)
+    finally:
+        release.set()
+        OBSERVERS.remove(hold)
     assert outcome["winner"] == "winner"
     return outcome["replay"]
 
 
-def _never(*_: object) -> tuple[TokenIssue, str]:
-    raise AssertionError("a replay must not mint")
+def _minting(make: Callable[[Any], TokenIssue], answer: str) -> Callable[..., Any]:
+    def mint(record: Any, _facts: object) -> tuple[TokenIssue, str]:
+        return make(record), answer
+
+    return mint
 
 
-def test_a_code_replay_during_minting_revokes_the_winners_tokens(demo_store: Datastore) -> None:
+class _Blind:
+    """A look that never sees a row."""
+
+    def first(self, _connection: object, _params: object) -> None:
+        return None
+
+
+def _never_stored(store: Datastore, *names: str) -> None:
+    for name in names:
+        assert store.oidc.token(sha256_hex(name)) is None, name
+
+
+def test_a_code_replay_while_the_winner_stores_revokes_its_tokens(demo_store: Datastore) -> None:
     store = demo_store
     client_id, app_id, account_id, now = _grant(store)
     _new_code(store, "the-code")
     code_hash = sha256_hex("the-code")
 
-    def winner(held: Callable[..., Any]) -> Any:
-        def make(record: Any) -> TokenIssue:
-            return _issue(client_id, account_id, record.id, "fam-a", "a", now)
-
-        return store.oidc.redeem_code(code_hash, client_id, app_id, now, held(make))
+    def mint_as(name: str) -> Callable[..., Any]:
+        return _minting(
+            lambda record: _issue(client_id, account_id, record.id, f"fam-{name}", name, now),
+            "winner" if name == "a" else "replay",
+        )
 
     replay = _race(
-        winner, lambda: store.oidc.redeem_code(code_hash, client_id, app_id, now, _never)
+        lambda: store.oidc.redeem_code(code_hash, client_id, app_id, now, mint_as("a")),
+        lambda: store.oidc.redeem_code(code_hash, client_id, app_id, now, mint_as("b")),
     )
     assert isinstance(replay, CodeRejected)
     assert replay.reason == "reused"
+    _never_stored(store, "access-b", "refresh-b")
     for name in ("access-a", "refresh-a"):
         token = store.oidc.token(sha256_hex(name))
         assert token is not None
         assert token.revoked_at is not None, name
 
 
-def test_a_refresh_replay_during_rotation_revokes_the_successors(demo_store: Datastore) -> None:
+def test_a_refresh_replay_while_the_winner_stores_revokes_the_successors(
+    demo_store: Datastore,
+) -> None:
     store = demo_store
     client_id, app_id, account_id, now = _grant(store)
     _new_code(store, "code-r")
@@ -147,17 +178,19 @@ def test_a_refresh_replay_during_rotation_revokes_the_successors(demo_store: Dat
     )
     first_refresh = sha256_hex("refresh-1")
 
-    def winner(held: Callable[..., Any]) -> Any:
-        def make(record: Any) -> TokenIssue:
-            return _issue(client_id, account_id, record.code_id, "fam-r", "2", now)
-
-        return store.oidc.rotate_refresh(first_refresh, client_id, app_id, now, held(make))
+    def mint_as(name: str) -> Callable[..., Any]:
+        return _minting(
+            lambda record: _issue(client_id, account_id, record.code_id, "fam-r", name, now),
+            "winner" if name == "2" else "replay",
+        )
 
     replay = _race(
-        winner, lambda: store.oidc.rotate_refresh(first_refresh, client_id, app_id, now, _never)
+        lambda: store.oidc.rotate_refresh(first_refresh, client_id, app_id, now, mint_as("2")),
+        lambda: store.oidc.rotate_refresh(first_refresh, client_id, app_id, now, mint_as("3")),
     )
     assert isinstance(replay, RefreshRejected)
     assert replay.reason == "reused"
+    _never_stored(store, "access-3", "refresh-3")
     for name in ("access-1", "access-2", "refresh-2"):
         token = store.oidc.token(sha256_hex(name))
         assert token is not None
@@ -165,9 +198,9 @@ def test_a_refresh_replay_during_rotation_revokes_the_successors(demo_store: Dat
 
 
 def test_a_refused_request_still_consumes_the_code(demo_store: Datastore) -> None:
-    """When the checks inside the transaction refuse the request, the code stays used."""
+    """When the checks refuse the request, the code stays used."""
     store = demo_store
-    client_id, app_id, _, now = _grant(store)
+    client_id, app_id, account_id, now = _grant(store)
     _new_code(store, "code-x")
 
     def refuse(*_: object) -> tuple[TokenIssue, str]:
@@ -175,6 +208,36 @@ def test_a_refused_request_still_consumes_the_code(demo_store: Datastore) -> Non
 
     with pytest.raises(ValueError, match="PKCE"):
         store.oidc.redeem_code(sha256_hex("code-x"), client_id, app_id, now, refuse)
+    minted: list[object] = []
+
+    def mint(record: Any, _facts: object) -> tuple[TokenIssue, str]:
+        minted.append(record)
+        return _issue(client_id, account_id, record.id, "fam-x", "x", now), "again"
+
     with pytest.raises(CodeRejected) as rejected:
-        store.oidc.redeem_code(sha256_hex("code-x"), client_id, app_id, now, _never)
+        store.oidc.redeem_code(sha256_hex("code-x"), client_id, app_id, now, mint)
     assert rejected.value.reason == "reused"
+    assert minted == []  # a consumed code is not even minted for
+    _never_stored(store, "access-x")
+
+
+def test_a_claim_the_look_did_not_see_is_minted_inside_the_transaction(
+    demo_store: Datastore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the claim take a row other than the one read before the write transaction,
+    the tokens are minted again, from the claimed row, before they are stored."""
+    store = demo_store
+    client_id, app_id, account_id, now = _grant(store)
+    _new_code(store, "code-y")
+    monkeypatch.setattr(datastore.oidc, "CODE_LOOK", _Blind())
+    minted: list[int] = []
+
+    def mint(record: Any, _facts: object) -> tuple[TokenIssue, str]:
+        minted.append(record.id)
+        return _issue(client_id, account_id, record.id, "fam-y", "y", now), "inside"
+
+    assert store.oidc.redeem_code(sha256_hex("code-y"), client_id, app_id, now, mint) == "inside"
+    assert len(minted) == 1
+    stored = store.oidc.token(sha256_hex("access-y"))
+    assert stored is not None
+    assert stored.code_id == minted[0]
