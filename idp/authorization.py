@@ -17,6 +17,11 @@ from fastapi.responses import Response
 
 from datastore import PKCE_METHODS, ClientRecord
 from idp.adapter import OAuthRequest, query_or_form_request
+from idp.checks import (
+    check_grant_type_registered,
+    check_protocol_at_authorization,
+    redirect_uri_registered,
+)
 from idp.codes import check_account_may_use, issue_code
 from idp.errors import (
     BadAuthorizationRequest,
@@ -28,7 +33,6 @@ from idp.errors import (
     RegistrationNotSupported,
     RequestNotSupported,
     RequestUriNotSupported,
-    UnauthorizedClient,
     UnsupportedResponseType,
 )
 from idp.login import render_login
@@ -71,7 +75,7 @@ def check_redirect_uri(client: ClientRecord, oauth: OAuthRequest) -> str:
         raise BadAuthorizationRequest(
             "De aanvraag heeft geen redirect_uri.", reason="no redirect_uri"
         )
-    if redirect_uri not in client.redirect_uris:
+    if not redirect_uri_registered(client, redirect_uri):
         raise BadAuthorizationRequest(
             "Deze redirect_uri is niet geregistreerd voor de toepassing.",
             reason=f"unregistered redirect_uri {redirect_uri}",
@@ -105,27 +109,6 @@ def check_response_type(oauth: OAuthRequest) -> None:
         raise InvalidRequest("response_type is required")
     if response_type != "code":
         raise UnsupportedResponseType("only response_type=code is supported")
-
-
-def check_protocol_active(client: ClientRecord) -> None:
-    """A client whose protocol DOV ended or suspended is ``unauthorized_client``, before login.
-
-    A staff-only client (the Schoolloket) has no protocol with DOV and needs none.
-    """
-    if client.staff_only:
-        return
-    if client.protocol is None or not client.protocol.is_active:
-        status = client.protocol.status if client.protocol else "missing"
-        raise UnauthorizedClient(
-            f"the client's protocol with DOV is {status}",
-            reason=f"protocol {status}",
-        )
-
-
-def check_grant_type(client: ClientRecord) -> None:
-    """RFC 6749 §4.1.2.1: the client must be registered for the authorization_code grant."""
-    if "authorization_code" not in client.grant_types:
-        raise UnauthorizedClient("the client is not registered for the authorization_code grant")
 
 
 def check_scope(client: ClientRecord, oauth: OAuthRequest) -> tuple[str, ...]:
@@ -217,8 +200,8 @@ def validate(provider: Provider, oauth: OAuthRequest) -> tuple[ClientRecord, Pen
         response_mode = check_response_mode(oauth)
         check_unsupported_parameters(oauth)
         check_response_type(oauth)
-        check_protocol_active(client)
-        check_grant_type(client)
+        check_protocol_at_authorization(client)
+        check_grant_type_registered(client, "authorization_code")
         scopes = check_scope(client, oauth)
         challenge, method = check_pkce(client, oauth)
         prompt = check_prompt(oauth)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datastore import AccountRecord, ClientRecord, NotFound, ReleaseFacts, sha256_hex
 from datastore.oidc import TokenRecord
 from idp.adapter import OAuthRequest
+from idp.checks import protocol_not_active
 from idp.errors import InvalidRequest, InvalidToken
 from idp.provider import Provider
 
@@ -47,44 +48,36 @@ def bearer_token(oauth: OAuthRequest) -> str:
 
 def live_token(provider: Provider, token: str, *, kind: str | None = None) -> LiveToken | None:
     """The token if it works now (optionally only of ``kind``), else ``None``."""
-    record = provider.store.oidc.token(sha256_hex(token))
-    if record is None or (kind is not None and record.kind != kind):
-        return None
-    if not record.usable_at(provider.store.clock.now()):
-        return None
-    client = provider.clients.get(record.client_id)
-    if client is None:
-        return None
-    if not client.staff_only and (client.protocol is None or not client.protocol.is_active):
-        return None
-    try:
-        facts = provider.store.world.release_facts(record.account_id, client.application_id)
-    except NotFound:
-        return None
-    if not facts.account.is_active:
-        return None
-    return LiveToken(record, client, facts)
+    found = _assess(provider, token, kind)
+    return found if isinstance(found, LiveToken) else None
 
 
 def require_live_access_token(provider: Provider, token: str) -> LiveToken:
     """RFC 6750 §3.1: an access token that does not work is ``invalid_token`` (401)."""
-    live = live_token(provider, token, kind="access")
-    if live is None:
-        raise InvalidToken(
-            "the access token is invalid, expired or revoked", reason=_why(provider, token)
-        )
-    return live
+    found = _assess(provider, token, "access")
+    if not isinstance(found, LiveToken):
+        raise InvalidToken("the access token is invalid, expired or revoked", reason=found)
+    return found
 
 
-def _why(provider: Provider, token: str) -> str:
+def _assess(provider: Provider, token: str, kind: str | None) -> LiveToken | str:
+    """The token if it works now, else the first reason it does not (for the event log)."""
     record = provider.store.oidc.token(sha256_hex(token))
-    if record is None or record.kind != "access":
-        return "unknown access token"
-    if record.revoked_at is not None:
-        return "revoked"
-    if provider.store.clock.now() >= record.expires_at:
-        return "expired"
+    if record is None or (kind is not None and record.kind != kind):
+        return f"unknown {kind} token" if kind else "unknown token"
+    if not record.usable_at(provider.store.clock.now()):
+        if record.revoked_at is not None:
+            return "revoked"
+        return "expired" if record.rotated_at is None else "rotated"
     client = provider.clients.get(record.client_id)
-    if client is None or client.protocol is None or not client.protocol.is_active:
+    if client is None:
+        return "client not registered"
+    if protocol_not_active(client) is not None:
         return "protocol not active"
-    return "account not active"
+    try:
+        facts = provider.store.world.release_facts(record.account_id, client.application_id)
+    except NotFound:
+        return "account not active"  # deleted
+    if not facts.account.is_active:
+        return "account not active"
+    return LiveToken(record, client, facts)

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from datastore import AccountRecord, ClientRecord, sha256_hex
 from datastore.oidc import CodeGrant, ProtocolEvent, SessionRecord
+from idp.checks import AccountGate, staff_pupil_gate
 from idp.errors import AccessDenied, LoginRequired
 from idp.misbehave import authorization_answer
 from idp.pending import PendingAuthorization
@@ -17,20 +18,21 @@ from idp.provider import Provider
 __all__ = ["check_account_may_use", "issue_code"]
 
 
+_GATE_DESCRIPTIONS: dict[AccountGate, str] = {
+    "pupil_at_staff_client": (
+        "this application is for school staff only; a pupil account cannot log in here"
+    ),
+    "staff_at_pupil_client": "this application is for pupils; a staff account cannot log in here",
+}
+
+
 def check_account_may_use(client: ClientRecord, account: AccountRecord) -> None:
-    """Staff log in at staff-only clients, pupils at the others."""
+    """An active account, staff at staff-only clients and pupils at the others."""
     if not account.is_active:
         raise LoginRequired("the account is disabled", reason="account_disabled")
-    if client.staff_only and not account.is_staff:
-        raise AccessDenied(
-            "this application is for school staff only; a pupil account cannot log in here",
-            reason="pupil_at_staff_client",
-        )
-    if not client.staff_only and account.is_staff:
-        raise AccessDenied(
-            "this application is for pupils; a staff account cannot log in here",
-            reason="staff_at_pupil_client",
-        )
+    refusal = staff_pupil_gate(client, account)
+    if refusal is not None:
+        raise AccessDenied(_GATE_DESCRIPTIONS[refusal], reason=refusal)
 
 
 def issue_code(

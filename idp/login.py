@@ -22,6 +22,7 @@ from fastapi.responses import Response
 from datastore import AccountRecord, ClientRecord, sha256_hex
 from datastore.oidc import ProtocolEvent
 from idp.adapter import OAuthRequest, form_request
+from idp.checks import redirect_uri_registered
 from idp.codes import check_account_may_use, issue_code
 from idp.errors import BadAuthorizationRequest, OAuthError
 from idp.pending import (
@@ -91,7 +92,7 @@ def check_client_still_registered(
 ) -> ClientRecord:
     """RFC 6749 §4.1.2.1: the client and redirect_uri are checked again, they may have changed."""
     client = provider.clients.get(pending.client_id)
-    if client is None or pending.redirect_uri not in client.redirect_uris:
+    if client is None or not redirect_uri_registered(client, pending.redirect_uri):
         raise BadAuthorizationRequest(
             "deze toepassing of haar redirect_uri is niet (meer) geregistreerd",
             reason="client or redirect_uri no longer registered",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from datastore import AccountRecord, ClientRecord, dossier_view
+from idp.checks import AccountGate, protocol_not_active, staff_pupil_gate
 from idp.claims import ACM_CLAIM_NAMES, to_claims
 from idp.release import Release, ScopeError, check_scopes, decide
 
@@ -26,6 +27,11 @@ __all__ = [
     "UnknownUser",
     "preview",
 ]
+
+_GATE_DESCRIPTIONS: dict[AccountGate, str] = {
+    "pupil_at_staff_client": "the client is for school staff only",
+    "staff_at_pupil_client": "a staff account cannot log in at a pupil application",
+}
 
 
 class PreviewError(Exception):
@@ -69,14 +75,12 @@ class Preview:
         It checks a protocol that is not active (``unauthorized_client``) and the staff/pupil gate
         (staff and pupils each only at their own kind of client: ``access_denied``).
         """
-        protocol = self.client.protocol
-        if not self.client.staff_only and (protocol is None or not protocol.is_active):
-            status = protocol.status if protocol is not None else "missing"
+        status = protocol_not_active(self.client)
+        if status is not None:
             return "unauthorized_client", f"the client's protocol is {status}"
-        if self.client.staff_only and not self.account.is_staff:
-            return "access_denied", "the client is for school staff only"
-        if not self.client.staff_only and self.account.is_staff:
-            return "access_denied", "a staff account cannot log in at a pupil application"
+        refusal = staff_pupil_gate(self.client, self.account)
+        if refusal is not None:
+            return "access_denied", _GATE_DESCRIPTIONS[refusal]
         if not self.account.is_active:
             return "access_denied", "the account is disabled"
         return None

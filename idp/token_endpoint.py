@@ -10,8 +10,9 @@ from fastapi.responses import Response
 
 from datastore import ClientRecord
 from idp.adapter import OAuthRequest, form_request
+from idp.checks import check_grant_type_registered
 from idp.client_auth import authenticate_client
-from idp.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
+from idp.errors import InvalidRequest, UnsupportedGrantType
 from idp.grants import redeem_code, refresh
 from idp.misbehave import token_answer
 from idp.provider import Provider, ProviderDep
@@ -35,8 +36,7 @@ def check_grant_type(client: ClientRecord, oauth: OAuthRequest) -> str:
             "this grant_type is not supported: use authorization_code or refresh_token",
             reason=f"grant_type {grant_type}",
         )
-    if grant_type not in client.grant_types:
-        raise UnauthorizedClient(f"the client is not registered for the {grant_type} grant")
+    check_grant_type_registered(client, grant_type)
     return grant_type
 
 

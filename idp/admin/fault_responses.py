@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from datastore.control import FaultRuleRecord
+from idp.checks import redirect_uri_registered
 
 if TYPE_CHECKING:
     from datastore import Datastore
@@ -77,7 +78,12 @@ def _authorization(
 ) -> Response:
     redirect_uri = facts.params.get("redirect_uri")
     client = store.world.client(facts.client_id) if facts.client_id else None
-    if rule.error is None or client is None or redirect_uri not in client.redirect_uris:
+    if (
+        rule.error is None
+        or client is None
+        or redirect_uri is None
+        or not redirect_uri_registered(client, redirect_uri)
+    ):
         return _page(status, error, description)
     parameters = {"error": error, "error_description": description, "iss": issuer}
     if facts.params.get("state"):

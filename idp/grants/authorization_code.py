@@ -20,11 +20,12 @@ from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
 from datastore import ClientRecord, ReleaseFacts, sha256_hex
 from datastore.oidc import CodeRecord, CodeRejected, TokenIssue
 from idp.adapter import OAuthRequest
+from idp.checks import check_protocol_at_grant
 from idp.errors import InvalidGrant, InvalidRequest
 from idp.provider import Provider
 from idp.tokens import Grant, acr_of, mint_tokens, prepare_minting
 
-__all__ = ["check_account", "check_protocol_still_active", "redeem_code"]
+__all__ = ["check_account", "redeem_code"]
 
 # RFC 7636 §4.1: code_verifier = 43*128 unreserved characters.
 _VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
@@ -76,16 +77,6 @@ def check_code_verifier(record: CodeRecord, verifier: str | None) -> None:
         raise InvalidGrant("code_verifier does not match the code_challenge")
 
 
-def check_protocol_still_active(client: ClientRecord) -> None:
-    """Nothing is issued once DOV has ended or suspended the client's protocol."""
-    if client.staff_only:
-        return
-    if client.protocol is None or not client.protocol.is_active:
-        raise InvalidGrant(
-            "the client's protocol with DOV is not active", reason="protocol not active"
-        )
-
-
 def check_account(facts: ReleaseFacts | None) -> ReleaseFacts:
     """The account of the grant still exists and is active (its facts were read in the claim)."""
     if facts is None:
@@ -103,7 +94,7 @@ def redeem_code(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -
     def mint(record: CodeRecord, facts: ReleaseFacts | None) -> tuple[TokenIssue, dict[str, Any]]:
         check_redirect_uri(record, redirect_uri)
         check_code_verifier(record, verifier)
-        check_protocol_still_active(client)
+        check_protocol_at_grant(client)
         return mint_tokens(
             provider,
             minting,

@@ -17,8 +17,9 @@ from typing import Any
 from datastore import ClientRecord, ReleaseFacts, sha256_hex
 from datastore.oidc import RefreshRejected, TokenIssue, TokenRecord
 from idp.adapter import OAuthRequest
+from idp.checks import check_protocol_at_grant
 from idp.errors import InvalidGrant, InvalidRequest, InvalidScope
-from idp.grants.authorization_code import check_account, check_protocol_still_active
+from idp.grants.authorization_code import check_account
 from idp.provider import Provider
 from idp.tokens import Grant, acr_of, mint_tokens, prepare_minting
 
@@ -65,7 +66,7 @@ def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> di
     minting = prepare_minting(provider, client)
 
     def mint(record: TokenRecord, facts: ReleaseFacts | None) -> tuple[TokenIssue, dict[str, Any]]:
-        check_protocol_still_active(client)
+        check_protocol_at_grant(client)
         return mint_tokens(
             provider,
             minting,

@@ -88,6 +88,12 @@ PERSONAS = {
 }
 
 
+def _application_id(store: Datastore, client_id: str) -> int:
+    client = store.world.client(client_id)
+    assert client is not None
+    return client.application_id
+
+
 @pytest.fixture
 def demo(demo_store: Datastore) -> Datastore:
     """The demo world, shared by the tests of this module that only read it."""
@@ -145,7 +151,7 @@ def test_jan_has_two_old_accounts_and_emma_one_pupil(demo: Datastore) -> None:
     assert jan is not None
     assert emma is not None
     assert emma2 is not None
-    facts = demo.world.release_facts(jan.id, 1)
+    facts = demo.world.release_facts(jan.id, _application_id(demo, "ididdit"))
     assert facts.historiek_account_uuids == (
         "59a78937-fb37-4754-bd0a-f96d4e42927e",
         "ce23570e-79dc-48e2-b1ab-a28973e4ae57",
@@ -177,14 +183,14 @@ def test_class_sharing_only_at_123456(demo: Datastore) -> None:
     lotte = demo.world.account_by_username("lotte.janssens")
     assert jan is not None
     assert lotte is not None
-    assert demo.world.release_facts(jan.id, 1).enrolments[0].class_sharing_active
-    assert not demo.world.release_facts(lotte.id, 1).enrolments[0].class_sharing_active
+    ididdit = _application_id(demo, "ididdit")
+    assert demo.world.release_facts(jan.id, ididdit).enrolments[0].class_sharing_active
+    assert not demo.world.release_facts(lotte.id, ididdit).enrolments[0].class_sharing_active
     rows = dump_tables(demo)
-    assert [(r[1], r[2]) for r in rows["schools"]] == [
-        ("123456", "Sint-Jozefscollege Demo"),
-        ("654321", "Basisschool De Demo"),
-    ]
-    assert [(r[3], r[4]) for r in rows["schools"]] == [("informat", True), ("broekx", False)]
+    assert {(r[1], r[2], r[3], r[4]) for r in rows["schools"]} == {
+        ("123456", "Sint-Jozefscollege Demo", "informat", True),
+        ("654321", "Basisschool De Demo", "broekx", False),
+    }
     (acceptance,) = rows["class_sharing_acceptances"]
     assert acceptance[3] == "2024-1"
 

@@ -4,7 +4,9 @@ SSO authorize (session lookup, ``create_code``), the token grants (``redeem_code
 ``rotate_refresh``: claim, release facts, one insert round) and UserInfo (``token``,
 ``record_release``): each count is pinned per database, so that a change that adds a
 statement or a transaction to one of them shows here. The rows they write are checked too:
-the privacy log and the protocol events read the same whichever way they were inserted.
+the privacy log and the protocol events read the same whichever way they were inserted (on
+PostgreSQL one statement's data-modifying CTEs run in no set order, so ids say nothing about
+which row came first). The test writes, so it has a demo world of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from datastore import Datastore, sha256_hex
+import pytest
+
+from datastore import Datastore, PasswordHashing, sha256_hex
+from datastore.fixtures import load_demo
 from datastore.logs import PrivacyRelease
 from datastore.oidc import CodeGrant, ProtocolEvent, TokenIssue
 
@@ -63,8 +68,15 @@ def _release(client_id: str, account_uuid: str, channel: str) -> PrivacyRelease:
     )
 
 
-def test_hot_path_statement_counts(demo_store: Datastore) -> None:
-    store = demo_store
+@pytest.fixture
+def demo(store: Datastore, cheap_hashing: PasswordHashing) -> Datastore:
+    """The demo world in a fresh database of this test's own: it writes sessions and tokens."""
+    load_demo(store, hashing=cheap_hashing)
+    return store
+
+
+def test_hot_path_statement_counts(demo: Datastore) -> None:
+    store = demo
     client = store.world.client("i-learn")
     account = store.world.account_by_username("jan.peeters")
     assert client is not None
@@ -161,12 +173,11 @@ def test_hot_path_statement_counts(demo_store: Datastore) -> None:
     assert successor.sid == tag
     assert access is not None
     assert access.kind == "access"
-    assert access.id < successor.id  # the access token is stored before its refresh token
     ended = store.oidc.end_session(now=now, sid=tag)
     assert ended is not None
     assert ended.client_ids == (client.client_id,)
     entries = store.logs.privacy_entries(client_id=client.client_id).items
-    assert sorted(e.channel for e in entries if e.purpose == "statement counts") == [
+    assert sorted(e.channel for e in entries) == [
         "id_token",
         "id_token",
         "userinfo",
@@ -186,7 +197,7 @@ def test_hot_path_statement_counts(demo_store: Datastore) -> None:
         "retention_days": 30,
     }
     events = store.logs.events(client_id=client.client_id).items
-    kinds = [(e.type, e.outcome, e.detail) for e in events if e.at == now]
+    kinds = [(e.type, e.outcome, e.detail) for e in events]
     assert sorted(kinds, key=str) == sorted(
         [
             ("authorization", "success", None),

@@ -23,10 +23,12 @@ from tests.idp.conftest import CHEAP
 from tests.idp.flows import (
     ISSUER,
     PUPIL_PASSWORD,
+    STAFF_PASSWORD,
     admin,
     authorize,
     basic,
     login,
+    pkce_pair,
     redeem,
     submit_login,
     tokens_for,
@@ -171,3 +173,42 @@ def test_a_login_that_finishes_after_the_disabling_gets_no_session(
     )
     assert started.account_id == account.id
     assert demo_store.oidc.session(sha256_hex("late-login"), now) is None
+
+
+def test_a_staff_only_clients_token_of_an_inactive_account_is_refused_for_the_account(
+    op: TestClient, demo_store: Datastore
+) -> None:
+    """The Schoolloket (staff only) has no protocol with DOV and needs none: when its token
+    stops working because of the account, the event names the account, not the protocol.
+
+    The account is made inactive in the database itself, so its token is not revoked (the
+    admin API and world files revoke it, and the reason would be ``revoked``)."""
+    verifier, challenge = pkce_pair()
+    callback = "http://localhost:8000/schoolloket/callback"
+    _sent, answer = login(
+        op,
+        "dirk.directeur",
+        STAFF_PASSWORD,
+        client_id="schoolloket",
+        redirect_uri=callback,
+        code_challenge=challenge,
+        code_challenge_method="S256",
+        scope="openid",
+    )
+    redeemed = redeem(
+        op, answer["code"], "schoolloket", redirect_uri=callback, code_verifier=verifier
+    )
+    assert redeemed.status_code == 200, redeemed.text
+    access_token = redeemed.json()["access_token"]
+    assert _userinfo(op, access_token).status_code == 200
+
+    with demo_store.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE accounts SET status = 'disabled' WHERE username = 'dirk.directeur'"
+        )
+
+    refused = _userinfo(op, access_token)
+    assert refused.status_code == 401
+    assert 'error="invalid_token"' in refused.headers["www-authenticate"]
+    events = admin(op, "GET", "/events?type=userinfo&outcome=failure").json()["items"]
+    assert [e["reason"] for e in events] == ["account not active"]

@@ -33,6 +33,7 @@ pytestmark = pytest.mark.xdist_group("integrations")
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "integrating.md"
 BACKEND_MODULE = "leerid_integration_backend"
+URLS_MODULE = "leerid_integration_urls"
 # The application answers on the host and path of the demo client's registered callback.
 HOST = urlsplit(REDIRECT_URI).netloc
 CALLBACK_PATH = urlsplit(REDIRECT_URI).path
@@ -44,7 +45,6 @@ def _documented_backend() -> types.ModuleType:
     [source] = [block for block in blocks if "class LeerIDBackend(" in block]
     module = types.ModuleType(BACKEND_MODULE)
     exec(compile(source, str(DOC), "exec"), module.__dict__)  # noqa: S102 - our own docs
-    sys.modules[BACKEND_MODULE] = module
     return module
 
 
@@ -55,7 +55,7 @@ def _urls() -> types.ModuleType:
         OIDCAuthenticationRequestView,
     )
 
-    module = types.ModuleType("leerid_integration_urls")
+    module = types.ModuleType(URLS_MODULE)
     module.urlpatterns = [  # type: ignore[attr-defined]
         path(
             "oidc/authenticate/",
@@ -68,7 +68,6 @@ def _urls() -> types.ModuleType:
             name="oidc_authentication_callback",
         ),
     ]
-    sys.modules[module.__name__] = module
     return module
 
 
@@ -93,7 +92,7 @@ def django_site(provider: LeerIDProvider, ca_bundle: str) -> Iterator[None]:
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
         ],
-        ROOT_URLCONF="leerid_integration_urls",
+        ROOT_URLCONF=URLS_MODULE,
         USE_TZ=True,
         LOGIN_REDIRECT_URL="/welkom",
         LOGIN_REDIRECT_URL_FAILURE="/mislukt",
@@ -117,12 +116,12 @@ def django_site(provider: LeerIDProvider, ca_bundle: str) -> Iterator[None]:
         # from async code. Nothing here is async: Django's documented switch says so.
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         django.setup()
-        _documented_backend()
-        _urls()
+        # Importable by the names the settings give, for this module's tests only: the patch
+        # takes them out of sys.modules again however the tests end.
+        patch.setitem(sys.modules, BACKEND_MODULE, _documented_backend())
+        patch.setitem(sys.modules, URLS_MODULE, _urls())
         call_command("migrate", verbosity=0, interactive=False)
         yield
-    sys.modules.pop(BACKEND_MODULE, None)
-    sys.modules.pop("leerid_integration_urls", None)
 
 
 def _log_in(pupil: Pupil, ca_bundle: str) -> tuple[Client, Any]:
