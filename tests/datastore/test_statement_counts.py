@@ -1,7 +1,7 @@
 """The provider's hot path sends a fixed, small number of statements, whatever the world's size.
 
 SSO authorize (session lookup, ``create_code``), the token grants (``redeem_code``,
-``rotate_refresh``: claim, release facts, one insert round) and UserInfo (``token``,
+``rotate_refresh``: look, release facts, claim, one insert round) and UserInfo (``token``,
 ``record_release``): each count is pinned per database, so that a change that adds a
 statement or a transaction to one of them shows here. The rows they write are checked too:
 the privacy log and the protocol events read the same whichever way they were inserted (on
