@@ -14,7 +14,10 @@ from idp.settings import ProviderSettings
 if TYPE_CHECKING:
     from idp.app import create_app
 
-__all__ = ["ProviderSettings", "create_app"]
+__all__ = ["ProviderSettings", "__version__", "create_app"]
+
+# The version of the leerid-sim distribution (pyproject.toml reads it from here).
+__version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:

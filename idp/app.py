@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from datastore import Datastore
+from idp import __version__
 from idp.admin import build_admin_router
 from idp.apidocs import build_docs_router
 from idp.authorization import build_authorization_router
@@ -62,7 +63,7 @@ def create_app(
     # /docs is Swagger UI from local files (``idp.apidocs``); there is no /redoc.
     app = FastAPI(
         title="LeerID simulator",
-        version=_version(),
+        version=__version__,
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
@@ -110,12 +111,3 @@ def create_app(
     )
     app.add_middleware(FaultInjectionMiddleware)
     return app
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("leerid-sim")
-    except PackageNotFoundError:
-        return "0.0.0"

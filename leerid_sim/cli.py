@@ -55,7 +55,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="leerid-sim",
         description="LeerID simulator: ACM with LeerID as a local OpenID Connect provider.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     chosen = _COMMAND_NAMES.get(argv[0]) if argv else None
@@ -65,13 +65,19 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+class _Version(argparse.Action):
+    """``--version``: the version, looked up only when asked for (not on every command)."""
 
-    try:
-        return version("leerid-sim")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
+    def __init__(self, option_strings: Sequence[str], dest: str, **_: Any) -> None:
+        super().__init__(
+            option_strings, dest=argparse.SUPPRESS, nargs=0, help="show the version and exit"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from idp import __version__
+
+        print(f"{parser.prog} {__version__}")  # on standard output, as argparse prints it
+        parser.exit()
 
 
 def _check_leading_option(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
