@@ -159,7 +159,7 @@ class WriterQueue:
     handler backs off in steps of 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50 and then 100 ms,
     ``sqliteDefaultBusyCallback`` in main.c). Nobody wakes a sleeper when the lock is freed:
     with short transactions and several writers, most of a writer's wait is sleep after the
-    lock was already free, and on the provider's event-loop thread (idp/fastlane.py) that
+    lock was already free, and on the provider's event-loop thread (idp/dispatch.py) that
     sleep blocks every request of the worker.
 
     So writers queue before they ask SQLite, on two locks held from before BEGIN IMMEDIATE

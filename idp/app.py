@@ -5,31 +5,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from datastore import Datastore
 from idp import __version__
 from idp.admin import build_admin_router
 from idp.apidocs import build_docs_router
-from idp.authorization import build_authorization_router
 from idp.cors import CorsMiddleware
 from idp.discovery import WellKnownMiddleware, build_discovery_router
+from idp.dispatch import ProtocolDispatch, document_protocol_routes
 from idp.errors import OAuthError
-from idp.fastlane import FastLane
 from idp.faults import FaultInjectionMiddleware
 from idp.health import build_health_router
 from idp.home import build_home_router, render_http_error
-from idp.introspection import build_introspection_router
 from idp.lazy import include_router_lazily
-from idp.login import build_login_router
-from idp.logout import build_logout_router
+from idp.paths import DISCOVERY, JWKS, TOKEN, USERINFO
 from idp.provider import Provider
 from idp.rendering import render_error, render_unexpected
-from idp.revocation import build_revocation_router
 from idp.settings import ProviderSettings
-from idp.token_endpoint import build_token_router
-from idp.userinfo import build_userinfo_router
 
 __all__ = ["create_app"]
 
@@ -72,19 +66,10 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.provider = provider
-    oidc = APIRouter()
-    for router in (
-        build_discovery_router(provider.endpoints),
-        build_authorization_router(),
-        build_login_router(),
-        build_token_router(),
-        build_userinfo_router(),
-        build_introspection_router(),
-        build_revocation_router(),
-        build_logout_router(),
-    ):
-        oidc.include_router(router)
-    app.include_router(oidc, prefix=provider.endpoints.prefix)
+    app.include_router(build_discovery_router(provider.endpoints), prefix=provider.endpoints.prefix)
+    # The protocol endpoints have no routes: ``ProtocolDispatch`` answers them and their table
+    # describes them in the OpenAPI document.
+    document_protocol_routes(app, provider.endpoints)
     app.include_router(build_health_router())
     app.include_router(build_home_router())
     app.include_router(build_docs_router(app.openapi_url or "/openapi.json"))
@@ -93,21 +78,13 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, render_http_error)
     app.add_exception_handler(Exception, render_unexpected)
     prefix = provider.endpoints.prefix
-    # Innermost: the hot protocol endpoints and discovery/JWKS, each without the router; they
+    # Innermost: the protocol endpoints and discovery/JWKS, each without the router; they
     # still get CORS headers and injected faults from the middlewares outside them.
-    app.add_middleware(FastLane, endpoints=provider.endpoints)
+    app.add_middleware(ProtocolDispatch, endpoints=provider.endpoints)
     app.add_middleware(WellKnownMiddleware, endpoints=provider.endpoints)
     app.add_middleware(
         CorsMiddleware,
-        paths=frozenset(
-            f"{prefix}{path}"
-            for path in (
-                "/.well-known/openid-configuration",
-                "/v1/keys",
-                "/v1/token",
-                "/v1/userinfo",
-            )
-        ),
+        paths=frozenset(f"{prefix}{path}" for path in (DISCOVERY, JWKS, TOKEN, USERINFO)),
     )
     app.add_middleware(FaultInjectionMiddleware)
     return app

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from datastore import PKCE_METHODS, ClientRecord
-from idp.adapter import OAuthRequest, query_or_form_request
+from idp.adapter import OAuthRequest
 from idp.checks import (
     check_grant_type_registered,
     check_protocol_at_authorization,
@@ -37,12 +35,11 @@ from idp.errors import (
 )
 from idp.login import render_login
 from idp.pending import PendingAuthorization
-from idp.provider import Provider, ProviderDep
+from idp.provider import Provider
 from idp.release import ScopeError, check_scopes
-from idp.rendering import mark_event, mark_html_errors
 from idp.sso import current_login
 
-__all__ = ["build_authorization_router"]
+__all__ = ["authorize"]
 
 RESPONSE_MODES = ("query", "fragment", "form_post")
 PROMPTS = ("none", "login", "consent", "select_account")
@@ -250,21 +247,3 @@ def authorize(provider: Provider, oauth: OAuthRequest) -> Response:
     except OAuthError as exc:
         raise exc.at(pending.target, client.client_id) from None
     return render_login(provider, oauth.cookies, pending, client)
-
-
-def build_authorization_router() -> APIRouter:
-    router = APIRouter(
-        tags=["OpenID Connect"],
-        dependencies=[Depends(mark_html_errors), Depends(mark_event("authorization"))],
-    )
-
-    # One route per method: a route with two methods gets one operation id for both, and
-    # FastAPI warns about the duplicate each time /openapi.json is built.
-    @router.get("/v1/auth", summary="Authorization endpoint")
-    @router.post("/v1/auth", summary="Authorization endpoint (form)")
-    def authorization_endpoint(
-        provider: ProviderDep, oauth: Annotated[OAuthRequest, Depends(query_or_form_request)]
-    ) -> Response:
-        return authorize(provider, oauth)
-
-    return router

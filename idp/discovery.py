@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from datastore import PKCE_METHODS, SUBJECT_TYPES
+from idp import paths
 from idp.authorization import RESPONSE_MODES
 from idp.claims import CLAIMS_SUPPORTED
 from idp.keys import SIGNING_ALGS
@@ -42,13 +43,13 @@ def provider_metadata(endpoints: Endpoints) -> dict[str, Any]:
     url = endpoints.url
     return {
         "issuer": endpoints.issuer,
-        "authorization_endpoint": url("/v1/auth"),
-        "token_endpoint": url("/v1/token"),
-        "userinfo_endpoint": url("/v1/userinfo"),
-        "jwks_uri": url("/v1/keys"),
-        "end_session_endpoint": url("/v1/logout"),
-        "introspection_endpoint": url("/v1/introspect"),
-        "revocation_endpoint": url("/v1/revoke"),
+        "authorization_endpoint": url(paths.AUTHORIZATION),
+        "token_endpoint": url(paths.TOKEN),
+        "userinfo_endpoint": url(paths.USERINFO),
+        "jwks_uri": url(paths.JWKS),
+        "end_session_endpoint": url(paths.LOGOUT),
+        "introspection_endpoint": url(paths.INTROSPECTION),
+        "revocation_endpoint": url(paths.REVOCATION),
         "scopes_supported": list(SCOPES_SUPPORTED),
         "response_types_supported": ["code"],
         "response_modes_supported": list(RESPONSE_MODES),
@@ -83,11 +84,11 @@ def build_discovery_router(endpoints: Endpoints) -> APIRouter:
     router = APIRouter(tags=["OpenID Connect"])
     metadata = _metadata_bytes(endpoints)
 
-    @router.get("/.well-known/openid-configuration", summary="OpenID Provider metadata")
+    @router.get(paths.DISCOVERY, summary="OpenID Provider metadata")
     def openid_configuration() -> Response:
         return Response(metadata, media_type="application/json", headers=CACHE)
 
-    @router.get("/v1/keys", summary="JWKS: the current key and keys still valid")
+    @router.get(paths.JWKS, summary="JWKS: the current key and keys still valid")
     def jwks(provider: ProviderDep) -> Response:
         return Response(
             jwks_bytes(provider),
@@ -123,8 +124,8 @@ class WellKnownMiddleware:
 
     def __init__(self, app: ASGIApp, *, endpoints: Endpoints) -> None:
         self.app = app
-        self._metadata_path = f"{endpoints.prefix}/.well-known/openid-configuration"
-        self._jwks_path = f"{endpoints.prefix}/v1/keys"
+        self._metadata_path = f"{endpoints.prefix}{paths.DISCOVERY}"
+        self._jwks_path = f"{endpoints.prefix}{paths.JWKS}"
         self._metadata = _metadata_bytes(endpoints)
         self._metadata_start = _start(self._metadata, "application/json", CACHE)
         self._jwks = b""

@@ -7,7 +7,8 @@ N times across every worker); ``probability`` makes it fire on that share of req
 
 The rules are cached per process behind the generation counter: a request to
 a path that is no provider endpoint, or to one without rules, costs no database read beyond the
-clock's cached generation check, and its body is never touched.
+clock's cached generation check, and its body is never touched. A form is read with the
+protocol endpoints' own parser (``idp.adapter``) and replayed to them as it came.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from datastore.control import FaultRuleRecord
+from idp import paths
+from idp.adapter import collect, is_form, parse_params, read_body
 from idp.admin.fault_responses import render_fault
 
 if TYPE_CHECKING:
@@ -35,17 +38,15 @@ __all__ = ["ENDPOINT_PATHS", "FaultInjectionMiddleware", "RequestFacts"]
 
 # Endpoint names of fault rules, by path under the issuer (the paths of the real ACM).
 ENDPOINT_PATHS = {
-    "/.well-known/openid-configuration": "discovery",
-    "/v1/keys": "jwks",
-    "/v1/auth": "authorization",
-    "/v1/token": "token",
-    "/v1/userinfo": "userinfo",
-    "/v1/introspect": "introspection",
-    "/v1/revoke": "revocation",
-    "/v1/logout": "logout",
+    paths.DISCOVERY: "discovery",
+    paths.JWKS: "jwks",
+    paths.AUTHORIZATION: "authorization",
+    paths.TOKEN: "token",
+    paths.USERINFO: "userinfo",
+    paths.INTROSPECTION: "introspection",
+    paths.REVOCATION: "revocation",
+    paths.LOGOUT: "logout",
 }
-# A form body larger than this is not parsed for its client_id (it reaches the app untouched).
-MAX_BUFFERED_BODY = 1 << 20
 _random = random.SystemRandom()
 
 
@@ -151,40 +152,34 @@ def _record(store: Datastore, rule: FaultRuleRecord, facts: RequestFacts) -> Non
 
 
 async def _request_params(scope: Scope, receive: Receive) -> tuple[dict[str, str], Receive]:
-    """Query and form parameters; the form body is buffered and replayed to the app."""
-    params = {
-        k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode("latin-1")).items()
-    }
+    """Query and form parameters, blank ones omitted (RFC 6749 §3.1); the form is replayed.
+
+    A form over the protocol endpoints' limit is not parsed for its client_id: what was read
+    of it is replayed, and the endpoint answers it as too large.
+    """
+    params = _present(parse_params(scope.get("query_string", b"")))
     headers = dict(scope.get("headers") or [])
-    content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
-    if scope["method"] != "POST" or not content_type.startswith(
-        "application/x-www-form-urlencoded"
-    ):
+    content_type = headers.get(b"content-type", b"").decode("latin-1")
+    if scope["method"] != "POST" or not is_form(content_type):
         return params, receive
-    chunks: list[bytes] = []
-    size = 0
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        size += len(chunks[-1])
-        more = message.get("more_body", False)
-    body = b"".join(chunks)
-    if size <= MAX_BUFFERED_BODY:
-        form = parse_qs(body.decode("utf-8", errors="replace"))
-        params.update({k: v[0] for k, v in form.items()})
+    body, whole = await read_body(receive)
+    if whole:
+        params.update(_present(parse_params(body)))
     replayed = False
 
     async def replay() -> Message:
         nonlocal replayed
         if not replayed:
             replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": not whole}
         return await receive()
 
     return params, replay
+
+
+def _present(items: list[tuple[str, str]]) -> dict[str, str]:
+    """The first value of each parameter sent with a value."""
+    return {name: value for name, value in collect(items)[0].items() if value}
 
 
 def _client_id(scope: Scope, params: dict[str, str]) -> str | None:

@@ -13,6 +13,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from idp import paths
 from idp.provider import Provider, ProviderDep
 from idp.rendering import html_page
 
@@ -58,7 +59,7 @@ def build_home_router() -> APIRouter:
             "home.html",
             {
                 "issuer": provider.endpoints.issuer,
-                "discovery": f"{provider.endpoints.prefix}/.well-known/openid-configuration",
+                "discovery": f"{provider.endpoints.prefix}{paths.DISCOVERY}",
                 "schoolloket": landing.schoolloket_path,
                 "demo": demo,
                 "pupils": [login for login in logins if not login.staff],

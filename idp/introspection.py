@@ -7,22 +7,23 @@ An active access token shows the same claims as UserInfo, logged as channel ``in
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import Response
 
-from idp.adapter import OAuthRequest, form_request
+from idp import paths
+from idp.adapter import OAuthRequest
 from idp.bearer import live_token
 from idp.claims import to_claims
 from idp.client_auth import authenticate_client
 from idp.errors import InvalidRequest
-from idp.provider import Provider, ProviderDep
+from idp.provider import Provider
 from idp.release import privacy_release
-from idp.rendering import json_response, mark_event
+from idp.rendering import json_response
 from idp.tokens import release_for, subject
 
-__all__ = ["build_introspection_router", "introspect"]
+__all__ = ["introspect"]
 
 
 def introspect(provider: Provider, request: Request, oauth: OAuthRequest) -> Response:
@@ -32,7 +33,11 @@ def introspect(provider: Provider, request: Request, oauth: OAuthRequest) -> Res
     client = authenticate_client(
         provider,
         oauth,
-        audiences=(endpoints.url("/v1/introspect"), endpoints.url("/v1/token"), endpoints.issuer),
+        audiences=(
+            endpoints.url(paths.INTROSPECTION),
+            endpoints.url(paths.TOKEN),
+            endpoints.issuer,
+        ),
         allow_none=False,
     )
     request.state.client_id = client.client_id
@@ -57,24 +62,10 @@ def introspect(provider: Provider, request: Request, oauth: OAuthRequest) -> Res
     if record.sid is not None:
         body["sid"] = record.sid
     if record.kind == "access":
-        body["aud"] = endpoints.url("/v1/userinfo")
+        body["aud"] = endpoints.url(paths.USERINFO)
         release = release_for(provider, client, live.facts, tuple(record.scope.split()))
         logged = privacy_release(client, account.account_uuid, release, "introspection")
         if logged is not None:
             provider.store.oidc.record_release([logged], None, provider.store.clock.now())
         body = {**to_claims(release, client.claim_dialect), **body}
     return json_response(body)
-
-
-def build_introspection_router() -> APIRouter:
-    router = APIRouter(tags=["OpenID Connect"], dependencies=[Depends(mark_event("introspection"))])
-
-    @router.post("/v1/introspect", summary="Token introspection (RFC 7662)")
-    def introspection_endpoint(
-        provider: ProviderDep,
-        request: Request,
-        oauth: Annotated[OAuthRequest, Depends(form_request)],
-    ) -> Response:
-        return introspect(provider, request, oauth)
-
-    return router

@@ -13,15 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Mapping
-from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from datastore import AccountRecord, ClientRecord, sha256_hex
 from datastore.oidc import ProtocolEvent
-from idp.adapter import OAuthRequest, form_request
+from idp import paths
+from idp.adapter import OAuthRequest
 from idp.checks import redirect_uri_registered
 from idp.codes import check_account_may_use, issue_code
 from idp.errors import BadAuthorizationRequest, OAuthError
@@ -33,12 +33,12 @@ from idp.pending import (
     load_pending,
     sign_pending,
 )
-from idp.provider import Provider, ProviderDep
-from idp.rendering import html_page, mark_event, mark_html_errors, render_error
+from idp.provider import Provider
+from idp.rendering import html_page, render_error
 from idp.sso import CSRF_COOKIE, SESSION_COOKIE, new_session_id, set_cookie
 from idp.throttle import TOO_MANY_ATTEMPTS, TOO_MANY_STATUS, admit, count_failure, count_success
 
-__all__ = ["LOGIN_FAILED", "build_login_router", "render_login"]
+__all__ = ["LOGIN_FAILED", "login", "render_login"]
 
 LOGIN_FAILED = "Onjuiste gebruikersnaam of wachtwoord. Controleer je gegevens en probeer opnieuw."
 FORM_EXPIRED = "Je aanmeldformulier is verlopen. Meld je opnieuw aan."
@@ -66,7 +66,7 @@ def render_login(
         provider,
         "login.html",
         {
-            "action": f"{provider.endpoints.prefix}/v1/login",
+            "action": f"{provider.endpoints.prefix}{paths.LOGIN}",
             "tx": sign_pending(provider, pending),
             "csrf_token": csrf_token_for(provider, browser_secret, pending.tx_id),
             "client_name": client.name,
@@ -205,19 +205,3 @@ def _too_many(
         error=TOO_MANY_ATTEMPTS,
         status_code=TOO_MANY_STATUS,
     )
-
-
-def build_login_router() -> APIRouter:
-    router = APIRouter(
-        tags=["login"], dependencies=[Depends(mark_html_errors), Depends(mark_event("login"))]
-    )
-
-    @router.post("/v1/login", summary="Submit the login form", include_in_schema=False)
-    def login_endpoint(
-        provider: ProviderDep,
-        request: Request,
-        oauth: Annotated[OAuthRequest, Depends(form_request)],
-    ) -> Response:
-        return login(provider, request, oauth)
-
-    return router

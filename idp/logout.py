@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from joserfc import jwt
@@ -27,15 +27,16 @@ from joserfc.errors import JoseError
 
 from datastore import ClientRecord, sha256_hex
 from datastore.oidc import ProtocolEvent
-from idp.adapter import OAuthRequest, query_or_form_request
+from idp import paths
+from idp.adapter import OAuthRequest
 from idp.backchannel import notify_clients
 from idp.errors import InvalidRequest
 from idp.pending import csrf_browser_secret, csrf_token_for, csrf_token_ok
-from idp.provider import Provider, ProviderDep
-from idp.rendering import NO_STORE, html_page, mark_event, mark_html_errors
+from idp.provider import Provider
+from idp.rendering import NO_STORE, html_page
 from idp.sso import CSRF_COOKIE, SESSION_COOKIE, clear_session_cookie, current_session, set_cookie
 
-__all__ = ["build_logout_router", "logout"]
+__all__ = ["logout"]
 
 _SALT = "leerid-logout-confirmation"
 
@@ -174,7 +175,7 @@ def confirmation_page(
         provider,
         "logout_confirm.html",
         {
-            "action": f"{provider.endpoints.prefix}/v1/logout",
+            "action": f"{provider.endpoints.prefix}{paths.LOGOUT}",
             "logout_tx": logout_tx,
             "csrf_token": csrf_token_for(provider, browser_secret, tx_id),
         },
@@ -233,22 +234,3 @@ def logout(provider: Provider, request: Request, oauth: OAuthRequest) -> Respons
         return confirmation_page(provider, oauth, client, uri)
     end_session(provider, oauth, client.client_id if client else None)
     return finish(provider, uri, oauth.get("state"))
-
-
-def build_logout_router() -> APIRouter:
-    router = APIRouter(
-        tags=["OpenID Connect"],
-        dependencies=[Depends(mark_html_errors), Depends(mark_event("logout"))],
-    )
-
-    # One route per method (see the authorization endpoint): unique OpenAPI operation ids.
-    @router.get("/v1/logout", summary="RP-Initiated Logout")
-    @router.post("/v1/logout", summary="RP-Initiated Logout (form)")
-    def logout_endpoint(
-        provider: ProviderDep,
-        request: Request,
-        oauth: Annotated[OAuthRequest, Depends(query_or_form_request)],
-    ) -> Response:
-        return logout(provider, request, oauth)
-
-    return router

@@ -23,8 +23,6 @@ __all__ = [
     "authorization_response",
     "html_page",
     "json_response",
-    "mark_event",
-    "mark_html_errors",
     "render_error",
     "render_unexpected",
     "safe_description",
@@ -117,20 +115,6 @@ def authorization_response(
     return RedirectResponse(
         f"{target.redirect_uri}{separator}{urlencode(values)}", 303, headers=NO_STORE
     )
-
-
-async def mark_html_errors(request: Request) -> None:
-    """Dependency of page routes: errors there are HTML pages, not JSON."""
-    request.state.html_errors = True
-
-
-def mark_event(event_type: str) -> Any:
-    """Dependency factory: failures of this route are recorded as ``event_type`` events."""
-
-    async def _mark(request: Request) -> None:
-        request.state.event_type = event_type
-
-    return _mark
 
 
 def render_error(request: Request, exc: Exception) -> Response:

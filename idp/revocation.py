@@ -6,19 +6,18 @@ or one of another client, is answered 200 as well (§2.2), so nothing leaks.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from datastore import sha256_hex
-from idp.adapter import OAuthRequest, form_request
+from idp import paths
+from idp.adapter import OAuthRequest
 from idp.client_auth import authenticate_client
 from idp.errors import InvalidRequest
-from idp.provider import Provider, ProviderDep
-from idp.rendering import NO_STORE, mark_event
+from idp.provider import Provider
+from idp.rendering import NO_STORE
 
-__all__ = ["build_revocation_router", "revoke"]
+__all__ = ["revoke"]
 
 
 def revoke(provider: Provider, request: Request, oauth: OAuthRequest) -> Response:
@@ -28,7 +27,7 @@ def revoke(provider: Provider, request: Request, oauth: OAuthRequest) -> Respons
     client = authenticate_client(
         provider,
         oauth,
-        audiences=(endpoints.url("/v1/revoke"), endpoints.url("/v1/token"), endpoints.issuer),
+        audiences=(endpoints.url(paths.REVOCATION), endpoints.url(paths.TOKEN), endpoints.issuer),
     )
     request.state.client_id = client.client_id
     token = oauth.get("token")
@@ -36,17 +35,3 @@ def revoke(provider: Provider, request: Request, oauth: OAuthRequest) -> Respons
         raise InvalidRequest("token is required")
     provider.store.oidc.revoke(sha256_hex(token), client.client_id, provider.store.clock.now())
     return Response(status_code=200, headers=NO_STORE)
-
-
-def build_revocation_router() -> APIRouter:
-    router = APIRouter(tags=["OpenID Connect"], dependencies=[Depends(mark_event("revocation"))])
-
-    @router.post("/v1/revoke", summary="Token revocation (RFC 7009)")
-    def revocation_endpoint(
-        provider: ProviderDep,
-        request: Request,
-        oauth: Annotated[OAuthRequest, Depends(form_request)],
-    ) -> Response:
-        return revoke(provider, request, oauth)
-
-    return router

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from datastore import ClientRecord
-from idp.adapter import OAuthRequest, form_request
+from idp import paths
+from idp.adapter import OAuthRequest
 from idp.checks import check_grant_type_registered
 from idp.client_auth import authenticate_client
 from idp.errors import InvalidRequest, UnsupportedGrantType
 from idp.grants import redeem_code, refresh
 from idp.misbehave import token_answer
-from idp.provider import Provider, ProviderDep
-from idp.rendering import json_response, mark_event
+from idp.provider import Provider
+from idp.rendering import json_response
 
-__all__ = ["build_token_router", "token"]
+__all__ = ["token"]
 
 GRANTS: dict[str, Callable[[Provider, ClientRecord, OAuthRequest], dict[str, Any]]] = {
     "authorization_code": redeem_code,
@@ -45,24 +46,10 @@ def token(provider: Provider, request: Request, oauth: OAuthRequest) -> Response
     oauth.no_repeats()
     endpoints = provider.endpoints
     client = authenticate_client(
-        provider, oauth, audiences=(endpoints.url("/v1/token"), endpoints.issuer)
+        provider, oauth, audiences=(endpoints.url(paths.TOKEN), endpoints.issuer)
     )
     request.state.client_id = client.client_id
     grant_type = check_grant_type(client, oauth)
     answer = GRANTS[grant_type](provider, client, oauth)
     # Evidence of misbehaviour scenarios, and the answer one of them changes (else as it is).
     return json_response(token_answer(provider, client, grant_type, oauth.get("code"), answer))
-
-
-def build_token_router() -> APIRouter:
-    router = APIRouter(tags=["OpenID Connect"], dependencies=[Depends(mark_event("token"))])
-
-    @router.post("/v1/token", summary="Token endpoint")
-    def token_endpoint(
-        provider: ProviderDep,
-        request: Request,
-        oauth: Annotated[OAuthRequest, Depends(form_request)],
-    ) -> Response:
-        return token(provider, request, oauth)
-
-    return router

@@ -23,6 +23,7 @@ from joserfc import jwt
 
 from datastore import AccountRecord, ClientRecord, ReleaseFacts, sha256_hex
 from datastore.oidc import ProtocolEvent, TokenIssue
+from idp import paths
 from idp.claims import to_claims
 from idp.keys import SigningKey
 from idp.provider import Provider
@@ -165,7 +166,7 @@ def mint_tokens(
                 # RFC 9068 §2.2: no personal attribute, only who, for whom, what and how long.
                 "iss": endpoints.issuer,
                 "sub": sub,
-                "aud": endpoints.url("/v1/userinfo"),
+                "aud": endpoints.url(paths.USERINFO),
                 "client_id": client.client_id,
                 "scope": scope,
                 "auth_time": int(grant.auth_time.timestamp()),

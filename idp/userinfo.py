@@ -6,22 +6,20 @@ ACM's does, tells the ``acr`` of the login beside the released claims.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from datastore.oidc import ProtocolEvent
-from idp.adapter import OAuthRequest, query_or_form_request
+from idp.adapter import OAuthRequest
 from idp.bearer import bearer_token, require_live_access_token
 from idp.claims import to_claims
 from idp.misbehave import userinfo_answer
-from idp.provider import Provider, ProviderDep
+from idp.provider import Provider
 from idp.release import privacy_release
-from idp.rendering import json_response, mark_event
+from idp.rendering import json_response
 from idp.tokens import acr_of, release_for, subject
 
-__all__ = ["build_userinfo_router", "userinfo"]
+__all__ = ["userinfo"]
 
 
 def userinfo(provider: Provider, request: Request, oauth: OAuthRequest) -> Response:
@@ -46,19 +44,3 @@ def userinfo(provider: Provider, request: Request, oauth: OAuthRequest) -> Respo
     }
     # Evidence of misbehaviour scenarios, and the answer one of them changes (else as it is).
     return json_response(userinfo_answer(provider, live.record, account.account_uuid, answer))
-
-
-def build_userinfo_router() -> APIRouter:
-    router = APIRouter(tags=["OpenID Connect"], dependencies=[Depends(mark_event("userinfo"))])
-
-    # One route per method (see the authorization endpoint): unique OpenAPI operation ids.
-    @router.get("/v1/userinfo", summary="UserInfo endpoint")
-    @router.post("/v1/userinfo", summary="UserInfo endpoint (form)")
-    def userinfo_endpoint(
-        provider: ProviderDep,
-        request: Request,
-        oauth: Annotated[OAuthRequest, Depends(query_or_form_request)],
-    ) -> Response:
-        return userinfo(provider, request, oauth)
-
-    return router
