@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from datastore.vocabulary import (
+    ATTRIBUTES,
     DEFAULT_ACR,
     DEFAULT_ALLOWED_SCOPES,
     DEFAULT_PKCE_METHODS,
@@ -25,17 +26,6 @@ __all__ = [
     "ReleaseFacts",
     "dossier_view",
 ]
-
-# The closed vocabulary of protocol attributes (seed 000/001 art. 3, seed 002 for klas).
-ATTRIBUTES: tuple[str, ...] = (
-    "leer_id_uuid",
-    "account_uuid",
-    "historiek_account_uuid",
-    "naam",
-    "voornaam",
-    "instellingsnummer",
-    "klas",
-)
 
 
 @dataclass(frozen=True, slots=True)
