@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from datastore.vocabulary import (
@@ -157,6 +159,8 @@ class ReleaseFacts:
     visible_to_pupil: bool
     visible_class_ids: frozenset[int] = field(default_factory=frozenset)
     visible_instellingsnummers: frozenset[str] = field(default_factory=frozenset)
+    # The pupil's details of the vocabulary (``PUPIL_DETAILS``), ``None`` where none is stored.
+    pupil_details: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def dossier_view(client: Any) -> dict[str, Any]:

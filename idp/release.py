@@ -100,6 +100,7 @@ REASONS: Mapping[str, str] = MappingProxyType(
         "needs_instellingsnummer": (
             "released only to a client whose protocol lists instellingsnummer"
         ),
+        "not_recorded": "the datastore holds no value of this attribute for the pupil",
     }
 )
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by spaces.
@@ -243,6 +244,8 @@ def decide(
             withheld.append(_withheld(name, "scope_not_requested", client))
         elif name in gates:
             withheld.append(Withheld(name, *gates[name]))
+        elif name not in true_values:
+            withheld.append(_withheld(name, "not_recorded", client))
         else:
             released.append(Released(name, true_values[name], asked_by[name], protocol.reference))
     return Release(
@@ -311,6 +314,10 @@ def _account_values(
         "voornaam": account.voornaam,
         "vo_id": vo_id(account.account_uuid),
     }
+    # The pupil's other details of the vocabulary are released as stored; a missing one is not.
+    for name, value in facts.pupil_details.items():
+        if value is not None:
+            values.setdefault(name, value)
     gates: dict[str, tuple[str, str]] = {}
     if account.is_temporary:
         gates["leer_id_uuid"] = ("temporary_account", REASONS["temporary_account"])
