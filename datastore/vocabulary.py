@@ -71,12 +71,14 @@ class PupilDetail:
 
     ``type`` is the value's type with its constraints (pydantic reads them); ``None`` means a
     name, which each input schema checks with its own name type. A detail that is not
-    ``required`` may be left out (it is then ``None``, and release withholds it).
+    ``required`` may be left out (it is then ``None``, and release withholds it). ``example`` is
+    a valid value, shown in the admin API's schema and used by the tests (a name needs none).
     """
 
     type: Any = None
     required: bool = True
     description: str | None = None
+    example: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +192,11 @@ def pupil_fields(name_type: Any, *, partial: bool = False) -> dict[str, Any]:
         kind = name_type if detail.type is None else detail.type
         default = None if partial or not detail.required else ...
         annotation = kind if default is ... else kind | None
-        fields[name] = (annotation, Field(default, description=detail.description))
+        examples = None if detail.example is None else [detail.example]
+        fields[name] = (
+            annotation,
+            Field(default, description=detail.description, examples=examples),
+        )
     return fields
 
 
