@@ -61,7 +61,8 @@ class AdminClass:
 @dataclass(frozen=True, slots=True)
 class AdminPupil:
     id: int
-    # The pupil's details (naam, voornaam, …) as fields of the record, from the vocabulary.
+    # The pupil's details (naam, voornaam, …) from the vocabulary: ``dataclass`` reads the
+    # class's annotations in order, so they become the fields between ``id`` and ``insz``.
     __annotations__.update(PUPIL_DETAIL_TYPES)
     insz: str | None
     leer_id_uuid: str | None
