@@ -135,6 +135,12 @@ def test_every_attribute_is_documented_with_both_claim_names(name: str) -> None:
     assert f"`{ACM_CLAIM_NAMES[name]}`" in docs
 
 
+def test_the_fixture_docs_list_the_closed_vocabulary() -> None:
+    docs = (ROOT / "docs" / "fixtures.md").read_text(encoding="utf-8")
+    listed = ", ".join(f"`{name}`" for name in ATTRIBUTES)
+    assert f"protocol attributes from the closed vocabulary ({listed})" in docs
+
+
 def test_the_demo_service_provider_names_attributes_as_the_provider_does() -> None:
     # rp_demo knows the vocabulary on its own (it talks to the provider over HTTP only).
     assert set(catalogue.ATTRIBUTES) <= set(ATTRIBUTES)
