@@ -14,6 +14,7 @@ from datastore.admin_base import InvalidField
 from datastore.admin_records import AdminEnrolment, AdminPupil
 from datastore.errors import AlreadyExists
 from datastore.models import Account, AccountHistory, Enrolment, Pupil, School, SchoolClass
+from datastore.vocabulary import PUPIL_DETAILS
 
 __all__ = ["PupilAdmin"]
 
@@ -29,8 +30,7 @@ def _pupil_record(session: Session, pupil: Pupil) -> AdminPupil:
     ).all()
     return AdminPupil(
         id=pupil.id,
-        naam=pupil.naam,
-        voornaam=pupil.voornaam,
+        **{name: getattr(pupil, name) for name in PUPIL_DETAILS},
         insz=pupil.insz,
         leer_id_uuid=pupil.leer_id_uuid,
         historiek_account_uuids=tuple(historiek),
@@ -80,8 +80,7 @@ class PupilAdmin(AccountAdmin):
                 self._unique(session, Pupil.insz, insz, "insz")
                 self._unique(session, Pupil.leer_id_uuid, leer_id_uuid, "leer_id_uuid")
             pupil = Pupil(
-                naam=values["naam"],
-                voornaam=values["voornaam"],
+                **{name: values.get(name) for name in PUPIL_DETAILS},
                 insz=insz,
                 leer_id_uuid=leer_id_uuid,
             )
@@ -107,9 +106,10 @@ class PupilAdmin(AccountAdmin):
     def update_pupil(self, pupil_id: int, values: Mapping[str, Any]) -> AdminPupil:
         with self._change() as session:
             pupil = self._get(session, Pupil, pupil_id, "pupil")
-            for field in ("naam", "voornaam"):
-                if values.get(field) is not None:
-                    setattr(pupil, field, values[field])
+            for name, detail in PUPIL_DETAILS.items():
+                # A required detail cannot be cleared; any other may be set to null.
+                if name in values and (values[name] is not None or not detail.required):
+                    setattr(pupil, name, values[name])
             if "insz" in values and values["insz"] != pupil.insz:
                 if values["insz"] is not None:
                     self._unique(session, Pupil.insz, values["insz"], "insz")

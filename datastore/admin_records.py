@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from datastore.vocabulary import PUPIL_DETAILS, PupilDetail
+
 __all__ = [
     "AdminAccount",
     "AdminApplication",
@@ -27,6 +29,15 @@ __all__ = [
     "ClassSharingAcceptanceRecord",
     "ClassSharingState",
 ]
+
+
+def _record_type(detail: PupilDetail) -> Any:
+    """A pupil detail's type in a record: a name is a string; an optional one may be ``None``."""
+    kind = str if detail.type is None else detail.type
+    return kind if detail.required else kind | None
+
+
+PUPIL_DETAIL_TYPES: dict[str, Any] = {n: _record_type(d) for n, d in PUPIL_DETAILS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +61,9 @@ class AdminClass:
 @dataclass(frozen=True, slots=True)
 class AdminPupil:
     id: int
-    naam: str
-    voornaam: str
+    # The pupil's details (naam, voornaam, …) from the vocabulary: ``dataclass`` reads the
+    # class's annotations in order, so they become the fields between ``id`` and ``insz``.
+    __annotations__.update(PUPIL_DETAIL_TYPES)
     insz: str | None
     leer_id_uuid: str | None
     historiek_account_uuids: tuple[str, ...]

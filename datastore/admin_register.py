@@ -20,6 +20,7 @@ from datastore.admin_clients import client_admin_record
 from datastore.admin_providers import protocol_admin_record
 from datastore.models import Client, Protocol
 from datastore.records import dossier_view
+from datastore.vocabulary import ATTRIBUTE_CATEGORIES
 
 if TYPE_CHECKING:
     from datastore.store import Datastore
@@ -28,16 +29,6 @@ __all__ = ["ATTRIBUTE_CATEGORIES", "ProcessingActivity", "build_register", "rend
 
 CONTROLLER = "Departement Onderwijs en Vorming (DOV)"
 DATA_SUBJECTS = "leerlingen van het leerplichtonderwijs"
-# The categories of personal data, as the protocols' article 3 groups them.
-ATTRIBUTE_CATEGORIES = {
-    "leer_id_uuid": "identificatiegegevens (pseudoniem)",
-    "account_uuid": "identificatiegegevens (pseudoniem)",
-    "historiek_account_uuid": "identificatiegegevens (pseudoniem)",
-    "naam": "identiteitsgegevens",
-    "voornaam": "identiteitsgegevens",
-    "instellingsnummer": "inschrijvingen",
-    "klas": "klasinformatie",
-}
 # What the CSV and Markdown forms show of each client's dossier (the JSON form has all of it).
 _DOSSIER_SUMMARY = (
     "allowed_scopes",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -20,18 +20,20 @@ from pydantic import (
     ConfigDict,
     Field,
     PositiveInt,
+    create_model,
     field_validator,
     model_validator,
 )
 
 from datastore.insz import insz_is_valid
-from datastore.records import ATTRIBUTES
 from datastore.vocabulary import (
+    ATTRIBUTES,
     MISBEHAVE_SCENARIOS,
     AccessTokenFormat,
     PkceMethod,
     Scope,
     SubjectType,
+    pupil_fields,
 )
 
 __all__ = [
@@ -203,14 +205,19 @@ class EnrolmentSpec(_Spec):
         return self
 
 
-class PupilSpec(_Spec):
-    naam: Name
-    voornaam: Name
+if TYPE_CHECKING:
+    _PupilDetails = _Spec
+else:
+    # The pupil's details (naam, voornaam, …) come first, from datastore.vocabulary.
+    _PupilDetails = create_model("_PupilDetails", __base__=_Spec, **pupil_fields(Name))
+
+
+class PupilSpec(_PupilDetails):
     insz: Insz | None = None
     leer_id_uuid: Uuid | None = None
-    historiek: list[Uuid] = []
+    historiek: list[Uuid] = []  # noqa: RUF012 - a pydantic field
     accounts: Annotated[list[AccountSpec], Field(min_length=1)]
-    enrolments: list[EnrolmentSpec] = []
+    enrolments: list[EnrolmentSpec] = []  # noqa: RUF012 - a pydantic field
 
     @model_validator(mode="after")
     def _identification(self) -> PupilSpec:

@@ -45,6 +45,7 @@ from datastore.models import (
     Staff,
 )
 from datastore.oidc import end_account_access
+from datastore.vocabulary import PUPIL_DETAILS
 
 __all__ = ["STAFF_NAMESPACE", "WorldSummary", "Writer", "write_world"]
 
@@ -349,8 +350,7 @@ class Writer:
             [Pupil.id == pupil_id],
             insz=spec.insz,
             leer_id_uuid=spec.leer_id_uuid,
-            naam=spec.naam,
-            voornaam=spec.voornaam,
+            **{name: getattr(spec, name) for name in PUPIL_DETAILS},
         )
         for j, account in enumerate(spec.accounts):
             apath = f"{path}.accounts[{j}]"

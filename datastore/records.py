@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from datastore.vocabulary import (
+    ATTRIBUTES,
     DEFAULT_ACR,
     DEFAULT_ALLOWED_SCOPES,
     DEFAULT_PKCE_METHODS,
@@ -25,17 +28,6 @@ __all__ = [
     "ReleaseFacts",
     "dossier_view",
 ]
-
-# The closed vocabulary of protocol attributes (seed 000/001 art. 3, seed 002 for klas).
-ATTRIBUTES: tuple[str, ...] = (
-    "leer_id_uuid",
-    "account_uuid",
-    "historiek_account_uuid",
-    "naam",
-    "voornaam",
-    "instellingsnummer",
-    "klas",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +159,8 @@ class ReleaseFacts:
     visible_to_pupil: bool
     visible_class_ids: frozenset[int] = field(default_factory=frozenset)
     visible_instellingsnummers: frozenset[str] = field(default_factory=frozenset)
+    # The pupil's details of the vocabulary (``PUPIL_DETAILS``), ``None`` where none is stored.
+    pupil_details: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def dossier_view(client: Any) -> dict[str, Any]:

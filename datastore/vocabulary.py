@@ -1,4 +1,10 @@
-"""The names of a client's integratiedossier, in one place.
+"""The simulator's vocabulary: the attributes a login may release, and a client's integratiedossier.
+
+Attributes (docs/claims.md): ``VOCABULARY`` defines each one once, with its claim name in both
+dialects, the scope that asks for it, its category in the register (GDPR art. 30) and, for a
+detail of the pupil, how the admin API and world files take it. Claims, release, the register,
+the admin and fixture schemas and the pupil's records derive from it; docs/architecture.md
+"How to add an attribute" walks the change.
 
 ACM registers each relying party in an integratiedossier: its URIs, the scopes it may ask for, how
 it authenticates, and how its tokens look. The simulator's defaults are what ACM does according to
@@ -8,25 +14,36 @@ or more modern behaviours a dossier may choose.
 
 from __future__ import annotations
 
-from typing import Final, Literal, get_args
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Literal, get_args
+
+from pydantic import Field
 
 __all__ = [
     "ACCESS_TOKEN_FORMATS",
+    "ATTRIBUTES",
+    "ATTRIBUTE_CATEGORIES",
     "DEFAULT_ACR",
     "DEFAULT_ALLOWED_SCOPES",
     "DEFAULT_PKCE_METHODS",
     "DOSSIER_FIELDS",
     "MISBEHAVE_SCENARIOS",
     "PKCE_METHODS",
+    "PUPIL_DETAILS",
     "SCHOOL_NAME_ATTRIBUTE",
     "SCOPES",
     "SUBJECT_TYPES",
+    "VOCABULARY",
     "VO_CLAIMS",
     "AccessTokenFormat",
+    "Attribute",
     "PkceMethod",
+    "ProtocolAttribute",
+    "PupilDetail",
     "Scope",
     "SubjectType",
     "VoClaim",
+    "pupil_fields",
 ]
 
 # Every scope the simulator knows. ``openid``, ``profile``, ``vo``, ``ov_leerling`` and
@@ -45,6 +62,149 @@ VO_CLAIMS: Final[tuple[VoClaim, ...]] = get_args(VoClaim)
 # The school's name is no attribute a protocol lists: it comes with ``instellingsnummer``
 # (ACM claim ``ov_orgnaam``), because real LeerID clients read the two together.
 SCHOOL_NAME_ATTRIBUTE: Final = "instellingsnaam"
+
+
+@dataclass(frozen=True, slots=True)
+class PupilDetail:
+    """How the admin API and world files take a detail of the pupil, stored in a column of the
+    ``pupils`` table that has the attribute's name.
+
+    ``type`` is the value's type with its constraints (pydantic reads them); ``None`` means a
+    name, which each input schema checks with its own name type. A detail that is not
+    ``required`` may be left out (it is then ``None``, and release withholds it). ``example`` is
+    a valid value, shown in the admin API's schema and used by the tests (a name needs none).
+    """
+
+    type: Any = None
+    required: bool = True
+    description: str | None = None
+    example: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """One attribute a login may release (docs/claims.md).
+
+    ``name`` is the protocol's name and the claim in the ``leerid`` dialect, ``acm_claim`` the
+    claim in the ``acm`` dialect. ``scope`` is the finer scope that asks for it (``ov_leerling``
+    asks for every attribute of the client's protocol). ``category`` is the category of
+    personal data in the register; only an attribute with a category is one a protocol's
+    article 3 may list. ``pupil`` says how the admin API and world files take it, for a detail
+    stored on the pupil; the other values release works out from the account, its enrolments or
+    ACM's conventions (``idp.release``).
+    """
+
+    name: str
+    acm_claim: str
+    scope: Scope | None
+    description: str
+    category: str | None = None
+    pupil: PupilDetail | None = None
+
+    @property
+    def in_protocol(self) -> bool:
+        """Whether a protocol's article 3 may list the attribute."""
+        return self.category is not None
+
+
+_PSEUDONYM = "identificatiegegevens (pseudoniem)"
+_IDENTITY = "identiteitsgegevens"
+
+# Every attribute, in the order of the claims: the protocol's attributes (seed 000/001 art. 3,
+# seed 002 for klas) with the school's name after its number, then ACM's ``vo`` claims.
+# ``ov_klas`` has no public source: the name is assumed.
+VOCABULARY: Final[tuple[Attribute, ...]] = (
+    Attribute(
+        "leer_id_uuid",
+        "ov_leerid_uuid",
+        "account",
+        "the pupil's LeerID key, only for a pupil identified by INSZ",
+        _PSEUDONYM,
+    ),
+    Attribute(
+        "account_uuid",
+        "ov_account_uuid",
+        "account",
+        "the single sign-on key of one account",
+        _PSEUDONYM,
+    ),
+    Attribute(
+        "historiek_account_uuid",
+        "ov_historiek_account_uuid",
+        "account",
+        "the account_uuids of the pupil's earlier accounts (a list)",
+        _PSEUDONYM,
+    ),
+    Attribute(
+        "naam", "family_name", "profile", "the pupil's official name", _IDENTITY, PupilDetail()
+    ),
+    Attribute(
+        "voornaam",
+        "given_name",
+        "profile",
+        "the pupil's official first name",
+        _IDENTITY,
+        PupilDetail(),
+    ),
+    Attribute(
+        "instellingsnummer",
+        "ov_orgcode",
+        "inschrijving",
+        "the school of the pupil's current enrolment",
+        "inschrijvingen",
+    ),
+    Attribute(
+        SCHOOL_NAME_ATTRIBUTE,
+        "ov_orgnaam",
+        None,
+        "the name of that school; comes with instellingsnummer",
+    ),
+    Attribute("klas", "ov_klas", "klas", "the pupil's administrative (sub)class", "klasinformatie"),
+    Attribute("vo_id", "vo_id", "vo", "the account's identifier at ACM (value assumed)"),
+    Attribute(
+        "vo_doelgroepcode", "vo_doelgroepcode", "vo", "the account's target group at ACM (OV)"
+    ),
+    Attribute("vo_orgcode", "vo_orgcode", "vo", "the organisation at ACM: the instellingsnummer"),
+    Attribute("vo_orgnaam", "vo_orgnaam", "vo", "the name of that organisation"),
+)
+
+# The closed vocabulary of protocol attributes: what a protocol's article 3 may list.
+ATTRIBUTES: Final[tuple[str, ...]] = tuple(a.name for a in VOCABULARY if a.in_protocol)
+# The categories of personal data, as the protocols' article 3 groups them (the register).
+ATTRIBUTE_CATEGORIES: Final[dict[str, str]] = {
+    a.name: a.category for a in VOCABULARY if a.category is not None
+}
+# The pupil's details (naam, voornaam, …): the admin API's and the world files' pupil fields, the
+# columns of the ``pupils`` table of the same names, and the fields of the admin pupil record.
+PUPIL_DETAILS: Final[dict[str, PupilDetail]] = {
+    a.name: a.pupil for a in VOCABULARY if a.pupil is not None
+}
+
+
+def pupil_fields(name_type: Any, *, partial: bool = False) -> dict[str, Any]:
+    """The pupil's details as ``pydantic.create_model`` field definitions, in vocabulary order.
+
+    ``name_type`` is the input schema's own type of a name. With ``partial`` (a change) every
+    detail may be left out; otherwise only the details that are not ``required``.
+    """
+    fields: dict[str, Any] = {}
+    for name, detail in PUPIL_DETAILS.items():
+        kind = name_type if detail.type is None else detail.type
+        default = None if partial or not detail.required else ...
+        annotation = kind if default is ... else kind | None
+        examples = None if detail.example is None else [detail.example]
+        fields[name] = (
+            annotation,
+            Field(default, description=detail.description, examples=examples),
+        )
+    return fields
+
+
+if TYPE_CHECKING:
+    ProtocolAttribute = str
+else:
+    # ``Literal`` of the names of ``ATTRIBUTES``: the admin API's schema lists them as an enum.
+    ProtocolAttribute = Literal[ATTRIBUTES]
 
 SubjectType = Literal["pairwise", "public"]
 # OIDC Core §8: pairwise is the simulator's default (a different ``sub`` per client); ACM itself

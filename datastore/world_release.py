@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
@@ -47,6 +48,7 @@ from datastore.models import (
 )
 from datastore.prepared import Prepared
 from datastore.records import AccountRecord, EnrolmentFacts, ReleaseFacts
+from datastore.vocabulary import PUPIL_DETAILS
 
 __all__ = ["account_columns", "account_record", "release_facts"]
 
@@ -191,19 +193,21 @@ def _release_statement() -> Select[*tuple[Any, ...]]:
     visible_to_pupil = exists().where(
         Visibility.pupil_id == pupil_id, Visibility.application_id == application_id
     )
-    return (
-        account_columns()
-        .add_columns(
-            Pupil.leer_id_uuid,
-            Pupil.insz.is_not(None).label("has_insz"),
-            historiek.label("historiek"),
-            enrolments.label("enrolments"),
-            visible_to_pupil.label("visible_to_pupil"),
-            visible_classes.label("visible_classes"),
-            visible_schools.label("visible_schools"),
-        )
-        .where(Account.id == bindparam("account_id", type_=Integer))
-    )
+    columns = account_columns()
+    # The pupil's details that the account's columns do not carry already (naam, voornaam do).
+    details = [
+        getattr(Pupil, n).label(n) for n in PUPIL_DETAILS if n not in columns.selected_columns
+    ]
+    return columns.add_columns(
+        *details,
+        Pupil.leer_id_uuid,
+        Pupil.insz.is_not(None).label("has_insz"),
+        historiek.label("historiek"),
+        enrolments.label("enrolments"),
+        visible_to_pupil.label("visible_to_pupil"),
+        visible_classes.label("visible_classes"),
+        visible_schools.label("visible_schools"),
+    ).where(Account.id == bindparam("account_id", type_=Integer))
 
 
 @cache
@@ -257,4 +261,5 @@ def release_facts(
         visible_to_pupil=bool(row.visible_to_pupil),
         visible_class_ids=frozenset(json.loads(row.visible_classes)),
         visible_instellingsnummers=frozenset(json.loads(row.visible_schools)),
+        pupil_details=MappingProxyType({n: getattr(row, n) for n in PUPIL_DETAILS}),
     )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from datastore import SCHOOL_NAME_ATTRIBUTE, VO_CLAIMS
+from datastore import VOCABULARY
 from idp.release import RELEASABLE, Release
 
 __all__ = [
@@ -27,20 +27,8 @@ __all__ = [
 
 CLAIM_DIALECTS: tuple[str, ...] = ("leerid", "acm")
 LEERID_CLAIMS: tuple[str, ...] = RELEASABLE
-# leerid name -> ACM claim name. ``ov_klas`` has no public source: the name is assumed.
-ACM_CLAIM_NAMES: Mapping[str, str] = MappingProxyType(
-    {
-        "leer_id_uuid": "ov_leerid_uuid",
-        "account_uuid": "ov_account_uuid",
-        "historiek_account_uuid": "ov_historiek_account_uuid",
-        "naam": "family_name",
-        "voornaam": "given_name",
-        "instellingsnummer": "ov_orgcode",
-        SCHOOL_NAME_ATTRIBUTE: "ov_orgnaam",
-        "klas": "ov_klas",
-        **{name: name for name in VO_CLAIMS},
-    }
-)
+# leerid name -> ACM claim name, from the vocabulary (``datastore.vocabulary.VOCABULARY``).
+ACM_CLAIM_NAMES: Mapping[str, str] = MappingProxyType({a.name: a.acm_claim for a in VOCABULARY})
 ACM_CLAIMS: tuple[str, ...] = tuple(ACM_CLAIM_NAMES[a] for a in RELEASABLE)
 # OIDC Discovery 1.0 §3 claims_supported: every claim some client may receive.
 CLAIMS_SUPPORTED: tuple[str, ...] = tuple(dict.fromkeys(("sub", *LEERID_CLAIMS, *ACM_CLAIMS)))

@@ -27,6 +27,7 @@ from datastore import (
     SCHOOL_NAME_ATTRIBUTE,
     SCOPES,
     VO_CLAIMS,
+    VOCABULARY,
     ClientRecord,
     EnrolmentFacts,
     ReleaseFacts,
@@ -53,28 +54,22 @@ __all__ = [
     "vo_id",
 ]
 
-# The scopes that group attributes (docs/contract.md "Scopes and claims"); ``openid`` and
-# ``offline_access`` carry none. ``ov_leerling`` is ACM's LeerID scope: every attribute of the
-# client's own protocol, so it is resolved per client below.
+# The scopes that group attributes (docs/contract.md "Scopes and claims"), from the vocabulary;
+# ``openid`` and ``offline_access`` carry none. ``ov_leerling`` is ACM's LeerID scope: every
+# attribute of the client's own protocol, so it is resolved per client below.
 SCOPE_ATTRIBUTES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "profile": ("naam", "voornaam"),
-        "vo": VO_CLAIMS,
-        "ov_leerling": ATTRIBUTES,
-        "account": ("leer_id_uuid", "account_uuid", "historiek_account_uuid"),
-        "inschrijving": ("instellingsnummer",),
-        "klas": ("klas",),
+        scope: ATTRIBUTES
+        if scope == "ov_leerling"
+        else tuple(a.name for a in VOCABULARY if a.scope == scope)
+        for scope in SCOPES
+        if scope == "ov_leerling" or any(a.scope == scope for a in VOCABULARY)
     }
 )
 SCOPES_SUPPORTED: tuple[str, ...] = SCOPES
-# Everything a login may release, in the order of the claims: the protocol's attributes with the
-# school's name after its number, then ACM's ``vo`` claims.
-RELEASABLE: tuple[str, ...] = (
-    *ATTRIBUTES[: ATTRIBUTES.index("instellingsnummer") + 1],
-    SCHOOL_NAME_ATTRIBUTE,
-    *ATTRIBUTES[ATTRIBUTES.index("instellingsnummer") + 1 :],
-    *VO_CLAIMS,
-)
+# Everything a login may release, in the order of the claims (the vocabulary's order): the
+# protocol's attributes with the school's name after its number, then ACM's ``vo`` claims.
+RELEASABLE: tuple[str, ...] = tuple(a.name for a in VOCABULARY)
 # ``vo_id`` is a stable identifier of the account at ACM that is neither the INSZ nor the
 # leer_id_uuid. ACM's real value for a pupil is not public; the simulator derives it as the
 # UUIDv5 of the account_uuid in this namespace, so it is stable and reveals neither.
@@ -105,6 +100,7 @@ REASONS: Mapping[str, str] = MappingProxyType(
         "needs_instellingsnummer": (
             "released only to a client whose protocol lists instellingsnummer"
         ),
+        "not_recorded": "the datastore holds no value of this attribute for the pupil",
     }
 )
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by spaces.
@@ -248,6 +244,8 @@ def decide(
             withheld.append(_withheld(name, "scope_not_requested", client))
         elif name in gates:
             withheld.append(Withheld(name, *gates[name]))
+        elif name not in true_values:
+            withheld.append(_withheld(name, "not_recorded", client))
         else:
             released.append(Released(name, true_values[name], asked_by[name], protocol.reference))
     return Release(
@@ -316,6 +314,10 @@ def _account_values(
         "voornaam": account.voornaam,
         "vo_id": vo_id(account.account_uuid),
     }
+    # The pupil's other details of the vocabulary are released as stored; a missing one is not.
+    for name, value in facts.pupil_details.items():
+        if value is not None:
+            values.setdefault(name, value)
     gates: dict[str, tuple[str, str]] = {}
     if account.is_temporary:
         gates["leer_id_uuid"] = ("temporary_account", REASONS["temporary_account"])

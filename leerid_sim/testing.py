@@ -181,12 +181,15 @@ class LeerIDAdmin:
         klas: str | None = None,
         start_date: dt.date | str = "2025-09-01",
         end_date: dt.date | str | None = None,
+        **details: Any,
     ) -> Json:
         """A pupil; with ``username`` an account, with ``school`` (and ``klas``) an enrolment.
 
         Without ``insz`` the pupil is unidentified: a temporary account, no leer_id_uuid.
+        ``details`` are the pupil's other details by their attribute name, as ``POST /pupils``
+        takes them.
         """
-        body: Json = {"naam": naam, "voornaam": voornaam}
+        body: Json = {**details, "naam": naam, "voornaam": voornaam}
         if insz is not None:
             body["insz"] = insz
         if username is not None:

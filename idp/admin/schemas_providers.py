@@ -8,7 +8,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from datastore import AccessTokenFormat, PkceMethod, Scope, SubjectType
+from datastore import (
+    ATTRIBUTES,
+    AccessTokenFormat,
+    PkceMethod,
+    ProtocolAttribute,
+    Scope,
+    SubjectType,
+)
 from idp.admin.schemas_world import TEXT, ClassName, Id, Instellingsnummer, LongName, Username
 
 __all__ = [
@@ -25,16 +32,8 @@ __all__ = [
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,79}$", examples=["klasapp"])]
 ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,120}$", examples=["mijn-app"])]
-# The closed vocabulary of datastore.records.ATTRIBUTES (tests/admin check they agree).
-Attribute = Literal[
-    "leer_id_uuid",
-    "account_uuid",
-    "historiek_account_uuid",
-    "naam",
-    "voornaam",
-    "instellingsnummer",
-    "klas",
-]
+# The closed vocabulary of protocol attributes (datastore.vocabulary.ATTRIBUTES).
+Attribute = ProtocolAttribute
 Uri = Annotated[str, Field(pattern=r"^https?://[^\s\x00-\x1f#]{1,480}$")]
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 GrantType = Literal["authorization_code", "refresh_token"]
@@ -181,7 +180,7 @@ class ProtocolCreate(_Input):
     )
     application: Key
     reference: Annotated[str, Field(min_length=1, max_length=120, pattern=TEXT)]
-    attributes: Annotated[list[Attribute], Field(max_length=7)]
+    attributes: Annotated[list[Attribute], Field(max_length=len(ATTRIBUTES))]
     purpose: Text
     disclosure_legal_basis: Text
     processing_legal_basis: Text
@@ -197,7 +196,7 @@ class ProtocolUpdate(_Input):
         json_schema_extra={"examples": [{"status": "ended"}, {"attributes": ["account_uuid"]}]}
     )
     reference: Annotated[str, Field(min_length=1, max_length=120, pattern=TEXT)] | None = None
-    attributes: Annotated[list[Attribute], Field(max_length=7)] | None = None
+    attributes: Annotated[list[Attribute], Field(max_length=len(ATTRIBUTES))] | None = None
     purpose: Text | None = None
     disclosure_legal_basis: Text | None = None
     processing_legal_basis: Text | None = None

@@ -7,9 +7,11 @@ Each model forbids unknown fields, so a typo is a 422 that names the field.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+
+from datastore import pupil_fields
 
 __all__ = [
     "TEXT",
@@ -105,7 +107,18 @@ class EnrolmentSpec(_Input):
     end_date: dt.date | None = None
 
 
-class PupilCreate(_Input):
+if TYPE_CHECKING:
+    _PupilDetails = _Input
+    _PupilDetailChanges = _Input
+else:
+    # The pupil's details (naam, voornaam, …) come first, from datastore.vocabulary.
+    _PupilDetails = create_model("_PupilDetails", __base__=_Input, **pupil_fields(Name))
+    _PupilDetailChanges = create_model(
+        "_PupilDetailChanges", __base__=_Input, **pupil_fields(Name, partial=True)
+    )
+
+
+class PupilCreate(_PupilDetails):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -119,8 +132,6 @@ class PupilCreate(_Input):
             ]
         }
     )
-    naam: Name
-    voornaam: Name
     insz: Insz | None = Field(default=None, description="INSZ; without it, a temporary account")
     leer_id_uuid: Uuid | None = Field(default=None, description="generated when an INSZ is given")
     historiek_account_uuids: list[Uuid] = Field(default_factory=list)
@@ -128,10 +139,8 @@ class PupilCreate(_Input):
     enrolment: EnrolmentSpec | None = None
 
 
-class PupilUpdate(_Input):
+class PupilUpdate(_PupilDetailChanges):
     model_config = ConfigDict(json_schema_extra={"examples": [{"voornaam": "Jannes"}]})
-    naam: Name | None = None
-    voornaam: Name | None = None
     insz: Insz | None = None
     leer_id_uuid: Uuid | None = None
     historiek_account_uuids: list[Uuid] | None = None
