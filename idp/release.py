@@ -4,12 +4,17 @@ A pure module: no I/O, no datastore calls. The ID token, UserInfo, introspection
 preview all ask ``decide``, so they can never disagree. Released attributes are the attributes
 of the requested scopes ∩ the protocol's article 3 ∩ what is true of the account and allowed by
 the gates (class information also needs the school's and the application's consent; an ended or
-suspended protocol releases nothing; staff get only ``sub``).
+suspended protocol releases nothing; staff get only ``sub``, except at a staff-only client).
 Every attribute of the protocol or the requested scopes that is not released is withheld with
 a machine reason code and a sentence a service provider can act on.
 
 Besides the protocol's attributes a login may release the school's name (``instellingsnaam``,
 exactly when ``instellingsnummer`` is released) and ACM's ``vo`` identity claims.
+
+A staff-only client (DOV's Schoolloket) has no pupil protocol: it may receive only the staff
+account's own ``account_uuid`` (ACM's ``ov_account_uuid``, which ACM sends with every LeerID
+login), through the ``account`` scope, so that it learns from its own login who logged in
+(OIDC Core §3.1.3.7, §5.3).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ __all__ = [
     "RELEASABLE",
     "SCOPES_SUPPORTED",
     "SCOPE_ATTRIBUTES",
+    "STAFF_ATTRIBUTES",
     "VO_DOELGROEPCODE",
     "VO_ID_NAMESPACE",
     "Release",
@@ -67,6 +73,8 @@ SCOPE_ATTRIBUTES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 SCOPES_SUPPORTED: tuple[str, ...] = SCOPES
+# What a staff-only client may receive of a staff account: its own identifier, nothing else.
+STAFF_ATTRIBUTES: tuple[str, ...] = ("account_uuid",)
 # Everything a login may release, in the order of the claims (the vocabulary's order): the
 # protocol's attributes with the school's name after its number, then ACM's ``vo`` claims.
 RELEASABLE: tuple[str, ...] = tuple(a.name for a in VOCABULARY)
@@ -127,11 +135,14 @@ class Released:
     attribute: str
     value: Any
     scope: str
-    protocol_reference: str
-    article: str = ARTICLE
+    # ``None`` for a staff account's own identifier at a staff-only client: no protocol applies.
+    protocol_reference: str | None
+    article: str | None = ARTICLE
 
     @property
     def why(self) -> str:
+        if self.protocol_reference is None:
+            return f"scope {self.scope}; the staff account's own identifier at a staff-only client"
         protocol = f"protocol {self.protocol_reference} {self.article}"
         if self.attribute == "vo_id":
             return f"scope {self.scope}; ACM identity claim of the account (value assumed)"
@@ -217,6 +228,8 @@ def decide(
 
     ``today`` is the simulated clock's date: it selects the current enrolment.
     """
+    if client.staff_only:
+        return _decide_staff_only(client, scopes, facts)
     protocol = client.protocol
     in_protocol = set() if protocol is None or client.staff_only else set(protocol.attributes)
     asked_by: dict[str, str] = {}
@@ -251,6 +264,45 @@ def decide(
     return Release(
         client_id=client.client_id,
         protocol_reference=protocol.reference if protocol is not None else None,
+        scopes=tuple(scopes),
+        attributes=MappingProxyType({r.attribute: r.value for r in released}),
+        released=tuple(released),
+        withheld=tuple(withheld),
+    )
+
+
+def _decide_staff_only(
+    client: ClientRecord, scopes: Sequence[str], facts: ReleaseFacts | None
+) -> Release:
+    """A staff-only client: an active staff account's ``account_uuid`` when a scope asks for it.
+
+    Every other requested attribute is ``not_in_protocol`` (such a client has no pupil protocol),
+    and so is ``account_uuid`` of a pupil (who cannot log in there anyway).
+    """
+    asked_by: dict[str, str] = {}
+    for scope in scopes:
+        if scope != "ov_leerling":  # the client's protocol attributes: it has none
+            for attribute in SCOPE_ATTRIBUTES.get(scope, ()):
+                asked_by.setdefault(attribute, scope)
+    if "instellingsnummer" in asked_by:
+        asked_by[SCHOOL_NAME_ATTRIBUTE] = asked_by["instellingsnummer"]
+    account = facts.account if facts is not None else None
+    released: list[Released] = []
+    withheld: list[Withheld] = []
+    for name in RELEASABLE:
+        if name not in asked_by:
+            continue
+        if name not in STAFF_ATTRIBUTES or (account is not None and not account.is_staff):
+            withheld.append(_withheld(name, "not_in_protocol", client))
+        elif account is None:
+            withheld.append(Withheld(name, "no_account", REASONS["no_account"]))
+        elif not account.is_active:
+            withheld.append(Withheld(name, "account_disabled", REASONS["account_disabled"]))
+        else:
+            released.append(Released(name, account.account_uuid, asked_by[name], None, None))
+    return Release(
+        client_id=client.client_id,
+        protocol_reference=None,
         scopes=tuple(scopes),
         attributes=MappingProxyType({r.attribute: r.value for r in released}),
         released=tuple(released),
@@ -386,7 +438,7 @@ def privacy_release(
     if channel not in CHANNELS:
         raise ValueError(f"unknown privacy-log channel {channel!r}")
     protocol = client.protocol
-    if protocol is None or not release.released:
+    if protocol is None or client.staff_only or not release.released:
         return None
     return PrivacyRelease(
         client_id=client.client_id,

@@ -325,7 +325,7 @@ def test_public_clients(demo: Datastore) -> None:
     assert spa.protocol.attributes == ("account_uuid",)
     assert spa.redirect_uris == RP_REDIRECTS
     assert spa.allowed_scopes == ("openid", "account", "ov_leerling")
-    assert loket.allowed_scopes == ("openid",)
+    assert loket.allowed_scopes == ("openid", "account")
     assert loket.is_public
     assert loket.staff_only
     assert loket.protocol is None

@@ -9,6 +9,7 @@ same facts from the real demo fixture.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -243,7 +244,10 @@ for _user, _acc in (
     EXPECTED[(_user, "spa-demo")] = ({"account_uuid": _acc}, {})
 
 # The scopes of the demo dossiers that do not allow every scope (datastore/worlds/demo.yaml).
-DOSSIER_SCOPES = {"spa-demo": ("openid", "account", "ov_leerling"), "schoolloket": ("openid",)}
+DOSSIER_SCOPES = {
+    "spa-demo": ("openid", "account", "ov_leerling"),
+    "schoolloket": ("openid", "account"),
+}
 
 # The demo world's classes, for visibility: KlasApp is visible to class 3B and to noah.
 CLASS_IDS = {"3A": 1, "3B": 2, "5A": 3}
@@ -463,6 +467,30 @@ def test_a_staff_account_releases_nothing_but_sub() -> None:
     assert staff_release.attributes == {}
     assert staff_release.withheld == ()
     assert privacy_release(loket, "x", staff_release, "id_token") is None
+
+
+def test_a_staff_only_client_gets_only_the_staff_accounts_own_account_uuid() -> None:
+    """The Schoolloket learns who logged in from its own login (OIDC Core §3.1.3.7), not more."""
+    loket = client("schoolloket")
+    scopes = check_scopes(loket, "openid account")
+    dirk = hand_built_facts("dirk.directeur", "")
+    release = decide(loket, scopes, dirk, TODAY)
+    assert dict(release.attributes) == {"account_uuid": dirk.account.account_uuid}
+    assert [(r.scope, r.protocol_reference) for r in release.released] == [("account", None)]
+    assert {w.attribute: w.reason for w in release.withheld} == {
+        "leer_id_uuid": "not_in_protocol",
+        "historiek_account_uuid": "not_in_protocol",
+    }
+    assert privacy_release(loket, dirk.account.account_uuid, release, "id_token") is None
+    # A pupil's account_uuid never goes there, nor a disabled staff member's.
+    pupil = decide(loket, scopes, hand_built_facts("jan.peeters", ""), TODAY)
+    assert pupil.attributes == {}
+    disabled = dataclasses.replace(
+        dirk, account=dataclasses.replace(dirk.account, status="disabled")
+    )
+    assert decide(loket, scopes, disabled, TODAY).attributes == {}
+    # Elsewhere a staff account still releases nothing but sub.
+    assert decide(client("klasapp"), ("openid", "account"), dirk, TODAY).attributes == {}
 
 
 def test_the_privacy_log_entry_of_a_release() -> None:

@@ -2,7 +2,8 @@
 
 Each example builds a client, its protocol and one account's facts directly as records, so
 hypothesis can try thousands of worlds without a database. What must hold in every world:
-nothing outside the protocol or the requested scopes, never the INSZ, ``klas`` exactly when
+nothing outside the protocol (at a staff-only client: a staff account's own ``account_uuid``)
+or the requested scopes, never the INSZ, ``klas`` exactly when
 the three class-sharing conditions of seed 002 hold, no ``leer_id_uuid`` for a temporary
 account, nothing at all under an ended or suspended protocol, the school's name exactly with
 its number, and ACM's ``vo`` claims only with the ``vo`` scope.
@@ -32,6 +33,7 @@ from idp.release import (
     REASONS,
     SCOPE_ATTRIBUTES,
     SCOPES_SUPPORTED,
+    STAFF_ATTRIBUTES,
     Release,
     ScopeError,
     check_scopes,
@@ -164,6 +166,11 @@ def protocol_attributes(client: ClientRecord) -> set[str]:
     return listed
 
 
+def allowed_attributes(client: ClientRecord) -> set[str]:
+    """What the client may ever receive: a staff-only client only a staff account's own id."""
+    return set(STAFF_ATTRIBUTES) if client.staff_only else protocol_attributes(client)
+
+
 def requested_attributes(client: ClientRecord, scopes: tuple[str, ...]) -> set[str]:
     protocol = protocol_attributes(client)
     asked: set[str] = set()
@@ -228,10 +235,13 @@ def test_release_invariants_hold_in_every_generated_world(
 def check_nothing_outside_the_protocol_or_the_requested_scopes(
     client: ClientRecord, scopes: tuple[str, ...], facts: ReleaseFacts, release: Release
 ) -> None:
-    assert set(release.attributes) <= protocol_attributes(client)
+    assert set(release.attributes) <= allowed_attributes(client)
     assert set(release.attributes) <= requested_attributes(client, scopes)
     assert list(release.attributes) == [r.attribute for r in release.released]
-    if client.staff_only or facts.account.is_staff or facts.account.status != "active":
+    if client.staff_only and facts.account.is_staff and facts.account.status == "active":
+        asked = requested_attributes(client, scopes) & set(STAFF_ATTRIBUTES)
+        assert release.attributes == dict.fromkeys(asked, facts.account.account_uuid)
+    elif client.staff_only or facts.account.is_staff or facts.account.status != "active":
         assert release.attributes == {}
 
 
@@ -242,7 +252,13 @@ def check_every_candidate_is_released_or_withheld_with_a_reason(
     decided = [r.attribute for r in release.released] + [w.attribute for w in release.withheld]
     assert sorted(decided) == sorted(candidates)
     assert all(w.reason in REASONS and w.detail for w in release.withheld)
-    assert all(r.scope in scopes and r.article == "art. 3" for r in release.released)
+    assert all(r.scope in scopes for r in release.released)
+    assert all(
+        (r.article, r.protocol_reference) == (None, None)
+        if client.staff_only
+        else r.article == "art. 3"
+        for r in release.released
+    )
 
 
 def check_the_insz_is_never_released(release: Release) -> None:
@@ -287,7 +303,10 @@ def check_a_temporary_or_unidentified_account_never_gets_a_leer_id_uuid(
 def check_a_protocol_that_is_not_active_releases_nothing(
     client: ClientRecord, facts: ReleaseFacts, release: Release
 ) -> None:
-    if client.protocol is None or not client.protocol.is_active:
+    if client.staff_only:
+        assert set(release.attributes) <= set(STAFF_ATTRIBUTES)
+        assert privacy_release(client, facts.account.account_uuid, release, "id_token") is None
+    elif client.protocol is None or not client.protocol.is_active:
         assert release.attributes == {}
         assert release.released == ()
         assert privacy_release(client, facts.account.account_uuid, release, "id_token") is None
@@ -343,7 +362,7 @@ def check_the_privacy_log_entry_names_exactly_the_released_attributes(
     client: ClientRecord, facts: ReleaseFacts, release: Release
 ) -> None:
     entry = privacy_release(client, facts.account.account_uuid, release, "userinfo")
-    if not release.released:
+    if not release.released or client.staff_only:
         assert entry is None
         return
     assert entry is not None
