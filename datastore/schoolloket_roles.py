@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from datastore.errors import NotFound
-from datastore.models import Account, BeheerderGrant, DirectorAssignment, School, Staff, Token
+from datastore.models import Account, BeheerderGrant, DirectorAssignment, School, Staff
 from datastore.schoolloket_base import reading
 from datastore.schoolloket_records import (
     ImportRejected,
@@ -100,18 +100,16 @@ class RolesMixin:
             )
         return StaffRoles(account.id, staff.id, account.username, staff.naam, staff.voornaam, roles)
 
-    def staff_account_for_token(self, token_sha256: str, client_id: str) -> int | None:
-        """The staff account of a live access token issued to ``client_id`` (by its SHA-256)."""
+    def staff_account_by_uuid(self, account_uuid: str) -> int | None:
+        """The id of the active staff account with this ``account_uuid``, or ``None``.
+
+        The Schoolloket names the account by the ``account_uuid`` claim of its own validated
+        login (OIDC Core §3.1.3.7, §5.3); a pupil's, disabled or unknown account is ``None``.
+        """
         with reading(self._store) as session:
             return session.scalar(
-                select(Account.id)
-                .join(Token, Token.account_id == Account.id)
-                .where(
-                    Token.token_hash == token_sha256,
-                    Token.kind == "access",
-                    Token.client_id == client_id,
-                    Token.revoked_at.is_(None),
-                    Token.expires_at > self._store.clock.now(),
+                select(Account.id).where(
+                    Account.account_uuid == account_uuid,
                     Account.staff_id.is_not(None),
                     Account.status == "active",
                 )

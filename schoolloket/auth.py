@@ -2,8 +2,10 @@
 
 ``/login`` starts the code flow with PKCE (OIDC Core §3.1.2.1), ``/callback`` finishes it
 (RFC 6749 §4.1.2, RFC 9207 ``iss``), ``/logout`` ends the session and sends the browser to the
-provider's RP-initiated logout. The staff member is found from the pairwise ``sub``
-(schoolloket.subject); roles come from the datastore, not from claims, so no token carries them.
+provider's RP-initiated logout. Who logged in is learned from the login itself: the
+``account_uuid`` claim of the validated ID token (OIDC Core §3.1.3.7), or of UserInfo (§5.3);
+the datastore then says whether that is an active staff account. Roles come from the datastore,
+not from claims, so no token carries them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from schoolloket.oidc import LOGGED_OUT_STATE, LoginError, origin
-from schoolloket.subject import staff_account_for_token
 from schoolloket.web import (
     SESSION_ENDED,
     ContextDep,
@@ -118,9 +119,8 @@ async def callback(
     if code is None or pending.code_verifier is None or pending.login_nonce is None:
         raise PageError(400, "Aanmelden mislukt", "Het antwoord bevat geen code.")
     try:
-        id_token, access_token = await ctx.app.oidc.exchange(
-            code, pending.code_verifier, pending.login_nonce
-        )
+        login = await ctx.app.oidc.exchange(code, pending.code_verifier, pending.login_nonce)
+        account_uuid = await ctx.app.oidc.account_uuid(login)
     except LoginError as exc:
         # The provider's description is English, for machines: the page names only the code.
         raise PageError(
@@ -129,14 +129,18 @@ async def callback(
             f"LeerID rondde de aanmelding niet af (foutcode {exc.error}). Begin opnieuw.",
         ) from exc
     account_id = await run_in_threadpool(
-        staff_account_for_token, ctx.app.store, access_token, ctx.app.own.client_id
+        ctx.app.store.schoolloket.staff_account_by_uuid, account_uuid
     )
     if account_id is None:
         title, message = LOGIN_ERRORS["access_denied"]
         raise PageError(403, title, message, login_again=True)
     session_id = new_session_id()
     completed = await run_in_threadpool(
-        ctx.app.store.schoolloket.complete_login, ctx.session_id, session_id, account_id, id_token
+        ctx.app.store.schoolloket.complete_login,
+        ctx.session_id,
+        session_id,
+        account_id,
+        login.id_token,
     )
     if not completed:
         raise PageError(400, "Aanmelden mislukt", "Deze aanmelding werd al gebruikt.")

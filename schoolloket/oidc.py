@@ -7,7 +7,10 @@
   so the event loop that serves the token endpoint is never blocked waiting for itself);
 - ID token validation: OIDC Core §3.1.3.7 (signature against the JWKS, iss, aud, exp, nonce),
   and the access token bound to it by ``at_hash`` (§3.1.3.8): the access token is opaque, as
-  ACM's are, so there is nothing in it to read.
+  ACM's are, so there is nothing in it to read;
+- who logged in: the ``account_uuid`` claim (``ov_account_uuid`` in ACM's claim names) of the
+  validated ID token, which the ``account`` scope asks for; when the ID token does not carry it,
+  UserInfo with the access token (§5.3), whose ``sub`` must be the ID token's (§5.3.4).
 """
 
 from __future__ import annotations
@@ -27,12 +30,24 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-__all__ = ["LOGGED_OUT_STATE", "LoginError", "LoginRequest", "OidcClient", "pkce_challenge"]
+__all__ = [
+    "ACCOUNT_CLAIMS",
+    "LOGGED_OUT_STATE",
+    "Login",
+    "LoginError",
+    "LoginRequest",
+    "OidcClient",
+    "pkce_challenge",
+]
 
 # The state of the Schoolloket's logout request: the start page then shows "Je bent afgemeld".
 LOGGED_OUT_STATE = "afgemeld"
 
 JWKS_CACHE_SECONDS = 60.0
+# What the Schoolloket asks for: ``sub`` and the staff account's own identifier.
+SCOPE = "openid account"
+# The identifier's claim in the provider's two claim dialects (docs/claims.md), in that order.
+ACCOUNT_CLAIMS = ("account_uuid", "ov_account_uuid")
 
 
 class LoginError(Exception):
@@ -42,6 +57,15 @@ class LoginError(Exception):
         self.error = error
         self.description = description
         super().__init__(f"{error}: {description}")
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    """A completed login: the validated ID token, its claims and the access token it names."""
+
+    id_token: str
+    access_token: str
+    claims: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +132,7 @@ class OidcClient:
                 "response_type": "code",
                 "client_id": self.client_id,
                 "redirect_uri": self.redirect_uri,
-                "scope": "openid",
+                "scope": SCOPE,
                 "state": state,
                 "nonce": nonce,
                 "code_challenge": pkce_challenge(verifier),
@@ -133,8 +157,8 @@ class OidcClient:
             params["client_id"] = self.client_id
         return f"{self.issuer}/v1/logout?{urlencode(params)}"
 
-    async def exchange(self, code: str, code_verifier: str, nonce: str) -> tuple[str, str]:
-        """Redeem the code (RFC 6749 §4.1.3); returns the validated (id_token, access_token).
+    async def exchange(self, code: str, code_verifier: str, nonce: str) -> Login:
+        """Redeem the code (RFC 6749 §4.1.3); returns the validated login.
 
         The access token must be the one the ID token names in ``at_hash`` (OIDC Core
         §3.1.3.8), whatever its format.
@@ -163,7 +187,36 @@ class OidcClient:
             claims = await self._validate(client, id_token, nonce)
         if not secrets.compare_digest(str(claims.get("at_hash", "")), _at_hash(access_token)):
             raise LoginError("invalid_token", "the access token is not the ID token's (at_hash)")
-        return id_token, access_token
+        return Login(id_token, access_token, claims)
+
+    async def account_uuid(self, login: Login) -> str:
+        """The ``account_uuid`` of who logged in: from the ID token, else from UserInfo.
+
+        UserInfo (OIDC Core §5.3.1) is asked with the login's access token; its ``sub`` must be
+        the ID token's, or the response may not be used (§5.3.4).
+        """
+        found = _account_claim(login.claims)
+        if found is not None:
+            return found
+        async with self._client() as client:
+            try:
+                response = await client.get(
+                    f"{self._back_channel}/v1/userinfo",
+                    headers={"Authorization": f"Bearer {login.access_token}"},
+                )
+            except httpx.HTTPError as exc:
+                raise LoginError("temporarily_unavailable", f"provider unreachable: {exc}") from exc
+        body = _json(response)
+        if response.status_code != 200:
+            raise LoginError(
+                str(body.get("error", "server_error")), f"userinfo: {response.status_code}"
+            )
+        if body.get("sub") != login.claims["sub"]:
+            raise LoginError("invalid_token", "UserInfo: sub is not the ID token's")
+        found = _account_claim(body)
+        if found is None:
+            raise LoginError("invalid_token", "neither the ID token nor UserInfo names the account")
+        return found
 
     async def _verified(self, client: httpx.AsyncClient, token: str) -> dict[str, Any]:
         """The claims of a JWT whose signature checks against the provider's JWKS.
@@ -225,6 +278,15 @@ def origin(url: str) -> str:
     """``scheme://host[:port]`` of a URL."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def _account_claim(claims: dict[str, Any]) -> str | None:
+    """The first of ``ACCOUNT_CLAIMS`` that is a non-empty string, or ``None``."""
+    for name in ACCOUNT_CLAIMS:
+        value = claims.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

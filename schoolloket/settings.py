@@ -18,7 +18,8 @@ class SchoolloketSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEERID_SCHOOLLOKET_", extra="ignore")
 
     client_id: str = "schoolloket"
-    # Where the Schoolloket reaches the provider's token endpoint and JWKS from the server side.
+    # Where the Schoolloket reaches the provider's token endpoint, JWKS and UserInfo from the
+    # server side.
     # Empty: the issuer itself (right whenever the server can reach the URL browsers use).
     provider_internal_url: str = ""
     session_ttl_seconds: int = Field(default=8 * 3600, ge=60)

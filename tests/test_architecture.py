@@ -2,7 +2,9 @@
 
 rp_demo talks to the provider over HTTP only; only datastore/ and alembic/ use SQLAlchemy;
 the provider does not depend on the applications built on it; the datastore depends on nobody.
-Every import counts, also one inside a function.
+The Schoolloket, a relying party, learns who logged in from its own login, never from the
+provider's protocol records (its tokens, codes, sessions, keys). Every import counts, also one
+inside a function.
 """
 
 from __future__ import annotations
@@ -24,6 +26,21 @@ FORBIDDEN: dict[str, frozenset[str]] = {
     "leerid_sim": frozenset({"sqlalchemy"}),
     "bench": frozenset({"sqlalchemy"}),
 }
+
+
+# The provider's protocol records (datastore.models) and the modules that read them.
+PROVIDER_RECORDS = frozenset(
+    {
+        "AuthSession",
+        "AuthorizationCode",
+        "ProviderSecret",
+        "SessionClient",
+        "SigningKey",
+        "Token",
+        "UsedAssertion",
+    }
+)
+PROVIDER_RECORD_MODULES = frozenset({"datastore.oidc", "datastore.oidc_sql", "datastore.prepared"})
 
 
 def imported_packages(path: Path) -> set[str]:
@@ -67,3 +84,61 @@ def test_the_rule_sees_imports_inside_functions(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from idp.app import create_app\n    import datastore.store\n")
     assert imported_packages(module) == {"idp", "datastore"}
+
+
+def provider_record_uses(path: Path, *, application: bool = True) -> list[str]:
+    """Where ``path`` reaches the provider's protocol records: a model or module of them
+    imported, the provider's repository (``store.oidc``) used, or, in an application (not the
+    datastore, which hashes keys of its own), the hash the provider keeps tokens by
+    (``sha256_hex``) imported."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name in PROVIDER_RECORD_MODULES]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = {a.name for a in node.names}
+            if node.module in PROVIDER_RECORD_MODULES:
+                found.append(node.module)
+            if node.module == "datastore.models":
+                found += sorted(names & PROVIDER_RECORDS)
+            if application and node.module.split(".")[0] == "datastore" and "sha256_hex" in names:
+                found.append("sha256_hex")
+            if node.module == "datastore" and names & {"oidc", "oidc_sql", "prepared"}:
+                found += sorted(names & {"oidc", "oidc_sql", "prepared"})
+        elif isinstance(node, ast.Attribute) and node.attr == "oidc":
+            owner = node.value
+            name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+            if name in ("store", "_store"):
+                found.append("store.oidc")
+    return found
+
+
+def test_the_schoolloket_never_reads_the_providers_protocol_records() -> None:
+    """OIDC Core §3.1.3.7, §5.3: a relying party knows who logged in from its login alone."""
+    violations = [
+        f"{path.relative_to(ROOT)} uses {use}"
+        for path in _sources("schoolloket")
+        for use in provider_record_uses(path)
+    ] + [
+        f"{path.relative_to(ROOT)} uses {use}"
+        for path in sorted((ROOT / "datastore").glob("schoolloket*.py"))
+        for use in provider_record_uses(path, application=False)
+    ]
+    assert violations == []
+
+
+def test_the_record_rule_sees_every_way_in(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from datastore.models import Account, Token\n"
+        "from datastore import Datastore, sha256_hex\n"
+        "import datastore.oidc_sql\n"
+        "def f(app, store):\n"
+        "    from datastore.oidc import OidcRepository\n"
+        "    app.oidc.login_request()\n"
+        "    return app.store.oidc.token('x'), store.oidc\n"
+    )
+    assert sorted(provider_record_uses(module)) == sorted(
+        ["Token", "sha256_hex", "datastore.oidc_sql", "datastore.oidc", "store.oidc", "store.oidc"]
+    )

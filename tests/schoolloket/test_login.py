@@ -7,9 +7,15 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.routing import Mount
 
+import schoolloket.oidc
 from datastore import Datastore
+from schoolloket.oidc import Login, OidcClient
 from tests.idp.flows import PUPIL_PASSWORD, STAFF_PASSWORD, submit_login
 from tests.schoolloket.conftest import csrf
 
@@ -28,6 +34,7 @@ def _login(client: TestClient, username: str, password: str) -> Any:
     assert authorize.startswith("http://testserver/op/v1/auth?")
     assert params["client_id"] == "schoolloket"
     assert params["code_challenge_method"] == "S256"
+    assert params["scope"] == schoolloket.oidc.SCOPE
     assert params["redirect_uri"] == "http://testserver/schoolloket/callback"
     assert {"state", "nonce", "code_challenge"} <= set(params)
     page = client.get(authorize, follow_redirects=True)
@@ -60,7 +67,11 @@ def test_a_director_logs_in_through_the_provider(client: TestClient, demo: Datas
     hint = _query(target)["id_token_hint"]
     claims = json.loads(base64.urlsafe_b64decode(hint.split(".")[1] + "=="))
     assert claims["aud"] in ("schoolloket", ["schoolloket"])
-    assert "dirk" not in json.dumps(claims)  # pairwise sub, no identity in claims
+    # The account's own identifier names the staff member; no name, username or role.
+    dirk = demo.world.account_by_username("dirk.directeur")
+    assert dirk is not None
+    assert claims["account_uuid"] == dirk.account_uuid
+    assert "dirk" not in json.dumps(claims).lower()
     assert _query(target)["post_logout_redirect_uri"] == "http://testserver/schoolloket/"
     assert 'data-testid="login-start"' in client.get("/schoolloket/").text
 
@@ -95,6 +106,83 @@ def test_a_pupil_is_refused_with_a_clear_page(client: TestClient) -> None:
     back = submit_login(client, page, "dirk.directeur", STAFF_PASSWORD)
     assert client.get(back.headers["location"]).status_code == 303
     assert "Dirk Directeur" in client.get("/schoolloket/", follow_redirects=True).text
+
+
+def _loket_oidc(server: FastAPI) -> OidcClient:
+    """The Schoolloket's own OIDC client, in the composed app."""
+    mount = next(r for r in server.routes if isinstance(r, Mount) and r.path == "/schoolloket")
+    oidc: OidcClient = mount.app.state.schoolloket.oidc  # type: ignore[attr-defined]
+    return oidc
+
+
+def test_the_login_names_the_staff_member_without_the_providers_token_records(
+    client: TestClient, server: FastAPI, demo: Datastore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Who logged in comes from the Schoolloket's own validated login, not the provider's tables:
+    with every token record gone after the exchange, the login still names the right person."""
+    oidc = _loket_oidc(server)
+    exchange = oidc.exchange
+
+    async def exchange_then_forget(code: str, code_verifier: str, nonce: str) -> Login:
+        login = await exchange(code, code_verifier, nonce)
+        with demo.write() as session:
+            session.connection().exec_driver_sql("DELETE FROM tokens")
+        return login
+
+    monkeypatch.setattr(oidc, "exchange", exchange_then_forget)
+    done = _login(client, "bert.beheerder", STAFF_PASSWORD)
+    assert done.status_code == 303, done.text
+    home = client.get("/schoolloket/", follow_redirects=True)
+    assert 'data-testid="staff-name">Bert Beheerder<' in home.text
+
+
+class _OtherAccountInTheIdToken(httpx.AsyncBaseTransport):
+    """The provider's answers, with another account's ``account_uuid`` put in the ID token."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, account_uuid: str) -> None:
+        self.inner = inner
+        self.account_uuid = account_uuid
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if not request.url.path.endswith("/v1/token"):
+            return response
+        await response.aread()
+        body = response.json()
+        header, payload, signature = body["id_token"].split(".")
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims["account_uuid"] = self.account_uuid
+        forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+        body["id_token"] = f"{header}.{forged}.{signature}"
+        return httpx.Response(response.status_code, json=body)
+
+
+def test_an_id_token_naming_another_account_is_refused(
+    client: TestClient, server: FastAPI, demo: Datastore
+) -> None:
+    """The claim counts only in an ID token whose signature holds (OIDC Core §3.1.3.7)."""
+    oidc = _loket_oidc(server)
+    bert = demo.world.account_by_username("bert.beheerder")
+    assert bert is not None
+    assert oidc.transport is not None
+    oidc.transport = _OtherAccountInTheIdToken(oidc.transport, bert.account_uuid)
+    done = _login(client, "dirk.directeur", STAFF_PASSWORD)
+    assert done.status_code == 502
+    assert "foutcode invalid_token" in done.text
+    start = client.get("/schoolloket/", follow_redirects=True)
+    assert 'data-testid="login-start"' in start.text
+    assert "Bert" not in start.text
+
+
+def test_a_login_that_names_no_account_is_refused(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the account scope neither the ID token nor UserInfo names the account: refused."""
+    monkeypatch.setattr(schoolloket.oidc, "SCOPE", "openid")
+    done = _login(client, "dirk.directeur", STAFF_PASSWORD)
+    assert done.status_code == 502
+    assert "foutcode invalid_token" in done.text
+    assert 'data-testid="login-start"' in client.get("/schoolloket/").text
 
 
 def test_a_callback_with_another_state_or_issuer_is_refused(client: TestClient) -> None:

@@ -139,3 +139,21 @@ def test_after_31_august_the_temporary_director_sees_no_rights(
     refused = client.get("/schoolloket/scholen/654321/instellingen")
     assert refused.status_code == 403
     assert 'data-testid="forbidden"' in refused.text
+
+
+def test_the_staff_account_is_found_by_its_account_uuid_only_while_active(
+    demo: Datastore,
+) -> None:
+    """The Schoolloket names the account by the ``account_uuid`` claim of its own login."""
+    dirk = demo.world.account_by_username("dirk.directeur")
+    jan = demo.world.account_by_username("jan.peeters")
+    assert dirk is not None
+    assert jan is not None
+    assert demo.schoolloket.staff_account_by_uuid(dirk.account_uuid) == dirk.id
+    assert demo.schoolloket.staff_account_by_uuid(jan.account_uuid) is None  # a pupil
+    for unknown in ("", "00000000-0000-4000-8000-000000000000", "x" * 400, "' OR 1=1 --"):
+        assert demo.schoolloket.staff_account_by_uuid(unknown) is None
+    demo.admin.update_account("dirk.directeur", {"status": "disabled"})
+    assert demo.schoolloket.staff_account_by_uuid(dirk.account_uuid) is None
+    demo.admin.update_account("dirk.directeur", {"status": "active"})
+    assert demo.schoolloket.staff_account_by_uuid(dirk.account_uuid) == dirk.id
