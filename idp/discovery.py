@@ -6,7 +6,7 @@ metadata lists exactly what works.
 
 ``WellKnownMiddleware`` answers their GETs before routing (no route matching, no dependency
 solving); it sits inside the fault injection and CORS middleware, so faults and CORS headers
-apply as before. The routes stay for every other method and for the OpenAPI document.
+apply to them too. The routes stay for every other method and for the OpenAPI document.
 """
 
 from __future__ import annotations
