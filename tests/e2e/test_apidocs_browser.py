@@ -1,4 +1,5 @@
-"""``/docs`` in Chromium with every other origin cut off: Swagger UI starts, under the CSP."""
+"""``/docs`` in Chromium with every other origin cut off: Swagger UI starts, under the CSP, and
+an operation still opens from its address."""
 
 from __future__ import annotations
 
@@ -37,3 +38,17 @@ def test_swagger_ui_works_offline_under_the_csp(page: Any, demo_servers: DemoSer
     assert elsewhere == []
     assert errors == []  # a CSP violation is reported on the console
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_an_operation_opens_from_its_address_and_sets_it(
+    page: Any, demo_servers: DemoServers
+) -> None:
+    # The path in an operation's summary is text, not a link; deep linking still works.
+    page.goto(f"{demo_servers.provider_url}/docs#/pupils/create_pupil_admin_api_pupils_post")
+    opened = page.locator("#operations-pupils-create_pupil_admin_api_pupils_post")
+    opened.locator(".opblock-body").wait_for()
+    assert opened.locator(".opblock-summary-control a[href]").count() == 0
+    other = page.locator("#operations-pupils-list_pupils_admin_api_pupils_get")
+    other.locator(".opblock-summary-control").click()
+    other.locator(".opblock-body").wait_for()
+    assert page.evaluate("location.hash") == "#/pupils/list_pupils_admin_api_pupils_get"

@@ -2,10 +2,10 @@
 (1280 px) without horizontal scrolling, and axe-core finds nothing serious or critical on it.
 
 Logging in is done once per persona (a browser context each, kept for the module); each case
-only resizes that context's page, opens one URL and runs axe (WCAG 2.1 A/AA rules and axe's
-best practices, as axe-core runs by default). The provider runs in demo mode, so its landing
-page lists the personas. Swagger UI at ``/docs`` is not ours to change (its own markup nests
-buttons): ``test_apidocs_browser.py`` checks that it loads offline and fits a phone.
+only resizes that context's page, opens one URL (and, on Swagger UI at ``/docs``, opens
+operations the way a reader does) and runs axe (WCAG 2.1 A/AA rules and axe's best practices,
+as axe-core runs by default). The provider runs in demo mode, so its landing page lists the
+personas.
 """
 
 from __future__ import annotations
@@ -36,6 +36,39 @@ class Visit:
 
     who: str  # a key of ``_LOGINS`` ("anonymous" for no login)
     url: Callable[[DemoServers], str]
+    # What a reader does on the loaded page before it is measured.
+    then: Callable[[Any], None] = lambda page: None
+
+
+def _swagger_ui(page: Any) -> None:
+    """Swagger UI shows the operations once it has fetched the OpenAPI document."""
+    page.locator(".opblock").first.wait_for()
+
+
+def _operation(page: Any, method: str, path: str) -> Any:
+    """One operation of Swagger UI, opened."""
+    operation = page.locator(f".opblock-{method}").filter(has=page.locator(f'[data-path="{path}"]'))
+    operation.locator(".opblock-summary-control").click()
+    operation.locator(".opblock-body").wait_for()
+    return operation
+
+
+def _swagger_ui_opened(page: Any) -> None:
+    """The first operation and one with query parameters (one a list of values) opened."""
+    _swagger_ui(page)
+    page.locator(".opblock-summary-control").first.click()
+    page.locator(".opblock-body").first.wait_for()
+    _operation(page, "get", "/admin/api/access-log")
+
+
+def _swagger_ui_tried(page: Any) -> None:
+    """A request body edited with "Try it out" and sent: the curl command and the answer
+    (401 without the admin token, so the world does not change)."""
+    _swagger_ui(page)
+    operation = _operation(page, "post", "/admin/api/pupils")
+    operation.get_by_role("button", name="Try it out").click()
+    operation.get_by_role("button", name="Execute").click()
+    operation.locator(".live-responses-table .response-col_status").first.wait_for()
 
 
 PAGES: dict[str, Visit] = {
@@ -49,6 +82,13 @@ PAGES: dict[str, Visit] = {
     "provider-logged-out": Visit("anonymous", lambda s: f"{s.issuer}/v1/logout"),
     "provider-logout-confirm": Visit(
         "pupil", lambda s: f"{s.issuer}/v1/logout?id_token_hint=niet-van-deze-sessie"
+    ),
+    "provider-docs": Visit("anonymous", lambda s: f"{s.provider_url}/docs", _swagger_ui),
+    "provider-docs-opened": Visit(
+        "anonymous", lambda s: f"{s.provider_url}/docs", _swagger_ui_opened
+    ),
+    "provider-docs-tried": Visit(
+        "anonymous", lambda s: f"{s.provider_url}/docs", _swagger_ui_tried
     ),
     # rp_demo
     "rp-start": Visit("anonymous", lambda s: f"{s.rp_url}/"),
@@ -155,6 +195,7 @@ def test_the_page_fits_and_has_no_serious_accessibility_finding(
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(visit.url(demo_servers))
     page.wait_for_load_state()
+    visit.then(page)
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     problems = []
     if scroll_width > width:

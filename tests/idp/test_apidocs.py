@@ -36,6 +36,9 @@ def test_docs_loads_swagger_ui_from_this_origin_only(op: TestClient) -> None:
     urls = [url for _, url, _ in parser.found]
     assert any(url.endswith("/swagger-ui-bundle.js") for url in urls)
     assert any(url.endswith("/swagger-ui.css") for url in urls)
+    # The contrast repairs come after Swagger UI's styles, so their equal selectors win.
+    styles = [url.rsplit("/", 1)[1] for url in urls if url.endswith(".css")]
+    assert styles == ["swagger-ui.css", "swagger-fixes.css"]
     # Same origin: absolute paths, no scheme or host, so nothing is fetched from elsewhere.
     assert all(url.startswith("/") and not url.startswith("//") for url in urls), urls
     assert "<script>" not in page.text  # no inline script: the CSP allows none
