@@ -3,12 +3,11 @@
 A privacy-log entry names attributes, never their values: the log shows who received what
 without becoming a second copy of the personal data.
 
-This module is the one writer of both tables: ``log_rows`` builds their rows (``privacy_row``,
-``event_row``) for ``datastore.oidc_sql.insert_rows``, which the token grants, codes and
-UserInfo send with their own rows, and ``insert_log`` writes them in any other transaction,
-a Core connection's or an ORM session's (``session.connection()``). The channel of an entry is
-checked once, when its ``PrivacyRelease`` is made. tests/test_architecture.py keeps every other
-module from writing these tables.
+This module is the one writer of both tables. ``log_rows`` builds their rows (``privacy_row``,
+``event_row``) as parts for ``datastore.oidc_sql.insert_rows``: a token grant and a new code send
+them in the same statement as their own rows; ``insert_log`` sends them alone, in the
+transaction of a Core connection or of an ORM session (``session.connection()``).
+tests/test_architecture.py keeps every other module from building or inserting these rows.
 """
 
 from __future__ import annotations
@@ -45,7 +44,11 @@ CHANNELS = ("id_token", "userinfo", "introspection")
 
 @dataclass(frozen=True, slots=True)
 class PrivacyRelease:
-    """One release to be logged: attribute names only, never values."""
+    """One release to be logged: attribute names only, never values.
+
+    ``channel`` is one of ``CHANNELS``, checked here, when the release is made: before a
+    grant's write transaction, where a refused release leaves the claim standing.
+    """
 
     client_id: str
     organisation: str
