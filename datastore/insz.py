@@ -1,4 +1,4 @@
-"""Synthetic INSZ numbers (Belgian rijksregisternummer) with valid check digits.
+"""The check digits of INSZ numbers (Belgian rijksregisternummer).
 
 An INSZ is 11 digits: birth date ``YYMMDD``, a sequence number ``SSS`` (odd for men, even for
 women) and two check digits ``CC`` = 97 - (the first 9 digits mod 97). For people born from
@@ -10,9 +10,7 @@ The simulator only ever makes synthetic numbers, and never releases an INSZ to a
 
 from __future__ import annotations
 
-import datetime as dt
-
-__all__ = ["insz_check_digits", "insz_is_valid", "make_insz"]
+__all__ = ["insz_check_digits", "insz_is_valid"]
 
 
 def insz_check_digits(first_nine: str, *, born_from_2000: bool) -> str:
@@ -21,14 +19,6 @@ def insz_check_digits(first_nine: str, *, born_from_2000: bool) -> str:
         raise ValueError("the first part of an INSZ is 9 digits")
     number = int(("2" if born_from_2000 else "") + first_nine)
     return f"{97 - number % 97:02d}"
-
-
-def make_insz(birth_date: dt.date, sequence: int) -> str:
-    """A synthetic INSZ for someone born on ``birth_date`` with sequence number 1..997."""
-    if not 1 <= sequence <= 997:
-        raise ValueError("the INSZ sequence number runs from 1 to 997")
-    first_nine = f"{birth_date:%y%m%d}{sequence:03d}"
-    return first_nine + insz_check_digits(first_nine, born_from_2000=birth_date.year >= 2000)
 
 
 def insz_is_valid(insz: str) -> bool:

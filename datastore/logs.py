@@ -2,21 +2,25 @@
 
 A privacy-log entry names attributes, never their values: the log shows who received what
 without becoming a second copy of the personal data.
-Entries that belong to a token are written in the token's own transaction with
-``add_privacy_entries``; the repository writes the others in a transaction of their own.
+
+This module is the one writer of both tables. ``log_rows`` builds their rows (``privacy_row``,
+``event_row``) as parts for ``datastore.oidc_sql.insert_rows``: a token grant and a new code send
+them in the same statement as their own rows; ``insert_log`` sends them alone, in the
+transaction of a Core connection or of an ORM session (``session.connection()``).
+tests/test_architecture.py keeps every other module from building or inserting these rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, or_, select
 
 from datastore.models import Event, PrivacyLogEntry
+from datastore.oidc_sql import insert_rows
 
 if TYPE_CHECKING:
     from datastore.store import Datastore
@@ -28,8 +32,11 @@ __all__ = [
     "Page",
     "PrivacyLogRecord",
     "PrivacyRelease",
-    "add_event",
-    "add_privacy_entries",
+    "ProtocolEvent",
+    "event_row",
+    "insert_log",
+    "log_rows",
+    "privacy_row",
 ]
 
 CHANNELS = ("id_token", "userinfo", "introspection")
@@ -37,7 +44,11 @@ CHANNELS = ("id_token", "userinfo", "introspection")
 
 @dataclass(frozen=True, slots=True)
 class PrivacyRelease:
-    """One release to be logged: attribute names only, never values."""
+    """One release to be logged: attribute names only, never values.
+
+    ``channel`` is one of ``CHANNELS``, checked here, when the release is made: before a
+    grant's write transaction, where a refused release leaves the claim standing.
+    """
 
     client_id: str
     organisation: str
@@ -48,6 +59,23 @@ class PrivacyRelease:
     purpose: str
     channel: str
     retention_days: int
+
+    def __post_init__(self) -> None:
+        if self.channel not in CHANNELS:
+            raise ValueError(f"unknown privacy-log channel {self.channel!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolEvent:
+    """An event to record in the same transaction as the change it describes."""
+
+    type: str
+    outcome: str
+    client_id: str | None = None
+    account_uuid: str | None = None
+    error: str | None = None
+    reason: str | None = None
+    detail: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,54 +151,56 @@ class Page(Generic[T]):
     limit: int
 
 
-def add_privacy_entries(
-    session: Session, at: dt.datetime, releases: Sequence[PrivacyRelease]
-) -> None:
-    """Add privacy-log entries inside the caller's transaction (the token's own)."""
-    for release in releases:
-        if release.channel not in CHANNELS:
-            raise ValueError(f"unknown privacy-log channel {release.channel!r}")
-        session.add(
-            PrivacyLogEntry(
-                at=at,
-                client_id=release.client_id,
-                organisation=release.organisation,
-                protocol_reference=release.protocol_reference,
-                account_uuid=release.account_uuid,
-                attributes=list(release.attributes),
-                legal_basis=release.legal_basis,
-                purpose=release.purpose,
-                channel=release.channel,
-                retention_days=release.retention_days,
-            )
-        )
+def privacy_row(release: PrivacyRelease, at: dt.datetime) -> dict[str, Any]:
+    """The ``privacy_log`` row of a release."""
+    return {
+        "at": at,
+        "client_id": release.client_id,
+        "organisation": release.organisation,
+        "protocol_reference": release.protocol_reference,
+        "account_uuid": release.account_uuid,
+        "attributes": list(release.attributes),
+        "legal_basis": release.legal_basis,
+        "purpose": release.purpose,
+        "channel": release.channel,
+        "retention_days": release.retention_days,
+    }
 
 
-def add_event(
-    session: Session,
+def event_row(event: ProtocolEvent, at: dt.datetime) -> dict[str, Any]:
+    """The ``events`` row of an event."""
+    return {
+        "at": at,
+        "type": event.type,
+        "outcome": event.outcome,
+        "client_id": event.client_id,
+        "account_uuid": event.account_uuid,
+        "error": event.error,
+        "reason": event.reason,
+        "detail": event.detail,
+    }
+
+
+def log_rows(
     at: dt.datetime,
-    type_: str,
-    outcome: str,
-    *,
-    client_id: str | None = None,
-    account_uuid: str | None = None,
-    error: str | None = None,
-    reason: str | None = None,
-    detail: dict[str, Any] | None = None,
+    releases: Iterable[PrivacyRelease] = (),
+    events: Iterable[ProtocolEvent | None] = (),
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The ``insert_rows`` parts of privacy-log entries and events (a ``None`` event is none)."""
+    return [
+        ("privacy_log", [privacy_row(release, at) for release in releases]),
+        ("events", [event_row(event, at) for event in events if event is not None]),
+    ]
+
+
+def insert_log(
+    connection: Connection,
+    at: dt.datetime,
+    releases: Iterable[PrivacyRelease] = (),
+    events: Iterable[ProtocolEvent | None] = (),
 ) -> None:
-    """Add a protocol event inside the caller's transaction."""
-    session.add(
-        Event(
-            at=at,
-            type=type_,
-            outcome=outcome,
-            client_id=client_id,
-            account_uuid=account_uuid,
-            error=error,
-            reason=reason,
-            detail=detail,
-        )
-    )
+    """Write privacy-log entries and events in the connection's transaction."""
+    insert_rows(connection, log_rows(at, releases, events))
 
 
 def _privacy_record(row: PrivacyLogEntry) -> PrivacyLogRecord:
@@ -227,13 +257,6 @@ class LogRepository:
     def __init__(self, store: Datastore) -> None:
         self._store = store
 
-    def write_privacy(self, releases: Sequence[PrivacyRelease]) -> None:
-        """Log releases that belong to no new token (UserInfo, introspection)."""
-        if not releases:
-            return
-        with self._store.write() as session:
-            add_privacy_entries(session, self._store.clock.now(), releases)
-
     def record_event(
         self,
         type_: str,
@@ -246,18 +269,10 @@ class LogRepository:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Record a protocol event in a transaction of its own."""
-        with self._store.write() as session:
-            add_event(
-                session,
-                self._store.clock.now(),
-                type_,
-                outcome,
-                client_id=client_id,
-                account_uuid=account_uuid,
-                error=error,
-                reason=reason,
-                detail=detail,
-            )
+        event = ProtocolEvent(type_, outcome, client_id, account_uuid, error, reason, detail)
+        now = self._store.clock.now()
+        with self._store.connect_write(single_statement=True) as connection:
+            insert_log(connection, now, events=[event])
 
     def privacy_entries(
         self,

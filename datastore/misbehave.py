@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from datastore.errors import NotFound
-from datastore.logs import add_event
+from datastore.logs import ProtocolEvent, insert_log
 from datastore.models import Client, Event, FaultRule, SigningKey
 
 if TYPE_CHECKING:
@@ -162,17 +162,16 @@ def record(
     detail: dict[str, Any],
 ) -> None:
     """A ``served`` or ``went_on`` event, and a new generation so every process sees it."""
+    event = ProtocolEvent(
+        EVENT_TYPE,
+        outcome,
+        client_id=client_id,
+        account_uuid=account_uuid,
+        reason=reason,
+        detail=detail,
+    )
     with store.write() as session:
-        add_event(
-            session,
-            store.clock.now(),
-            EVENT_TYPE,
-            outcome,
-            client_id=client_id,
-            account_uuid=account_uuid,
-            reason=reason,
-            detail=detail,
-        )
+        insert_log(session.connection(), store.clock.now(), events=[event])
         store.clock.bump_generation(session)
     store.clock.invalidate()
 

@@ -13,7 +13,7 @@ counts are pinned in tests/datastore/test_statement_counts.py.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from datastore.errors import Conflict, NotFound
-from datastore.logs import CHANNELS, PrivacyRelease, add_event
+from datastore.logs import PrivacyRelease, ProtocolEvent, insert_log, log_rows
 from datastore.models import (
     Account,
     AuthorizationCode,
@@ -103,19 +103,6 @@ class EndedSession:
 
     session: SessionRecord
     client_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ProtocolEvent:
-    """An event to record in the same transaction as the change it describes."""
-
-    type: str
-    outcome: str
-    client_id: str | None = None
-    account_uuid: str | None = None
-    error: str | None = None
-    reason: str | None = None
-    detail: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,22 +214,6 @@ class RefreshRejected(Conflict):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"refresh token rejected: {reason}")
-
-
-def _add_events(session: Session, at: dt.datetime, events: Iterable[ProtocolEvent | None]) -> None:
-    for event in events:
-        if event is not None:
-            add_event(
-                session,
-                at,
-                event.type,
-                event.outcome,
-                client_id=event.client_id,
-                account_uuid=event.account_uuid,
-                error=event.error,
-                reason=event.reason,
-                detail=event.detail,
-            )
 
 
 def _rowcount(result: Any) -> int:
@@ -371,7 +342,7 @@ class OidcRepository:
                 ended_at=None if status == "active" else now,
             )
             session.add(row)
-            _add_events(session, now, [event])
+            insert_log(session.connection(), now, events=[event])
             session.flush()
             return _session_record(row)
 
@@ -418,7 +389,7 @@ class OidcRepository:
                     condition, AuthSession.ended_at.is_(None), AuthSession.expires_at > now
                 )
             )
-            _add_events(session, now, [event])
+            insert_log(session.connection(), now, events=[event])
             if row is None:
                 return None
             row.ended_at = now
@@ -461,9 +432,8 @@ class OidcRepository:
             "created_at": now,
             "expires_at": grant.expires_at,
         }
-        events = [] if event is None else [_event_row(event, now)]
         with self._store.connect_write(single_statement=True) as connection:
-            insert_rows(connection, [("codes", [code]), ("events", events)])
+            insert_rows(connection, [("codes", [code]), *log_rows(now, events=[event])])
 
     def redeem_code(
         self,
@@ -609,10 +579,8 @@ class OidcRepository:
         """Log a release made outside token issuance (UserInfo, introspection) with its event."""
         if not releases and event is None:
             return
-        rows = [_privacy_row(r, now) for r in releases]
-        events = [] if event is None else [_event_row(event, now)]
         with self._store.connect_write(single_statement=True) as connection:
-            insert_rows(connection, [("events", events), ("privacy_log", rows)])
+            insert_log(connection, now, releases, [event])
 
     # ------------------------------------------------------------------ replay and passwords
 
@@ -706,38 +674,6 @@ def end_account_access(
     return tuple(EndedSession(_session_record(row), tuple(clients[row.id])) for row in live)
 
 
-def _privacy_row(release: PrivacyRelease, at: dt.datetime) -> dict[str, Any]:
-    """A ``privacy_log`` row, as ``datastore.logs.add_privacy_entries`` writes it."""
-    if release.channel not in CHANNELS:
-        raise ValueError(f"unknown privacy-log channel {release.channel!r}")
-    return {
-        "at": at,
-        "client_id": release.client_id,
-        "organisation": release.organisation,
-        "protocol_reference": release.protocol_reference,
-        "account_uuid": release.account_uuid,
-        "attributes": list(release.attributes),
-        "legal_basis": release.legal_basis,
-        "purpose": release.purpose,
-        "channel": release.channel,
-        "retention_days": release.retention_days,
-    }
-
-
-def _event_row(event: ProtocolEvent, at: dt.datetime) -> dict[str, Any]:
-    """An ``events`` row, as ``datastore.logs.add_event`` writes it."""
-    return {
-        "at": at,
-        "type": event.type,
-        "outcome": event.outcome,
-        "client_id": event.client_id,
-        "account_uuid": event.account_uuid,
-        "error": event.error,
-        "reason": event.reason,
-        "detail": event.detail,
-    }
-
-
 def _store_issue(
     connection: Connection, issue: TokenIssue, now: dt.datetime, has_session_client: bool
 ) -> None:
@@ -784,8 +720,7 @@ def _store_issue(
         [
             ("tokens", tokens),
             ("session_clients", pairs),
-            ("privacy_log", [_privacy_row(r, now) for r in issue.releases]),
-            ("events", [] if issue.event is None else [_event_row(issue.event, now)]),
+            *log_rows(now, issue.releases, [issue.event]),
         ],
     )
 

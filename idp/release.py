@@ -37,7 +37,7 @@ from datastore import (
     EnrolmentFacts,
     ReleaseFacts,
 )
-from datastore.logs import CHANNELS, PrivacyRelease
+from datastore.logs import PrivacyRelease
 
 __all__ = [
     "ARTICLE",
@@ -435,8 +435,6 @@ def privacy_release(
     (the basis on which DOV discloses), purpose and retention; ``acr`` adds the claim of that name,
     which the ID token and UserInfo carry beside the attributes.
     """
-    if channel not in CHANNELS:
-        raise ValueError(f"unknown privacy-log channel {channel!r}")
     protocol = client.protocol
     if protocol is None or client.staff_only or not release.released:
         return None

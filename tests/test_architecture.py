@@ -4,7 +4,8 @@ rp_demo talks to the provider over HTTP only; only datastore/ and alembic/ use S
 the provider does not depend on the applications built on it; the datastore depends on nobody.
 The Schoolloket, a relying party, learns who logged in from its own login, never from the
 provider's protocol records (its tokens, codes, sessions, keys). Every import counts, also one
-inside a function.
+inside a function. And the events and the privacy log have one writer, datastore/logs.py: no
+other module builds or inserts their rows.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT_PACKAGES = ("datastore", "idp", "rp_demo", "schoolloket", "leerid_sim", "bench")
+
+# The tables only datastore/logs.py writes, by name and model.
+LOG_TABLES = {"events": "Event", "privacy_log": "PrivacyLogEntry"}
+LOG_WRITER = Path("datastore/logs.py")
+# Modules that name those tables without writing them: the models, ``insert_rows``'s registry.
+NAMING_LOG_TABLES = frozenset({Path("datastore/models.py"), Path("datastore/oidc_sql.py")})
+_INSERTS = frozenset({"insert", "pg_insert", "sqlite_insert"})
 
 # package -> top-level packages it must never import
 FORBIDDEN: dict[str, frozenset[str]] = {
@@ -142,3 +150,83 @@ def test_the_record_rule_sees_every_way_in(tmp_path: Path) -> None:
     assert sorted(provider_record_uses(module)) == sorted(
         ["Token", "sha256_hex", "datastore.oidc_sql", "datastore.oidc", "store.oidc", "store.oidc"]
     )
+
+
+def log_table_writes(path: Path, *, names: bool) -> list[str]:
+    """The lines where ``path`` builds or inserts rows of a ``LOG_TABLES`` table itself.
+
+    A model of ``datastore.models`` constructed (``Event(...)``), inserted (``insert(Event)``,
+    ``Event.__table__``) and, with ``names``, the table's name (an ``insert_rows`` part).
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    models = set(LOG_TABLES.values())
+    local: dict[str, str] = {}  # name bound by an import -> the model it is
+    modules: set[str] = set()  # names bound to the module datastore.models
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "datastore.models":
+            local |= {a.asname or a.name: a.name for a in node.names if a.name in models}
+        elif isinstance(node, ast.ImportFrom) and node.module == "datastore":
+            modules |= {a.asname or a.name for a in node.names if a.name == "models"}
+        elif isinstance(node, ast.Import):
+            modules |= {a.asname for a in node.names if a.name == "datastore.models" and a.asname}
+
+    def model(expr: ast.expr) -> str | None:
+        if isinstance(expr, ast.Name):
+            return local.get(expr.id)
+        if isinstance(expr, ast.Attribute) and expr.attr in models:
+            inner = expr.value
+            if isinstance(inner, ast.Name) and inner.id in modules:
+                return expr.attr
+            if ast.unparse(inner) == "datastore.models":
+                return expr.attr
+        return None
+
+    found = []
+    for node in ast.walk(tree):
+        where = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Call) and (name := model(node.func)):
+            found.append(f"{where} constructs {name}")
+        elif isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] in _INSERTS:
+            found += [f"{where} inserts {n}" for a in node.args if (n := model(a))]
+        elif isinstance(node, ast.Attribute) and node.attr == "__table__" and model(node.value):
+            found.append(f"{where} takes {ast.unparse(node)}")
+        elif names and isinstance(node, ast.Constant) and node.value in LOG_TABLES:
+            found.append(f"{where} names the table {node.value}")
+    return found
+
+
+def test_only_datastore_logs_writes_the_events_and_the_privacy_log() -> None:
+    violations = [
+        f"{path.relative_to(ROOT)}:{violation}"
+        for package in PRODUCT_PACKAGES
+        for path in _sources(package)
+        if path.relative_to(ROOT) != LOG_WRITER
+        for violation in log_table_writes(
+            path, names=package == "datastore" and path.relative_to(ROOT) not in NAMING_LOG_TABLES
+        )
+    ]
+    assert violations == []
+
+
+def test_the_rule_sees_every_way_of_writing_a_log_table(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "import threading\n"
+        "from datastore import models\n"
+        "from datastore.models import Event, PrivacyLogEntry as Entry\n"
+        "def f(session, connection, now):\n"
+        "    session.add(Event(at=now))\n"
+        "    session.add(models.PrivacyLogEntry(at=now))\n"
+        "    session.execute(insert(Entry), [])\n"
+        "    connection.execute(Event.__table__.insert())\n"
+        '    insert_rows(connection, [("events", [])])\n'
+        "    session.scalars(select(Event).where(Event.type == 'token'))\n"
+        "    threading.Event()\n"
+    )
+    assert sorted(log_table_writes(module, names=True)) == [
+        "5 constructs Event",
+        "6 constructs PrivacyLogEntry",
+        "7 inserts PrivacyLogEntry",
+        "8 takes Event.__table__",
+        "9 names the table events",
+    ]

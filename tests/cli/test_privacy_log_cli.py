@@ -48,7 +48,7 @@ def write_log(url: str) -> None:
         ]
         for hour, entry in enumerate(entries):
             store.clock.set(T0 + dt.timedelta(hours=hour), frozen=True)
-            store.logs.write_privacy([entry])
+            store.oidc.record_release([entry], None, store.clock.now())
     finally:
         store.dispose()
 
@@ -131,7 +131,7 @@ def test_entries_of_the_same_instant_across_batches_are_each_exported_once(
     store = Datastore.from_url(db_url)
     try:
         store.clock.set(T0, frozen=True)
-        store.logs.write_privacy([release("klasapp", JAN, "userinfo")] * 5)
+        store.oidc.record_release([release("klasapp", JAN, "userinfo")] * 5, None, T0)
     finally:
         store.dispose()
     monkeypatch.setattr(privacy_export, "_PAGE_SIZE", 2)
