@@ -30,6 +30,7 @@ from datastore.vocabulary import (
     ATTRIBUTES,
     MISBEHAVE_SCENARIOS,
     AccessTokenFormat,
+    GrantTypeName,
     PkceMethod,
     Scope,
     SubjectType,
@@ -273,9 +274,7 @@ class ClientSpec(_Spec):
     secret_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
     token_endpoint_auth_method: ClientAuthMethod
     extra_auth_methods: list[ClientAuthMethod] = []
-    grant_types: Annotated[
-        list[Literal["authorization_code", "refresh_token"]], Field(min_length=1)
-    ] = ["authorization_code"]
+    grant_types: Annotated[list[GrantTypeName], Field(min_length=1)] = ["authorization_code"]
     redirect_uris: Annotated[list[Uri], Field(min_length=1)]
     post_logout_redirect_uris: list[Uri] = []
     jwks: dict[str, Any] | None = None

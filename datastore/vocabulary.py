@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_ALLOWED_SCOPES",
     "DEFAULT_PKCE_METHODS",
     "DOSSIER_FIELDS",
+    "GRANT_TYPES",
     "MISBEHAVE_SCENARIOS",
     "PKCE_METHODS",
     "PUPIL_DETAILS",
@@ -37,6 +38,7 @@ __all__ = [
     "VO_CLAIMS",
     "AccessTokenFormat",
     "Attribute",
+    "GrantTypeName",
     "PkceMethod",
     "ProtocolAttribute",
     "PupilDetail",
@@ -214,6 +216,12 @@ SUBJECT_TYPES: Final[tuple[SubjectType, ...]] = ("pairwise", "public")
 AccessTokenFormat = Literal["opaque", "jwt"]
 # ACM's access tokens are opaque; ``jwt`` gives RFC 9068 access tokens.
 ACCESS_TOKEN_FORMATS: Final[tuple[AccessTokenFormat, ...]] = ("opaque", "jwt")
+
+# The token endpoint's grant types (RFC 6749 §4.1.3, §6), as ACM offers them: the names a dossier
+# may register and discovery lists. The provider's grant registry (``idp.grants.GRANTS``) has
+# exactly these, in this order (tests/idp/test_grants.py).
+GrantTypeName = Literal["authorization_code", "refresh_token"]
+GRANT_TYPES: Final[tuple[GrantTypeName, ...]] = get_args(GrantTypeName)
 
 PkceMethod = Literal["S256", "plain"]
 # RFC 7636 §4.2. ACM advertises both; a dossier may allow S256 only.

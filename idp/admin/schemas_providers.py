@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from datastore import (
     ATTRIBUTES,
+    GRANT_TYPES,
     AccessTokenFormat,
+    GrantTypeName,
     PkceMethod,
     ProtocolAttribute,
     Scope,
@@ -36,7 +38,6 @@ ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,120}$", examples=["
 Attribute = ProtocolAttribute
 Uri = Annotated[str, Field(pattern=r"^https?://[^\s\x00-\x1f#]{1,480}$")]
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
-GrantType = Literal["authorization_code", "refresh_token"]
 Text = Annotated[str, Field(min_length=1, max_length=4000, pattern=TEXT)]
 Days = Annotated[int, Field(ge=1, le=36500)]
 Status = Literal["active", "suspended", "ended"]
@@ -82,7 +83,9 @@ class _ClientFields(_Input):
     post_logout_redirect_uris: Annotated[list[Uri], Field(max_length=20)] | None = None
     token_endpoint_auth_method: AuthMethod | None = None
     extra_auth_methods: Annotated[list[AuthMethod], Field(max_length=4)] | None = None
-    grant_types: Annotated[list[GrantType], Field(min_length=1, max_length=2)] | None = None
+    grant_types: (
+        Annotated[list[GrantTypeName], Field(min_length=1, max_length=len(GRANT_TYPES))] | None
+    ) = None
     id_token_signed_response_alg: Literal["RS256", "ES256"] | None = None
     claim_dialect: Literal["leerid", "acm"] | None = None
     class_sharing_integrated: bool | None = None
