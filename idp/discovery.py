@@ -22,6 +22,7 @@ from datastore import PKCE_METHODS, SUBJECT_TYPES
 from idp import paths
 from idp.authorization import RESPONSE_MODES
 from idp.claims import CLAIMS_SUPPORTED
+from idp.grants import GRANTS
 from idp.keys import SIGNING_ALGS
 from idp.misbehave import jwks_bytes
 from idp.provider import Endpoints, ProviderDep
@@ -53,7 +54,7 @@ def provider_metadata(endpoints: Endpoints) -> dict[str, Any]:
         "scopes_supported": list(SCOPES_SUPPORTED),
         "response_types_supported": ["code"],
         "response_modes_supported": list(RESPONSE_MODES),
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": list(GRANTS),
         "subject_types_supported": list(SUBJECT_TYPES),
         "id_token_signing_alg_values_supported": list(SIGNING_ALGS),
         "token_endpoint_auth_methods_supported": list(CLIENT_AUTH_METHODS),

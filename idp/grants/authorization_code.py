@@ -25,7 +25,7 @@ from idp.errors import InvalidGrant, InvalidRequest
 from idp.provider import Provider
 from idp.tokens import Grant, acr_of, mint_tokens, prepare_minting
 
-__all__ = ["check_account", "redeem_code"]
+__all__ = ["GRANT", "AuthorizationCodeGrant", "check_account", "redeem_code"]
 
 # RFC 7636 §4.1: code_verifier = 43*128 unreserved characters.
 _VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
@@ -119,3 +119,18 @@ def redeem_code(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -
         )
     except CodeRejected as exc:
         raise InvalidGrant(_CODE_REJECTIONS[exc.reason], reason=f"code {exc.reason}") from None
+
+
+class AuthorizationCodeGrant:
+    """RFC 6749 §4.1.3: a login's code for the tokens of its account."""
+
+    name = "authorization_code"
+    needs_account = True
+
+    def handle(
+        self, provider: Provider, client: ClientRecord, oauth: OAuthRequest
+    ) -> dict[str, Any]:
+        return redeem_code(provider, client, oauth)
+
+
+GRANT = AuthorizationCodeGrant()

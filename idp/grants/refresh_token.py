@@ -23,7 +23,7 @@ from idp.grants.authorization_code import check_account
 from idp.provider import Provider
 from idp.tokens import Grant, acr_of, mint_tokens, prepare_minting
 
-__all__ = ["refresh"]
+__all__ = ["GRANT", "RefreshTokenGrant", "refresh"]
 
 # ACM answers a refresh after the refresh period with a plain ``invalid_request``.
 PERIOD_OVER = "the refresh period of this grant is over: the user must log in again"
@@ -95,3 +95,18 @@ def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> di
         if exc.reason == "expired":
             raise InvalidRequest(PERIOD_OVER, reason="refresh period over") from None
         raise InvalidGrant(_REJECTIONS[exc.reason], reason=f"refresh {exc.reason}") from None
+
+
+class RefreshTokenGrant:
+    """RFC 6749 §6: a refresh token for the next tokens of the same grant and account."""
+
+    name = "refresh_token"
+    needs_account = True
+
+    def handle(
+        self, provider: Provider, client: ClientRecord, oauth: OAuthRequest
+    ) -> dict[str, Any]:
+        return refresh(provider, client, oauth)
+
+
+GRANT = RefreshTokenGrant()
