@@ -469,7 +469,8 @@ class Token(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(10))
     client_id: Mapped[str] = mapped_column(String(120))
-    account_id: Mapped[int] = mapped_column(
+    # ``None``: a token for the client itself, of a grant without an account (RFC 6749 §4.4).
+    account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
     session_id: Mapped[int | None] = mapped_column(

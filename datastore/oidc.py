@@ -149,7 +149,7 @@ class TokenRecord:
     id: int
     kind: str
     client_id: str
-    account_id: int
+    account_id: int | None  # ``None``: a token of a grant without an account (RFC 6749 §4.4)
     session_id: int | None
     sid: str | None
     code_id: int | None
@@ -173,11 +173,12 @@ class TokenIssue:
 
     ``scope`` is the access token's; the refresh token keeps ``refresh_scope``, the grant's
     scope, even when a refresh asked for less (RFC 6749 §6). ``refresh_expires_at`` is the end
-    of the grant's refresh period: set at the login, copied by every rotation.
+    of the grant's refresh period: set at the login, copied by every rotation. ``account_id``
+    ``None`` is a token for the client itself, of a grant without an account (RFC 6749 §4.4).
     """
 
     client_id: str
-    account_id: int
+    account_id: int | None
     session_id: int | None
     code_id: int | None
     family_id: str
@@ -550,6 +551,15 @@ class OidcRepository:
                     return result
         raise failure
 
+    def issue_tokens(self, issue: TokenIssue, now: dt.datetime) -> None:
+        """Store tokens that no code or refresh token buys, in one transaction.
+
+        For a grant that claims nothing single-use (``client_credentials``, RFC 6749 §4.4):
+        its tokens, privacy-log entries and event are stored as ``redeem_code`` stores them.
+        """
+        with self._store.connect_write() as connection:
+            _store_issue(connection, issue, now, has_session_client=False)
+
     def token(self, token_hash: str) -> TokenRecord | None:
         """The token stored under this hash, whatever its state."""
         with self._store.connect_read() as connection:
@@ -769,7 +779,11 @@ def _mint_or_error(
         return exc
 
 
-def _facts(connection: Connection, account_id: int, application_id: int) -> ReleaseFacts | None:
+def _facts(
+    connection: Connection, account_id: int | None, application_id: int
+) -> ReleaseFacts | None:
+    if account_id is None:
+        return None
     try:
         return release_facts(connection, account_id, application_id)
     except NotFound:

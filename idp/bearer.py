@@ -3,7 +3,8 @@
 An access token is looked up by its SHA-256 in the datastore, which knows revocation: an opaque
 token has nothing else to check, and a JWT's signature adds nothing to that lookup, so it is
 not re-verified here. A token works while it is unexpired and unrevoked, its client's protocol
-is active (neither ended nor suspended) and its account is active.
+is active (neither ended nor suspended) and its account is active. A token of a grant without
+an account (RFC 6749 §4.4) is for its client alone: it works, but names no end-user.
 """
 
 from __future__ import annotations
@@ -17,20 +18,26 @@ from idp.checks import protocol_not_active
 from idp.errors import InvalidRequest, InvalidToken
 from idp.provider import Provider
 
-__all__ = ["LiveToken", "bearer_token", "live_token", "require_live_access_token"]
+__all__ = [
+    "LiveToken",
+    "bearer_token",
+    "live_token",
+    "require_account",
+    "require_live_access_token",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class LiveToken:
-    """A token that works now, with its client and account."""
+    """A token that works now, with its client and account (``facts`` ``None``: it has none)."""
 
     record: TokenRecord
     client: ClientRecord
-    facts: ReleaseFacts  # the account and its release facts, read once
+    facts: ReleaseFacts | None  # the account and its release facts, read once
 
     @property
-    def account(self) -> AccountRecord:
-        return self.facts.account
+    def account(self) -> AccountRecord | None:
+        return None if self.facts is None else self.facts.account
 
 
 def bearer_token(oauth: OAuthRequest) -> str:
@@ -60,6 +67,16 @@ def require_live_access_token(provider: Provider, token: str) -> LiveToken:
     return found
 
 
+def require_account(live: LiveToken) -> ReleaseFacts:
+    """OIDC Core §5.3: UserInfo tells about the end-user of the token; a token of a grant
+    without an account has no subject to tell about, so it is ``invalid_token`` there."""
+    if live.facts is None:
+        raise InvalidToken(
+            "the access token was not issued for an end-user", reason="token without account"
+        )
+    return live.facts
+
+
 def _assess(provider: Provider, token: str, kind: str | None) -> LiveToken | str:
     """The token if it works now, else the first reason it does not (for the event log)."""
     record = provider.store.oidc.token(sha256_hex(token))
@@ -74,6 +91,8 @@ def _assess(provider: Provider, token: str, kind: str | None) -> LiveToken | str
         return "client not registered"
     if protocol_not_active(client) is not None:
         return "protocol not active"
+    if record.account_id is None:
+        return LiveToken(record, client, None)
     try:
         facts = provider.store.world.release_facts(record.account_id, client.application_id)
     except NotFound:

@@ -456,7 +456,7 @@ def _went_on(
 
 def _account_uuid(store: Datastore, record: TokenRecord | None) -> str | None:
     """The pupil's account_uuid behind a token, for the evidence; ``None`` when unknown."""
-    if record is None:
+    if record is None or record.account_id is None:
         return None
     try:
         return store.world.account_by_id(record.account_id).account_uuid

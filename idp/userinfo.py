@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from datastore.oidc import ProtocolEvent
 from idp.adapter import OAuthRequest
-from idp.bearer import bearer_token, require_live_access_token
+from idp.bearer import bearer_token, require_account, require_live_access_token
 from idp.claims import to_claims
 from idp.misbehave import userinfo_answer
 from idp.provider import Provider
@@ -25,10 +25,12 @@ __all__ = ["userinfo"]
 def userinfo(provider: Provider, request: Request, oauth: OAuthRequest) -> Response:
     """OIDC Core §5.3.2: ``sub`` and the released claims, logged to the privacy log."""
     live = require_live_access_token(provider, bearer_token(oauth))
-    client, account = live.client, live.account
+    client = live.client
     request.state.client_id = client.client_id
+    facts = require_account(live)
+    account = facts.account
     request.state.account_uuid = account.account_uuid
-    release = release_for(provider, client, live.facts, tuple(live.record.scope.split()))
+    release = release_for(provider, client, facts, tuple(live.record.scope.split()))
     logged = privacy_release(client, account.account_uuid, release, "userinfo", acr=True)
     provider.store.oidc.record_release(
         [logged] if logged is not None else [],
