@@ -1,8 +1,22 @@
 """The LeerID datastore: the only package that touches the database.
 
-It hands out frozen records and a few named errors; ORM rows never leave it.
+It hands out frozen records and a few named errors; ORM rows never leave it. Every other package
+imports from here only (``from datastore import ...``), never from the modules inside; the
+architecture tests check it.
+
+What a server worker needs at start is imported with the package. The rest is imported on first
+use (PEP 562 module ``__getattr__``): the repositories' record types (the repositories themselves
+are built on first use, see ``Datastore``), world import and generation, migrations (alembic),
+the Schoolloket's upload parsing. A worker that only serves the protocol never loads them
+(cold start); ``TYPE_CHECKING`` imports give the type checker every name.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Errors
 from datastore.errors import (
     AlreadyExists,
     Conflict,
@@ -11,7 +25,11 @@ from datastore.errors import (
     NotFound,
     database_problem,
 )
+
+# Hashing
 from datastore.hashing import Argon2Parameters, PasswordHashing, sha256_hex, verify_sha256
+
+# Records
 from datastore.records import (
     AccountRecord,
     ClientRecord,
@@ -20,8 +38,12 @@ from datastore.records import (
     ReleaseFacts,
     dossier_view,
 )
-from datastore.store import Datastore
+
+# The Datastore, and the records of its throttle repository (the login's hot path)
+from datastore.store import Datastore, StatementLog
 from datastore.throttle_records import ThrottleCount, ThrottleRecord, ThrottleRule
+
+# The closed vocabularies of the protocol and the world
 from datastore.vocabulary import (
     ACCESS_TOKEN_FORMATS,
     ATTRIBUTE_CATEGORIES,
@@ -50,50 +72,307 @@ from datastore.vocabulary import (
     pupil_fields,
 )
 
+if TYPE_CHECKING:
+    # The names of ``_LAZY`` below, for the type checker.
+    from datastore.admin_base import InvalidField
+    from datastore.admin_records import (
+        AdminAccount,
+        AdminApplication,
+        AdminAssignment,
+        AdminClass,
+        AdminClient,
+        AdminEnrolment,
+        AdminGrant,
+        AdminOrganisation,
+        AdminProtocol,
+        AdminPupil,
+        AdminSchool,
+        AdminStaff,
+        AdminVisibility,
+        ClassSharingAcceptanceRecord,
+        ClassSharingState,
+    )
+    from datastore.admin_register import ProcessingActivity, build_register, render_register
+    from datastore.admin_snapshots import SnapshotRecord
+    from datastore.control import FAULT_ENDPOINTS, FaultRuleRecord, PurgeReport
+    from datastore.fixtures import (
+        DEFAULT_ISSUER,
+        DEFAULT_RP_ORIGIN,
+        DEMO_WORLD,
+        WorldSummary,
+        load_demo,
+        load_world,
+    )
+    from datastore.fixtures_apps import expand_rp_origin
+    from datastore.generate import GENERATED_PASSWORD, PopulationSummary, generate_population
+    from datastore.insz import insz_is_valid
+    from datastore.logs import CHANNELS, EventRecord, PrivacyLogRecord, PrivacyRelease
+    from datastore.migrations import upgrade
+    from datastore.misbehave import ScenarioRule, ServedEvent
+    from datastore.oidc import (
+        CodeGrant,
+        CodeRecord,
+        CodeRejected,
+        EndedSession,
+        ProtocolEvent,
+        RefreshRejected,
+        SessionRecord,
+        SigningKeyRecord,
+        TokenIssue,
+        TokenRecord,
+        ping,
+    )
+    from datastore.schoolloket_records import (
+        CLASS_SHARING_PACKAGES,
+        AccessLogRecord,
+        Actor,
+        ApplicationChoice,
+        ClassRecord,
+        ClassSharingRecord,
+        DropLine,
+        DropReport,
+        ImportRejected,
+        PackagePupil,
+        PupilRow,
+        SchoolloketSessionRecord,
+        SchoolRecord,
+        SchoolRoles,
+        StaffImportResult,
+        StaffImportRow,
+        StaffRoles,
+        VisibilityRecord,
+    )
+    from datastore.schoolloket_sharing import NotPermitted
+    from datastore.schoolloket_upload import FIELDS as STAFF_UPLOAD_FIELDS
+    from datastore.schoolloket_upload import (
+        NEW_STAFF_PASSWORD,
+        StaffFileError,
+        parse_staff_records,
+        parse_staff_upload,
+    )
+
+# module -> the names imported from it on first use
+_LAZY_MODULES: dict[str, tuple[str, ...]] = {
+    # Errors of the admin API and the Schoolloket
+    "datastore.admin_base": ("InvalidField",),
+    "datastore.schoolloket_sharing": ("NotPermitted",),
+    # The repositories' record types
+    "datastore.admin_records": (
+        "AdminAccount",
+        "AdminApplication",
+        "AdminAssignment",
+        "AdminClass",
+        "AdminClient",
+        "AdminEnrolment",
+        "AdminGrant",
+        "AdminOrganisation",
+        "AdminProtocol",
+        "AdminPupil",
+        "AdminSchool",
+        "AdminStaff",
+        "AdminVisibility",
+        "ClassSharingAcceptanceRecord",
+        "ClassSharingState",
+    ),
+    "datastore.admin_register": ("ProcessingActivity", "build_register", "render_register"),
+    "datastore.admin_snapshots": ("SnapshotRecord",),
+    "datastore.control": ("FAULT_ENDPOINTS", "FaultRuleRecord", "PurgeReport"),
+    "datastore.logs": ("CHANNELS", "EventRecord", "PrivacyLogRecord", "PrivacyRelease"),
+    "datastore.misbehave": ("ScenarioRule", "ServedEvent"),
+    "datastore.oidc": (
+        "CodeGrant",
+        "CodeRecord",
+        "CodeRejected",
+        "EndedSession",
+        "ProtocolEvent",
+        "RefreshRejected",
+        "SessionRecord",
+        "SigningKeyRecord",
+        "TokenIssue",
+        "TokenRecord",
+        "ping",
+    ),
+    "datastore.schoolloket_records": (
+        "CLASS_SHARING_PACKAGES",
+        "AccessLogRecord",
+        "Actor",
+        "ApplicationChoice",
+        "ClassRecord",
+        "ClassSharingRecord",
+        "DropLine",
+        "DropReport",
+        "ImportRejected",
+        "PackagePupil",
+        "PupilRow",
+        "SchoolRecord",
+        "SchoolRoles",
+        "SchoolloketSessionRecord",
+        "StaffImportResult",
+        "StaffImportRow",
+        "StaffRoles",
+        "VisibilityRecord",
+    ),
+    # World import and generation
+    "datastore.fixtures": (
+        "DEFAULT_ISSUER",
+        "DEFAULT_RP_ORIGIN",
+        "DEMO_WORLD",
+        "WorldSummary",
+        "load_demo",
+        "load_world",
+    ),
+    "datastore.fixtures_apps": ("expand_rp_origin",),
+    "datastore.generate": ("GENERATED_PASSWORD", "PopulationSummary", "generate_population"),
+    "datastore.insz": ("insz_is_valid",),
+    # Migrations (alembic)
+    "datastore.migrations": ("upgrade",),
+    # The Schoolloket's staff upload
+    "datastore.schoolloket_upload": (
+        "NEW_STAFF_PASSWORD",
+        "StaffFileError",
+        "parse_staff_records",
+        "parse_staff_upload",
+    ),
+}
+# exported name -> (module, name there)
+_LAZY: dict[str, tuple[str, str]] = {
+    name: (module, name) for module, names in _LAZY_MODULES.items() for name in names
+}
+_LAZY["STAFF_UPLOAD_FIELDS"] = ("datastore.schoolloket_upload", "FIELDS")
+
+# One sorted list; the imports above and ``_LAZY_MODULES`` group the names by concern.
 __all__ = [
     "ACCESS_TOKEN_FORMATS",
     "ATTRIBUTES",
     "ATTRIBUTE_CATEGORIES",
+    "CHANNELS",
+    "CLASS_SHARING_PACKAGES",
     "DEFAULT_ACR",
     "DEFAULT_ALLOWED_SCOPES",
+    "DEFAULT_ISSUER",
     "DEFAULT_PKCE_METHODS",
+    "DEFAULT_RP_ORIGIN",
+    "DEMO_WORLD",
     "DOSSIER_FIELDS",
+    "FAULT_ENDPOINTS",
+    "GENERATED_PASSWORD",
     "GRANT_TYPES",
+    "NEW_STAFF_PASSWORD",
     "PKCE_METHODS",
     "PUPIL_DETAILS",
     "SCHOOL_NAME_ATTRIBUTE",
     "SCOPES",
+    "STAFF_UPLOAD_FIELDS",
     "SUBJECT_TYPES",
     "VOCABULARY",
     "VO_CLAIMS",
+    "AccessLogRecord",
     "AccessTokenFormat",
     "AccountRecord",
+    "Actor",
+    "AdminAccount",
+    "AdminApplication",
+    "AdminAssignment",
+    "AdminClass",
+    "AdminClient",
+    "AdminEnrolment",
+    "AdminGrant",
+    "AdminOrganisation",
+    "AdminProtocol",
+    "AdminPupil",
+    "AdminSchool",
+    "AdminStaff",
+    "AdminVisibility",
     "AlreadyExists",
+    "ApplicationChoice",
     "Argon2Parameters",
     "Attribute",
+    "ClassRecord",
+    "ClassSharingAcceptanceRecord",
+    "ClassSharingRecord",
+    "ClassSharingState",
     "ClientRecord",
+    "CodeGrant",
+    "CodeRecord",
+    "CodeRejected",
     "Conflict",
     "Datastore",
     "DatastoreError",
+    "DropLine",
+    "DropReport",
+    "EndedSession",
     "EnrolmentFacts",
+    "EventRecord",
+    "FaultRuleRecord",
     "FixtureError",
     "GrantTypeName",
+    "ImportRejected",
+    "InvalidField",
     "NotFound",
+    "NotPermitted",
+    "PackagePupil",
     "PasswordHashing",
     "PkceMethod",
+    "PopulationSummary",
+    "PrivacyLogRecord",
+    "PrivacyRelease",
+    "ProcessingActivity",
     "ProtocolAttribute",
+    "ProtocolEvent",
     "ProtocolRecord",
     "PupilDetail",
+    "PupilRow",
+    "PurgeReport",
+    "RefreshRejected",
     "ReleaseFacts",
+    "ScenarioRule",
+    "SchoolRecord",
+    "SchoolRoles",
+    "SchoolloketSessionRecord",
     "Scope",
+    "ServedEvent",
+    "SessionRecord",
+    "SigningKeyRecord",
+    "SnapshotRecord",
+    "StaffFileError",
+    "StaffImportResult",
+    "StaffImportRow",
+    "StaffRoles",
+    "StatementLog",
     "SubjectType",
     "ThrottleCount",
     "ThrottleRecord",
     "ThrottleRule",
+    "TokenIssue",
+    "TokenRecord",
+    "VisibilityRecord",
     "VoClaim",
+    "WorldSummary",
+    "build_register",
     "database_problem",
     "dossier_view",
+    "expand_rp_origin",
+    "generate_population",
+    "insz_is_valid",
+    "load_demo",
+    "load_world",
+    "parse_staff_records",
+    "parse_staff_upload",
+    "ping",
     "pupil_fields",
+    "render_register",
     "sha256_hex",
+    "upgrade",
     "verify_sha256",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A name of ``_LAZY``, imported on first use and then kept in the package."""
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'datastore' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value

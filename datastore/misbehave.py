@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EVENT_TYPE",
+    "ROTATION_KID",
     "SCENARIO_ENDPOINT",
+    "MisbehaveRepository",
     "ScenarioRule",
     "ServedEvent",
     "add_rule",
@@ -223,3 +225,51 @@ def rotation_key(store: Datastore, kid: str, alg: str, make: Callable[[], str]) 
     if made is None:
         raise NotFound("the rotation key could not be stored")
     return made
+
+
+class MisbehaveRepository:
+    """``store.misbehave``: the rules and their evidence, as the functions above on one store."""
+
+    ROTATION_KID: ClassVar[str] = ROTATION_KID
+
+    def __init__(self, store: Datastore) -> None:
+        self._store = store
+
+    def rules(self) -> list[ScenarioRule]:
+        return rules(self._store)
+
+    def add_rule(self, scenario: str, client_id: str, count: int) -> ScenarioRule:
+        return add_rule(self._store, scenario, client_id, count)
+
+    def delete_rule(self, rule_id: int) -> None:
+        delete_rule(self._store, rule_id)
+
+    def clear_rules(self) -> int:
+        return clear_rules(self._store)
+
+    def consume_rule(self, rule_id: int) -> bool:
+        return consume_rule(self._store, rule_id)
+
+    def record(
+        self,
+        outcome: str,
+        *,
+        client_id: str,
+        account_uuid: str | None,
+        reason: str,
+        detail: dict[str, Any],
+    ) -> None:
+        record(
+            self._store,
+            outcome,
+            client_id=client_id,
+            account_uuid=account_uuid,
+            reason=reason,
+            detail=detail,
+        )
+
+    def served_events(self, client_id: str | None = None) -> list[ServedEvent]:
+        return served_events(self._store, client_id)
+
+    def rotation_key(self, kid: str, alg: str, make: Callable[[], str]) -> str:
+        return rotation_key(self._store, kid, alg, make)

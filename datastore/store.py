@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from datastore.admin import AdminRepository
     from datastore.control import ControlRepository
     from datastore.logs import LogRepository
+    from datastore.misbehave import MisbehaveRepository
     from datastore.oidc import OidcRepository
     from datastore.schoolloket import SchoolloketRepository
     from datastore.throttle import ThrottleRepository
@@ -120,6 +121,12 @@ class Datastore:
         from datastore.control import ControlRepository
 
         return ControlRepository(self)
+
+    @cached_property
+    def misbehave(self) -> MisbehaveRepository:
+        from datastore.misbehave import MisbehaveRepository
+
+        return MisbehaveRepository(self)
 
     @cached_property
     def oidc(self) -> OidcRepository:
