@@ -14,8 +14,7 @@ from typing import Any
 
 from joserfc import jwt
 
-from datastore import ClientRecord, NotFound
-from datastore.oidc import EndedSession
+from datastore import ClientRecord, EndedSession, NotFound
 from idp.provider import Provider
 from idp.tokens import subject
 

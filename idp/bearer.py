@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from datastore import AccountRecord, ClientRecord, NotFound, ReleaseFacts, sha256_hex
-from datastore.oidc import TokenRecord
+from datastore import AccountRecord, ClientRecord, NotFound, ReleaseFacts, TokenRecord, sha256_hex
 from idp.adapter import OAuthRequest
 from idp.checks import protocol_not_active
 from idp.errors import InvalidRequest, InvalidToken

@@ -7,8 +7,14 @@ import secrets
 
 from fastapi.responses import Response
 
-from datastore import AccountRecord, ClientRecord, sha256_hex
-from datastore.oidc import CodeGrant, ProtocolEvent, SessionRecord
+from datastore import (
+    AccountRecord,
+    ClientRecord,
+    CodeGrant,
+    ProtocolEvent,
+    SessionRecord,
+    sha256_hex,
+)
 from idp.checks import AccountGate, staff_pupil_gate
 from idp.errors import AccessDenied, LoginRequired
 from idp.misbehave import authorization_answer

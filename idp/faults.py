@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from datastore.control import FaultRuleRecord
+from datastore import FaultRuleRecord
 from idp import paths
 from idp.adapter import collect, is_form, parse_params, read_body
 from idp.admin.fault_responses import render_fault

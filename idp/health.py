@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from datastore.oidc import ping
+from datastore import ping
 from idp.provider import ProviderDep
 
 __all__ = ["build_health_router"]

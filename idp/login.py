@@ -18,8 +18,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from fastapi.responses import Response
 
-from datastore import AccountRecord, ClientRecord, sha256_hex
-from datastore.oidc import ProtocolEvent
+from datastore import AccountRecord, ClientRecord, ProtocolEvent, sha256_hex
 from idp import paths
 from idp.adapter import OAuthRequest
 from idp.checks import redirect_uri_registered

@@ -25,8 +25,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from joserfc import jwt
 from joserfc.errors import JoseError
 
-from datastore import ClientRecord, sha256_hex
-from datastore.oidc import ProtocolEvent
+from datastore import ClientRecord, ProtocolEvent, sha256_hex
 from idp import paths
 from idp.adapter import OAuthRequest
 from idp.backchannel import notify_clients

@@ -2,7 +2,7 @@
 
 Each scenario is one small function below, named after the OpenID Foundation RP test it mirrors
 where one exists (``rp-id_token-bad-sig-rs256`` is ``id_token-bad-sig``). A rule of the admin
-API (``datastore.misbehave``) plays one scenario to one client for its next N logins, then
+API (``store.misbehave``) plays one scenario to one client for its next N logins, then
 stops by itself. Scenarios act at one of three moments:
 
 - ``authorization``: the authorization response (RFC 6749 §4.1.2, RFC 9207 §2);
@@ -34,15 +34,12 @@ from fastapi.responses import Response
 from joserfc import jws
 from joserfc.jwk import ECKey, RSAKey
 
-from datastore import ClientRecord, NotFound, sha256_hex
-from datastore import misbehave as rules_db
-from datastore.misbehave import ScenarioRule
+from datastore import ClientRecord, NotFound, ScenarioRule, sha256_hex
 from idp.keys import SIGNING_ALGS, SigningKey, make_signing_key
 from idp.rendering import authorization_response
 
 if TYPE_CHECKING:
-    from datastore import Datastore
-    from datastore.oidc import TokenRecord
+    from datastore import Datastore, TokenRecord
     from idp.errors import RedirectTarget
     from idp.provider import Provider
 
@@ -393,9 +390,9 @@ def _current(store: Datastore) -> _Known:
 
 
 def _load(store: Datastore, generation: int) -> _Known:
-    known = _Known(generation=generation, rules=tuple(rules_db.rules(store)))
+    known = _Known(generation=generation, rules=tuple(store.misbehave.rules()))
     known.rotation = any(r.scenario == "key-rotation" for r in known.rules)
-    for event in rules_db.served_events(store):
+    for event in store.misbehave.served_events():
         detail = event.detail
         if event.outcome == "served":
             served = (event.id, str(detail.get("scenario")))
@@ -415,7 +412,7 @@ def _take(store: Datastore, stage: Stage, client_id: str) -> Scenario | None:
         chosen = SCENARIOS.get(rule.scenario)  # a rule of a scenario this version lacks: none
         if rule.client_id != client_id or chosen is None or chosen.stage != stage:
             continue
-        if rules_db.consume_rule(store, rule.id):
+        if store.misbehave.consume_rule(rule.id):
             return chosen
     return None
 
@@ -423,8 +420,7 @@ def _take(store: Datastore, stage: Stage, client_id: str) -> Scenario | None:
 def _served(
     store: Datastore, chosen: Scenario, client_id: str, account: str | None, **about: str
 ) -> None:
-    rules_db.record(
-        store,
+    store.misbehave.record(
         "served",
         client_id=client_id,
         account_uuid=account,
@@ -444,8 +440,7 @@ def _went_on(
     if served is None or served[0] in _current(store).went_on:
         return
     event_id, name = served
-    rules_db.record(
-        store,
+    store.misbehave.record(
         "went_on",
         client_id=client_id,
         account_uuid=account,
@@ -622,8 +617,9 @@ def _rotation_key(store: Datastore, known: _Known, alg: str) -> SigningKey:
     """The rotation scenario's key for ``alg``, one for every worker (``misbehave-rotation``,
     ``misbehave-rotation-es256``), so that a client of either algorithm can follow it."""
     if alg not in known.rotation_keys:
-        kid = rules_db.ROTATION_KID if alg == "RS256" else f"{rules_db.ROTATION_KID}-{alg.lower()}"
-        text = rules_db.rotation_key(store, kid, alg, lambda: make_signing_key(alg)[1])
+        base = store.misbehave.ROTATION_KID
+        kid = base if alg == "RS256" else f"{base}-{alg.lower()}"
+        text = store.misbehave.rotation_key(kid, alg, lambda: make_signing_key(alg)[1])
         known.rotation_keys[alg] = _import(text, kid)
     return known.rotation_keys[alg]
 

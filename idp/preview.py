@@ -17,7 +17,7 @@ from idp.claims import ACM_CLAIM_NAMES, to_claims
 from idp.release import Release, ScopeError, check_scopes, decide
 
 if TYPE_CHECKING:
-    from datastore.store import Datastore
+    from datastore import Datastore
 
 __all__ = [
     "InvalidScope",

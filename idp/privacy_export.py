@@ -13,10 +13,10 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
-from datastore.logs import PrivacyLogRecord
+from datastore import PrivacyLogRecord
 
 if TYPE_CHECKING:
-    from datastore.store import Datastore
+    from datastore import Datastore
 
 __all__ = [
     "EXPORT_FIELDS",

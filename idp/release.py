@@ -35,9 +35,9 @@ from datastore import (
     VOCABULARY,
     ClientRecord,
     EnrolmentFacts,
+    PrivacyRelease,
     ReleaseFacts,
 )
-from datastore.logs import PrivacyRelease
 
 __all__ = [
     "ARTICLE",

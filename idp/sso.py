@@ -11,8 +11,7 @@ from collections.abc import Mapping
 
 from fastapi.responses import Response
 
-from datastore import AccountRecord, sha256_hex
-from datastore.oidc import SessionRecord
+from datastore import AccountRecord, SessionRecord, sha256_hex
 from idp.provider import Provider
 
 __all__ = [

@@ -21,8 +21,14 @@ from typing import Any
 from authlib.oidc.core.util import create_half_hash
 from joserfc import jwt
 
-from datastore import AccountRecord, ClientRecord, ReleaseFacts, sha256_hex
-from datastore.oidc import ProtocolEvent, TokenIssue
+from datastore import (
+    AccountRecord,
+    ClientRecord,
+    ProtocolEvent,
+    ReleaseFacts,
+    TokenIssue,
+    sha256_hex,
+)
 from idp import paths
 from idp.claims import to_claims
 from idp.keys import SigningKey

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from datastore.oidc import ProtocolEvent
+from datastore import ProtocolEvent
 from idp.adapter import OAuthRequest
 from idp.bearer import bearer_token, require_account, require_live_access_token
 from idp.claims import to_claims

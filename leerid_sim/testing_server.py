@@ -59,7 +59,7 @@ class LeerIDProvider:
         No rp_demo runs beside this provider: back-channel logout URIs written for it are left
         out, so the provider never posts logout tokens to an address the tests did not start.
         """
-        from datastore.fixtures import DEMO_WORLD, load_world
+        from datastore import DEMO_WORLD, load_world
 
         self.store.control.wipe_world()
         load_world(
@@ -97,8 +97,7 @@ def running_provider(
     """
     import uvicorn
 
-    from datastore import Datastore
-    from datastore.migrations import upgrade
+    from datastore import Datastore, upgrade
     from idp import ProviderSettings, create_app
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
-from datastore.schoolloket_records import PupilRow
+from datastore import PupilRow
 from schoolloket.web import PageError, Staff, StaffDep, check_csrf, parse_id, refused_as_page
 
 __all__ = ["new_password", "router"]

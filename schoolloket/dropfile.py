@@ -13,8 +13,7 @@ import re
 import uuid
 from typing import Any
 
-from datastore.insz import insz_is_valid
-from datastore.schoolloket_records import DropLine
+from datastore import DropLine, insz_is_valid
 
 __all__ = ["IDENTIFIERS", "MAX_BYTES", "MAX_LINES", "FileRejected", "parse_drop_file"]
 

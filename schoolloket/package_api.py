@@ -23,8 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from datastore import Conflict
-from datastore.schoolloket_records import CLASS_SHARING_PACKAGES, Actor, SchoolRecord
+from datastore import CLASS_SHARING_PACKAGES, Actor, Conflict, SchoolRecord
 from schoolloket.dropfile import MAX_BYTES, FileRejected, parse_drop_file
 from schoolloket.web import Schoolloket, get_schoolloket
 

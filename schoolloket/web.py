@@ -27,10 +27,12 @@ from datastore import (
     Conflict,
     Datastore,
     NotFound,
+    NotPermitted,
     PasswordHashing,
+    SchoolloketSessionRecord,
+    SchoolRoles,
+    StaffRoles,
 )
-from datastore.schoolloket import NotPermitted
-from datastore.schoolloket_records import SchoolloketSessionRecord, SchoolRoles, StaffRoles
 from idp.settings import ProviderSettings
 from schoolloket.access import Forbidden, required_roles
 from schoolloket.oidc import OidcClient

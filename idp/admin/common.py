@@ -23,11 +23,11 @@ from datastore import (
     Conflict,
     Datastore,
     DatastoreError,
+    EndedSession,
+    InvalidField,
     NotFound,
+    PasswordHashing,
 )
-from datastore.admin import InvalidField
-from datastore.hashing import PasswordHashing
-from datastore.oidc import EndedSession
 from idp.backchannel import notify_ended
 from idp.settings import ProviderSettings
 

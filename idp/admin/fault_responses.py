@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from datastore.control import FaultRuleRecord
+from datastore import FaultRuleRecord
 from idp.checks import redirect_uri_registered
 
 if TYPE_CHECKING:

@@ -11,8 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from datastore.admin_snapshots import SnapshotRecord
-from datastore.control import FaultRuleRecord
+from datastore import FaultRuleRecord, SnapshotRecord
 from idp.admin.common import IdPath, StoreDep, get_hashing, get_settings
 
 __all__ = ["FaultRuleCreate", "add_control_routes"]
@@ -144,7 +143,7 @@ def add_control_routes(router: APIRouter) -> None:
 
         Signing keys and snapshots are kept.
         """
-        from datastore.fixtures import DEFAULT_RP_ORIGIN, DEMO_WORLD, load_world
+        from datastore import DEFAULT_RP_ORIGIN, DEMO_WORLD, load_world
 
         started = time.perf_counter()
         fixture = world_fixture(request) or DEMO_WORLD

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from datastore.admin_register import ProcessingActivity, build_register, render_register
+from datastore import ProcessingActivity, build_register, render_register
 from idp.admin.common import Limit, Offset, StoreDep
 from idp.preview import PreviewError, UnknownClient, UnknownUser, preview
 from idp.privacy_export import iter_privacy_entries, render_privacy_log

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from datastore import misbehave as rules_db
-from datastore.misbehave import ScenarioRule
+from datastore import ScenarioRule, ServedEvent
 from idp.admin.common import IdPath, StoreDep
 from idp.misbehave import SCENARIOS
 
@@ -73,7 +72,7 @@ class EvidenceView(BaseModel):
     plays: list[PlayView]
 
 
-def evidence(events: list[rules_db.ServedEvent]) -> list[EvidenceView]:
+def evidence(events: list[ServedEvent]) -> list[EvidenceView]:
     """Per client, oldest play first: each ``served`` event with its ``went_on``, if any."""
     went_on: dict[int, str] = {}
     for event in events:
@@ -112,7 +111,7 @@ def add_misbehave_routes(router: APIRouter) -> None:
     @router.get("/misbehave", tags=["misbehave"])
     def list_rules(store: StoreDep) -> list[ScenarioRule]:
         """The rules still to play, oldest first (``remaining``: plays left)."""
-        return rules_db.rules(store)
+        return store.misbehave.rules()
 
     @router.post(
         "/misbehave",
@@ -122,7 +121,7 @@ def add_misbehave_routes(router: APIRouter) -> None:
     )
     def create_rule(body: MisbehaviourCreate, store: StoreDep) -> ScenarioRule:
         """Play a scenario to one client from its next login; every worker applies it."""
-        return rules_db.add_rule(store, body.scenario, body.client_id, body.count)
+        return store.misbehave.add_rule(body.scenario, body.client_id, body.count)
 
     @router.delete(
         "/misbehave/{rule_id}",
@@ -131,13 +130,13 @@ def add_misbehave_routes(router: APIRouter) -> None:
         responses={404: {"description": "no such rule (perhaps played to the end)"}},
     )
     def delete_rule(rule_id: IdPath, store: StoreDep) -> Response:
-        rules_db.delete_rule(store, rule_id)
+        store.misbehave.delete_rule(rule_id)
         return Response(status_code=204)
 
     @router.delete("/misbehave", tags=["misbehave"])
     def clear_rules(store: StoreDep) -> dict[str, int]:
         """Remove every rule; the evidence stays until ``reset``."""
-        return {"deleted": rules_db.clear_rules(store)}
+        return {"deleted": store.misbehave.clear_rules()}
 
     @router.get("/misbehave/evidence", tags=["misbehave"])
     def list_evidence(
@@ -148,7 +147,7 @@ def add_misbehave_routes(router: APIRouter) -> None:
         ] = None,
     ) -> list[EvidenceView]:
         """Per client, each scenario served and whether the application went on afterwards."""
-        return evidence(rules_db.served_events(store, client_id))
+        return evidence(store.misbehave.served_events(client_id))
 
 
 def _descriptions() -> list[dict[str, Any]]:

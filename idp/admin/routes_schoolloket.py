@@ -17,11 +17,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from datastore.schoolloket_records import ImportRejected, StaffImportRow
-from datastore.schoolloket_upload import (
-    FIELDS,
+from datastore import (
     NEW_STAFF_PASSWORD,
+    STAFF_UPLOAD_FIELDS,
+    ImportRejected,
     StaffFileError,
+    StaffImportRow,
     parse_staff_records,
     parse_staff_upload,
 )
@@ -87,7 +88,9 @@ class StaffImportView(BaseModel):
 _UPLOAD_SCHEMA: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": f"One line per role, columns {', '.join(FIELDS)} (docs/schoolloket.md).",
+        "description": (
+            f"One line per role, columns {', '.join(STAFF_UPLOAD_FIELDS)} (docs/schoolloket.md)."
+        ),
         "content": {
             "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
             "application/yaml": {"schema": {"type": "string"}, "example": YAML_EXAMPLE},

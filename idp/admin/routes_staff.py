@@ -6,9 +6,14 @@ from enum import Enum
 
 from fastapi import APIRouter, Query, Response
 
-from datastore import NotFound
-from datastore.admin import InvalidField
-from datastore.admin_records import AdminAssignment, AdminGrant, AdminStaff, ClassSharingState
+from datastore import (
+    AdminAssignment,
+    AdminGrant,
+    AdminStaff,
+    ClassSharingState,
+    InvalidField,
+    NotFound,
+)
 from idp.admin.common import UNKNOWN_FILTER, EndedDep, HashingDep, IdPath, SchoolPath, StoreDep
 from idp.admin.schemas_staff import (
     AssignmentCreate,

@@ -6,7 +6,7 @@ from enum import Enum
 
 from fastapi import APIRouter, Query, Response
 
-from datastore.admin_records import (
+from datastore import (
     AdminAccount,
     AdminClass,
     AdminEnrolment,

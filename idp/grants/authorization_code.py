@@ -17,8 +17,7 @@ from typing import Any
 
 from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
 
-from datastore import ClientRecord, ReleaseFacts, sha256_hex
-from datastore.oidc import CodeRecord, CodeRejected, TokenIssue
+from datastore import ClientRecord, CodeRecord, CodeRejected, ReleaseFacts, TokenIssue, sha256_hex
 from idp.adapter import OAuthRequest
 from idp.checks import check_protocol_at_grant
 from idp.errors import InvalidGrant, InvalidRequest

@@ -14,8 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from datastore import ClientRecord, ReleaseFacts, sha256_hex
-from datastore.oidc import RefreshRejected, TokenIssue, TokenRecord
+from datastore import (
+    ClientRecord,
+    RefreshRejected,
+    ReleaseFacts,
+    TokenIssue,
+    TokenRecord,
+    sha256_hex,
+)
 from idp.adapter import OAuthRequest
 from idp.checks import check_protocol_at_grant
 from idp.errors import InvalidGrant, InvalidRequest, InvalidScope

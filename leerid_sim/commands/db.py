@@ -18,7 +18,7 @@ def register(subparsers: Any) -> None:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    from datastore.migrations import upgrade
+    from datastore import upgrade
 
     url = database_url(args)
     upgrade(url)

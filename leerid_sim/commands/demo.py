@@ -176,8 +176,7 @@ def _register_rp_demo(provider_app: Any, rp_settings: Any) -> list[str]:
     """
     from urllib.parse import urlsplit
 
-    from datastore import NotFound
-    from datastore.fixtures_apps import expand_rp_origin
+    from datastore import NotFound, expand_rp_origin
 
     base = rp_settings.base_url
     redirects = expand_rp_origin(["{rp_origin}/callback"], base)

@@ -84,7 +84,7 @@ class ProgressBar:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from datastore.generate import generate_population
+    from datastore import generate_population
 
     if args.schools == 0:
         raise CommandError("--schools must be at least 1")

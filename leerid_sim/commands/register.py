@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from datastore.admin_register import build_register, render_register
+    from datastore import build_register, render_register
 
     store = open_store(args)
     try:

@@ -34,7 +34,7 @@ def _seed(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
-    from datastore.fixtures import DEMO_WORLD, load_world
+    from datastore import DEMO_WORLD, load_world
     from leerid_sim.commands.demo import rp_demo_origin
     from rp_demo import RPSettings
 

@@ -14,7 +14,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from datastore.schoolloket_upload import FIELDS, NEW_STAFF_PASSWORD
+from datastore import NEW_STAFF_PASSWORD, STAFF_UPLOAD_FIELDS
 from leerid_sim.cli import CommandError
 from leerid_sim.options import add_database_option, open_store
 
@@ -32,7 +32,8 @@ def register(subparsers: Any) -> None:
         help="import director assignments and LeerID-beheerder grants (CSV or YAML)",
         description=(
             "The weekly bulk upload (seed 002): one line per role, with the columns "
-            f"{', '.join(FIELDS)}. rol is 'directeur' (a director assignment: begindatum "
+            f"{', '.join(STAFF_UPLOAD_FIELDS)}. rol is 'directeur' "
+            "(a director assignment: begindatum "
             "required, einddatum empty for a permanent director) or 'beheerder'. Dates are "
             "YYYY-MM-DD or DD/MM/YYYY. New usernames need naam and voornaam and get the "
             f"password {NEW_STAFF_PASSWORD!r}. A file with any bad line changes nothing."
@@ -52,8 +53,7 @@ def register(subparsers: Any) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from datastore import PasswordHashing
-    from datastore.schoolloket_records import ImportRejected
+    from datastore import ImportRejected, PasswordHashing
 
     rows = parse_staff_file(Path(args.file))
     store = open_store(args)
@@ -87,8 +87,7 @@ def _package_key(args: argparse.Namespace) -> int:
 
 def parse_staff_file(path: Path) -> list[Any]:
     """The lines of a bulk upload as ``StaffImportRow``s; ``CommandError`` when unreadable."""
-    from datastore.schoolloket_records import ImportRejected
-    from datastore.schoolloket_upload import StaffFileError, parse_staff_upload
+    from datastore import ImportRejected, StaffFileError, parse_staff_upload
 
     try:
         text = path.read_text(encoding="utf-8-sig")
