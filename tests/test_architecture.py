@@ -3,9 +3,11 @@
 rp_demo talks to the provider over HTTP only; only datastore/ and alembic/ use SQLAlchemy;
 the provider does not depend on the applications built on it; the datastore depends on nobody.
 The Schoolloket, a relying party, learns who logged in from its own login, never from the
-provider's protocol records (its tokens, codes, sessions, keys). Every import counts, also one
-inside a function. And the events and the privacy log have one writer, datastore/logs.py: no
-other module builds or inserts their rows.
+provider's protocol records (its tokens, codes, sessions, keys). Outside datastore/, product code
+imports the ``datastore`` package only, never a module inside it; inside, the modules import each
+other without a circle. Every import counts, also one inside a function (the circle rule alone
+counts only what runs at import time). And the events and the privacy log have one writer,
+datastore/logs.py: no other module builds or inserts their rows.
 """
 
 from __future__ import annotations
@@ -63,6 +65,129 @@ def imported_packages(path: Path) -> set[str]:
     return found
 
 
+def datastore_imports(path: Path) -> list[str]:
+    """Every import of ``path`` that reaches into the datastore past its package (any depth).
+
+    ``import datastore.x``, ``from datastore.x import ...``, and ``from datastore import name``
+    for a name the package does not export (``__all__``), such as a module inside it.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    public = _datastore_exports()
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [f"import {a.name}" for a in node.names if a.name.startswith("datastore.")]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.startswith("datastore."):
+                found.append(f"from {node.module} import ...")
+            elif node.module == "datastore":
+                found += [
+                    f"from datastore import {a.name}" for a in node.names if a.name not in public
+                ]
+    return found
+
+
+def _datastore_exports() -> frozenset[str]:
+    tree = ast.parse((ROOT / "datastore" / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            return frozenset(ast.literal_eval(node.value))
+    raise AssertionError("datastore/__init__.py has no __all__")
+
+
+def _datastore_origins() -> dict[str, str]:
+    """Each name the ``datastore`` package imports (also for the type checker only) -> the
+    module inside it that defines the name."""
+    tree = ast.parse((ROOT / "datastore" / "__init__.py").read_text(encoding="utf-8"))
+    return {
+        alias.asname or alias.name: node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _import_time_imports(body: list[ast.stmt]) -> list[ast.Import | ast.ImportFrom]:
+    """The imports that run when the module is imported: not those inside a function (run on
+    first call) nor under ``if TYPE_CHECKING:`` (never run); class bodies and ``try`` do run."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    for node in body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.append(node)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            found += _import_time_imports(node.orelse)
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    found += _import_time_imports([child])
+                elif isinstance(child, ast.excepthandler | ast.match_case):
+                    found += _import_time_imports(child.body)
+    return found
+
+
+def import_graph(package_dir: Path) -> dict[str, set[str]]:
+    """module -> the modules of the same package it imports when it is imported.
+
+    ``from pkg import name`` is an edge to ``pkg.name`` when that is a module, else to ``pkg``
+    (its ``__init__``). The edge every ``pkg.x`` has to ``pkg`` (Python imports a package before
+    its modules) is left out: it is no circle of the package's own making.
+    """
+    package = package_dir.name
+
+    def name_of(path: Path) -> str:
+        parts = path.relative_to(package_dir.parent).with_suffix("").parts
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    modules = {name_of(path): path for path in sorted(package_dir.rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        edges: set[str] = set()
+        for node in _import_time_imports(tree.body):
+            if isinstance(node, ast.Import):
+                edges.update(a.name for a in node.names if a.name in modules)
+            elif node.level == 0 and node.module and node.module.split(".")[0] == package:
+                for alias in node.names:
+                    inner = f"{node.module}.{alias.name}"
+                    edges.add(inner if inner in modules else node.module)
+        graph[module] = edges - {module}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import circle of ``graph`` (its first module again at the end), or ``[]``."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(module: str) -> list[str]:
+        if module in path:
+            return [*path[path.index(module) :], module]
+        if module in done:
+            return []
+        path.append(module)
+        for imported in sorted(graph.get(module, ())):
+            if cycle := visit(imported):
+                return cycle
+        path.pop()
+        done.add(module)
+        return []
+
+    for module in sorted(graph):
+        if cycle := visit(module):
+            return cycle
+    return []
+
+
 def _sources(package: str) -> list[Path]:
     return sorted((ROOT / package).rglob("*.py"))
 
@@ -114,6 +239,9 @@ def provider_record_uses(path: Path, *, application: bool = True) -> list[str]:
                 found.append("sha256_hex")
             if node.module == "datastore" and names & {"oidc", "oidc_sql", "prepared"}:
                 found += sorted(names & {"oidc", "oidc_sql", "prepared"})
+            if node.module == "datastore":
+                origins = _datastore_origins()
+                found += sorted(n for n in names if origins.get(n) in PROVIDER_RECORD_MODULES)
         elif isinstance(node, ast.Attribute) and node.attr == "oidc":
             owner = node.value
             name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
@@ -140,7 +268,7 @@ def test_the_record_rule_sees_every_way_in(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text(
         "from datastore.models import Account, Token\n"
-        "from datastore import Datastore, sha256_hex\n"
+        "from datastore import Datastore, TokenRecord, sha256_hex\n"
         "import datastore.oidc_sql\n"
         "def f(app, store):\n"
         "    from datastore.oidc import OidcRepository\n"
@@ -148,7 +276,15 @@ def test_the_record_rule_sees_every_way_in(tmp_path: Path) -> None:
         "    return app.store.oidc.token('x'), store.oidc\n"
     )
     assert sorted(provider_record_uses(module)) == sorted(
-        ["Token", "sha256_hex", "datastore.oidc_sql", "datastore.oidc", "store.oidc", "store.oidc"]
+        [
+            "Token",
+            "TokenRecord",
+            "sha256_hex",
+            "datastore.oidc_sql",
+            "datastore.oidc",
+            "store.oidc",
+            "store.oidc",
+        ]
     )
 
 
@@ -229,4 +365,72 @@ def test_the_rule_sees_every_way_of_writing_a_log_table(tmp_path: Path) -> None:
         "7 inserts PrivacyLogEntry",
         "8 takes Event.__table__",
         "9 names the table events",
+    ]
+
+
+@pytest.mark.parametrize("package", sorted(p for p in PRODUCT_PACKAGES if p != "datastore"))
+def test_outside_code_imports_only_the_datastore_package(package: str) -> None:
+    violations = [
+        f"{path.relative_to(ROOT)}: {found}"
+        for path in _sources(package)
+        for found in datastore_imports(path)
+    ]
+    assert violations == []
+
+
+def test_the_datastore_rule_sees_every_way_past_the_package(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "import datastore\n"
+        "from datastore import Datastore, NotFound\n"
+        "import datastore.store\n"
+        "def f():\n"
+        "    from datastore.oidc import TokenRecord\n"
+        "    from datastore import misbehave\n"
+    )
+    assert datastore_imports(module) == [
+        "import datastore.store",
+        "from datastore.oidc import ...",
+        "from datastore import misbehave",
+    ]
+
+
+def test_the_datastore_modules_import_each_other_without_a_circle() -> None:
+    cycle = find_cycle(import_graph(ROOT / "datastore"))
+    assert cycle == [], "import circle: " + " -> ".join(cycle)
+
+
+def test_the_circle_rule_sees_a_circle_but_not_type_hints_or_late_imports(
+    tmp_path: Path,
+) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from pkg.store import Store\n")
+    (package / "store.py").write_text(
+        "def repo():\n    from pkg.repo import Repo\n    return Repo\nclass Store: ...\n"
+    )
+    (package / "repo.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from pkg.store import Store\n"
+        "else:\n    import pkg.errors\n"
+        "class Repo: ...\n"
+    )
+    (package / "errors.py").write_text("class E(Exception): ...\n")
+    graph = import_graph(package)
+    assert graph == {
+        "pkg": {"pkg.store"},
+        "pkg.errors": set(),
+        "pkg.repo": {"pkg.errors"},
+        "pkg.store": set(),
+    }
+    assert find_cycle(graph) == []
+    # A class's body and a ``try`` run at import: Store -> Repo -> errors -> pkg -> Store.
+    (package / "store.py").write_text("class Store:\n    from pkg.repo import Repo\n")
+    (package / "errors.py").write_text("try:\n    from pkg import Store\nexcept ImportError: ...\n")
+    assert find_cycle(import_graph(package)) == [
+        "pkg",
+        "pkg.store",
+        "pkg.repo",
+        "pkg.errors",
+        "pkg",
     ]

@@ -123,6 +123,29 @@ def test_a_server_process_starts_without_the_admin_api_and_the_schoolloket(
     assert done.stdout.strip() == "[]"
 
 
+def test_the_datastore_package_imports_its_optional_parts_on_first_use() -> None:
+    """``import datastore`` loads no world import, generation, migrations (alembic), upload
+    parsing or repository; each exported name still imports its module when first used."""
+    code = (
+        "import sys\n"
+        "import datastore\n"
+        "later = ('alembic', 'yaml', 'datastore.fixtures', 'datastore.generate',\n"
+        "         'datastore.migrations', 'datastore.schoolloket_upload', 'datastore.oidc',\n"
+        "         'datastore.admin_records', 'datastore.schoolloket_records')\n"
+        "print([m for m in later if m in sys.modules])\n"
+        "from datastore import load_world, upgrade\n"
+        "assert 'datastore.fixtures' in sys.modules and 'alembic' in sys.modules\n"
+        "missing = [n for n in datastore.__all__ if getattr(datastore, n, None) is None]\n"
+        "assert missing == [], missing\n"
+        "assert not hasattr(datastore, 'no_such_name')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
