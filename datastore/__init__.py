@@ -7,13 +7,13 @@ architecture tests check it.
 What a server worker needs at start is imported with the package. The rest is imported on first
 use (PEP 562 module ``__getattr__``): the repositories' record types (the repositories themselves
 are built on first use, see ``Datastore``), world import and generation, migrations (alembic),
-the Schoolloket's upload parsing. A worker that only serves the protocol never loads them
-(cold start); ``TYPE_CHECKING`` imports give the type checker every name.
+the Schoolloket's upload parsing. A process loads only the parts it uses, so the package's API
+adds nothing to a server worker's start (cold start); ``TYPE_CHECKING`` imports give the type
+checker every name.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 # Errors
@@ -373,6 +373,8 @@ def __getattr__(name: str) -> Any:
         module, attribute = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module 'datastore' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), attribute)
+    # ``__import__`` rather than ``importlib.import_module``: the same import, and one that
+    # ``python -X importtime`` reports.
+    value = getattr(__import__(module, fromlist=[attribute]), attribute)
     globals()[name] = value
     return value
