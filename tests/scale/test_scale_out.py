@@ -15,10 +15,8 @@ import asyncio
 import base64
 import hashlib
 import secrets
-from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
@@ -27,20 +25,8 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from bench.targets import login_form
+from tests.loops import run_in_own_loop
 from tests.scale.conftest import Providers
-
-T = TypeVar("T")
-
-
-def run_in_own_loop(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run ``main()`` to completion on an event loop of a thread of its own.
-
-    In the same xdist worker a session-scoped Playwright (sync API, tests/e2e) keeps an event
-    loop running in the main thread, where ``asyncio.run`` refuses to start another.
-    """
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(main())).result()
-
 
 # One xdist worker runs the whole module: its two provider processes are started once.
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.xdist_group("scale")]

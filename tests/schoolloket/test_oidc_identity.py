@@ -7,7 +7,6 @@ the real provider never produces are tried too: the ``account_uuid`` claim only 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 from typing import Any
@@ -18,6 +17,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 
 from schoolloket.oidc import Login, LoginError, OidcClient
+from tests.loops import run_in_own_loop
 
 ISSUER = "https://leerid.example/op"
 NOW = 1_800_000_000
@@ -72,7 +72,7 @@ def _who(provider: Provider) -> str:
         login: Login = await oidc.exchange("code", "verifier", "n")
         return await oidc.account_uuid(login)
 
-    return asyncio.run(run())
+    return run_in_own_loop(run)
 
 
 def test_the_claim_in_the_id_token_names_the_account_without_userinfo() -> None:
@@ -125,5 +125,5 @@ def test_an_id_token_signed_by_another_key_is_refused_whatever_it_names() -> Non
 
     oidc = OidcClient(ISSUER, "schoolloket", transport=httpx.MockTransport(answer), now=lambda: NOW)
     with pytest.raises(LoginError) as refused:
-        asyncio.run(oidc.exchange("code", "verifier", "n"))
+        run_in_own_loop(lambda: oidc.exchange("code", "verifier", "n"))
     assert refused.value.error == "invalid_token"
