@@ -518,14 +518,17 @@ class OidcRepository:
 
         ``mint`` (checks and signatures) runs BEFORE the write transaction, on the row ``look``
         reads with the claim's own conditions and the account's facts, so that the write
-        transaction (on SQLite: the one writer of every process) holds only the claim and the
-        inserts. This mints what the claim would have minted: every condition of a claim can
-        only turn false over time (a code is consumed, a token rotated or revoked, a session
-        ended; expiry is tested at the same ``now``), and none of the row's columns the tokens
-        are made of ever changes, so the claim takes exactly the row the look saw, or none.
-        Should it take a row the look did not see, ``mint`` runs inside the transaction on it.
+        transaction (on SQLite: the one writer of every process) holds only the claim, one read
+        of the facts and the inserts. Every condition of a claim can only turn false over time
+        (a code is consumed, a token rotated or revoked, a session ended; expiry is tested at the
+        same ``now``) and none of the row's columns the tokens are made of ever changes, so the
+        claim takes the row the look saw, or none. The facts can change (an enrolment ends, a
+        protocol ends, a school stops sharing classes), so the transaction reads them again: the
+        tokens stored are minted from the row it claimed and the facts it read. When either
+        differs from what the look saw, ``mint`` runs again inside the transaction.
         """
         minted: tuple[TokenIssue, _R] | Exception | None = None
+        facts: ReleaseFacts | None = None
         with self._store.connect_read() as connection:
             looked = look.first(connection, params)
             if looked is not None:
@@ -540,9 +543,9 @@ class OidcRepository:
                 failure = rejection(connection)
             else:
                 record = to_record(row)
-                if minted is None or not _same_row(row, looked):
-                    facts = _facts(connection, record.account_id, application_id)
-                    minted = _mint_or_error(mint, record, facts)
+                current = _facts(connection, record.account_id, application_id)
+                if minted is None or current != facts or not _same_row(row, looked):
+                    minted = _mint_or_error(mint, record, current)
                 if isinstance(minted, Exception):  # the request was refused: the claim stands
                     failure = minted
                 else:

@@ -28,10 +28,10 @@ EXPECTED = {
         "session": (1, 0),
         "session_with_account": (1, 0),
         "create_code": (2, 1),
-        # look, facts (both before the write transaction), claim, tokens, session client,
-        # privacy log, event
-        "redeem_code": (7, 1),
-        "rotate_refresh": (6, 1),  # the session client is there already
+        # look, facts (both before the write transaction), claim, facts again (a change since
+        # the look is minted anew), tokens, session client, privacy log, event
+        "redeem_code": (8, 1),
+        "rotate_refresh": (7, 1),  # the session client is there already
         "token": (1, 0),
         "record_release": (2, 1),
     },
@@ -39,8 +39,9 @@ EXPECTED = {
         "session": (1, 0),
         "session_with_account": (1, 0),
         "create_code": (1, 0),
-        "redeem_code": (4, 1),  # look, facts, claim, one insert for every row
-        "rotate_refresh": (4, 1),
+        # look, facts, claim, facts again, one insert for every row
+        "redeem_code": (5, 1),
+        "rotate_refresh": (5, 1),
         "token": (1, 0),
         "record_release": (1, 0),
     },

@@ -241,3 +241,28 @@ def test_a_claim_the_look_did_not_see_is_minted_inside_the_transaction(
     stored = store.oidc.token(sha256_hex("access-y"))
     assert stored is not None
     assert stored.code_id == minted[0]
+
+
+def test_facts_that_change_after_the_look_are_minted_anew(demo_store: Datastore) -> None:
+    """The tokens are minted before the write transaction from the facts read then; should the
+    pupil's facts change before the claim commits (here: between the look and the claim), the
+    tokens stored are minted again from the facts the transaction reads, never the stale ones."""
+    store = demo_store
+    client_id, app_id, account_id, now = _grant(store)
+    _new_code(store, "code-f")
+    account = store.world.account_by_username("jan.peeters")
+    assert account is not None
+    assert account.pupil_id is not None
+    seen: list[str | None] = []
+
+    def mint(record: Any, facts: Any) -> tuple[TokenIssue, str]:
+        seen.append(facts.pupil_details["voornaam"])
+        if len(seen) == 1:  # an administrator renames the pupil while the tokens are minted
+            store.admin.update_pupil(account.pupil_id, {"voornaam": "Johannes"})
+        name = f"f{len(seen)}"
+        return _issue(client_id, account_id, record.id, "fam-f", name, now), name
+
+    assert store.oidc.redeem_code(sha256_hex("code-f"), client_id, app_id, now, mint) == "f2"
+    assert seen == ["Jan", "Johannes"]
+    _never_stored(store, "access-f1", "refresh-f1")
+    assert store.oidc.token(sha256_hex("access-f2")) is not None
