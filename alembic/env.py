@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from datastore.engine import make_engine
-from datastore.models import Base
+from datastore.db.engine import make_engine
+from datastore.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata

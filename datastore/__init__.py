@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# The Datastore, and the records of its throttle repository (the login's hot path)
+from datastore.db.database import StatementLog
+
 # Errors
 from datastore.errors import (
     AlreadyExists,
@@ -30,7 +33,7 @@ from datastore.errors import (
 from datastore.hashing import Argon2Parameters, PasswordHashing, sha256_hex, verify_sha256
 
 # Records
-from datastore.records import (
+from datastore.records.protocol import (
     AccountRecord,
     ClientRecord,
     EnrolmentFacts,
@@ -38,10 +41,8 @@ from datastore.records import (
     ReleaseFacts,
     dossier_view,
 )
-
-# The Datastore, and the records of its throttle repository (the login's hot path)
-from datastore.store import Datastore, StatementLog
-from datastore.throttle_records import ThrottleCount, ThrottleRecord, ThrottleRule
+from datastore.records.throttle import ThrottleCount, ThrottleRecord, ThrottleRule
+from datastore.store import Datastore
 
 # The closed vocabularies of the protocol and the world
 from datastore.vocabulary import (
@@ -74,8 +75,28 @@ from datastore.vocabulary import (
 
 if TYPE_CHECKING:
     # The names of ``_LAZY`` below, for the type checker.
-    from datastore.admin_base import InvalidField
-    from datastore.admin_records import (
+    from datastore.admin.base import InvalidField
+    from datastore.admin.register import ProcessingActivity, build_register, render_register
+    from datastore.control.misbehave import ScenarioRule, ServedEvent
+    from datastore.control.repository import FAULT_ENDPOINTS, FaultRuleRecord, PurgeReport
+    from datastore.control.snapshots import SnapshotRecord
+    from datastore.db.migrations import upgrade
+    from datastore.insz import insz_is_valid
+    from datastore.protocol.logs import CHANNELS, EventRecord, PrivacyLogRecord, PrivacyRelease
+    from datastore.protocol.oidc import (
+        CodeGrant,
+        CodeRecord,
+        CodeRejected,
+        EndedSession,
+        ProtocolEvent,
+        RefreshRejected,
+        SessionRecord,
+        SigningKeyRecord,
+        TokenIssue,
+        TokenRecord,
+        ping,
+    )
+    from datastore.records.admin import (
         AdminAccount,
         AdminApplication,
         AdminAssignment,
@@ -92,37 +113,7 @@ if TYPE_CHECKING:
         ClassSharingAcceptanceRecord,
         ClassSharingState,
     )
-    from datastore.admin_register import ProcessingActivity, build_register, render_register
-    from datastore.admin_snapshots import SnapshotRecord
-    from datastore.control import FAULT_ENDPOINTS, FaultRuleRecord, PurgeReport
-    from datastore.fixtures import (
-        DEFAULT_ISSUER,
-        DEFAULT_RP_ORIGIN,
-        DEMO_WORLD,
-        WorldSummary,
-        load_demo,
-        load_world,
-    )
-    from datastore.fixtures_apps import expand_rp_origin
-    from datastore.generate import GENERATED_PASSWORD, PopulationSummary, generate_population
-    from datastore.insz import insz_is_valid
-    from datastore.logs import CHANNELS, EventRecord, PrivacyLogRecord, PrivacyRelease
-    from datastore.migrations import upgrade
-    from datastore.misbehave import ScenarioRule, ServedEvent
-    from datastore.oidc import (
-        CodeGrant,
-        CodeRecord,
-        CodeRejected,
-        EndedSession,
-        ProtocolEvent,
-        RefreshRejected,
-        SessionRecord,
-        SigningKeyRecord,
-        TokenIssue,
-        TokenRecord,
-        ping,
-    )
-    from datastore.schoolloket_records import (
+    from datastore.records.schoolloket import (
         CLASS_SHARING_PACKAGES,
         AccessLogRecord,
         Actor,
@@ -142,22 +133,32 @@ if TYPE_CHECKING:
         StaffRoles,
         VisibilityRecord,
     )
-    from datastore.schoolloket_sharing import NotPermitted
-    from datastore.schoolloket_upload import FIELDS as STAFF_UPLOAD_FIELDS
-    from datastore.schoolloket_upload import (
+    from datastore.schoolloket.sharing import NotPermitted
+    from datastore.schoolloket.upload import FIELDS as STAFF_UPLOAD_FIELDS
+    from datastore.schoolloket.upload import (
         NEW_STAFF_PASSWORD,
         StaffFileError,
         parse_staff_records,
         parse_staff_upload,
     )
+    from datastore.worlds.apps import expand_rp_origin
+    from datastore.worlds.generate import GENERATED_PASSWORD, PopulationSummary, generate_population
+    from datastore.worlds.load import (
+        DEFAULT_ISSUER,
+        DEFAULT_RP_ORIGIN,
+        DEMO_WORLD,
+        WorldSummary,
+        load_demo,
+        load_world,
+    )
 
 # module -> the names imported from it on first use
 _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     # Errors of the admin API and the Schoolloket
-    "datastore.admin_base": ("InvalidField",),
-    "datastore.schoolloket_sharing": ("NotPermitted",),
+    "datastore.admin.base": ("InvalidField",),
+    "datastore.schoolloket.sharing": ("NotPermitted",),
     # The repositories' record types
-    "datastore.admin_records": (
+    "datastore.records.admin": (
         "AdminAccount",
         "AdminApplication",
         "AdminAssignment",
@@ -174,12 +175,12 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "ClassSharingAcceptanceRecord",
         "ClassSharingState",
     ),
-    "datastore.admin_register": ("ProcessingActivity", "build_register", "render_register"),
-    "datastore.admin_snapshots": ("SnapshotRecord",),
-    "datastore.control": ("FAULT_ENDPOINTS", "FaultRuleRecord", "PurgeReport"),
-    "datastore.logs": ("CHANNELS", "EventRecord", "PrivacyLogRecord", "PrivacyRelease"),
-    "datastore.misbehave": ("ScenarioRule", "ServedEvent"),
-    "datastore.oidc": (
+    "datastore.admin.register": ("ProcessingActivity", "build_register", "render_register"),
+    "datastore.control.snapshots": ("SnapshotRecord",),
+    "datastore.control.repository": ("FAULT_ENDPOINTS", "FaultRuleRecord", "PurgeReport"),
+    "datastore.protocol.logs": ("CHANNELS", "EventRecord", "PrivacyLogRecord", "PrivacyRelease"),
+    "datastore.control.misbehave": ("ScenarioRule", "ServedEvent"),
+    "datastore.protocol.oidc": (
         "CodeGrant",
         "CodeRecord",
         "CodeRejected",
@@ -192,7 +193,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "TokenRecord",
         "ping",
     ),
-    "datastore.schoolloket_records": (
+    "datastore.records.schoolloket": (
         "CLASS_SHARING_PACKAGES",
         "AccessLogRecord",
         "Actor",
@@ -213,7 +214,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "VisibilityRecord",
     ),
     # World import and generation
-    "datastore.fixtures": (
+    "datastore.worlds.load": (
         "DEFAULT_ISSUER",
         "DEFAULT_RP_ORIGIN",
         "DEMO_WORLD",
@@ -221,13 +222,13 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
         "load_demo",
         "load_world",
     ),
-    "datastore.fixtures_apps": ("expand_rp_origin",),
-    "datastore.generate": ("GENERATED_PASSWORD", "PopulationSummary", "generate_population"),
+    "datastore.worlds.apps": ("expand_rp_origin",),
+    "datastore.worlds.generate": ("GENERATED_PASSWORD", "PopulationSummary", "generate_population"),
     "datastore.insz": ("insz_is_valid",),
     # Migrations (alembic)
-    "datastore.migrations": ("upgrade",),
+    "datastore.db.migrations": ("upgrade",),
     # The Schoolloket's staff upload
-    "datastore.schoolloket_upload": (
+    "datastore.schoolloket.upload": (
         "NEW_STAFF_PASSWORD",
         "StaffFileError",
         "parse_staff_records",
@@ -238,7 +239,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
 _LAZY: dict[str, tuple[str, str]] = {
     name: (module, name) for module, names in _LAZY_MODULES.items() for name in names
 }
-_LAZY["STAFF_UPLOAD_FIELDS"] = ("datastore.schoolloket_upload", "FIELDS")
+_LAZY["STAFF_UPLOAD_FIELDS"] = ("datastore.schoolloket.upload", "FIELDS")
 
 # One sorted list; the imports above and ``_LAZY_MODULES`` group the names by concern.
 __all__ = [

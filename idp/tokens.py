@@ -6,8 +6,9 @@ Lifetimes come from the client's dossier, else the provider's settings. A refres
 issued only for a grant that asked for ``offline_access`` (OIDC Core §11) at a client whose
 dossier allows it; its refresh period runs from the login and no rotation extends it.
 
-Minting touches no database (``datastore.oidc`` runs it just before the grant's claim-and-store
-transaction, and again inside it in the rare case the claimed row is not the one it read):
+Minting touches no database (the datastore runs it just before the grant's claim-and-store
+transaction, and again inside it in the rare case that the claimed row or the pupil's facts are
+not the ones it read):
 ``prepare_minting`` reads the clock, the signing keys and the pairwise secret beforehand.
 """
 

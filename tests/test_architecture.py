@@ -5,9 +5,9 @@ the provider does not depend on the applications built on it; the datastore depe
 The Schoolloket, a relying party, learns who logged in from its own login, never from the
 provider's protocol records (its tokens, codes, sessions, keys). Outside datastore/, product code
 imports the ``datastore`` package only, never a module inside it; inside, the modules import each
-other without a circle. Every import counts, also one inside a function (the circle rule alone
-counts only what runs at import time). And the events and the privacy log have one writer,
-datastore/logs.py: no other module builds or inserts their rows.
+other without a circle. Every import counts, also one inside a function or one for the type
+checker only. And the events and the privacy log have one writer,
+datastore/protocol/logs.py: no other module builds or inserts their rows.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT_PACKAGES = ("datastore", "idp", "rp_demo", "schoolloket", "leerid_sim", "bench")
 
-# The tables only datastore/logs.py writes, by name and model.
+# The tables only datastore/protocol/logs.py writes, by name and model.
 LOG_TABLES = {"events": "Event", "privacy_log": "PrivacyLogEntry"}
-LOG_WRITER = Path("datastore/logs.py")
+LOG_WRITER = Path("datastore/protocol/logs.py")
 # Modules that name those tables without writing them: the models, ``insert_rows``'s registry.
-NAMING_LOG_TABLES = frozenset({Path("datastore/models.py"), Path("datastore/oidc_sql.py")})
+NAMING_LOG_TABLES = frozenset(
+    {Path("datastore/db/models.py"), Path("datastore/protocol/oidc_sql.py")}
+)
 _INSERTS = frozenset({"insert", "pg_insert", "sqlite_insert"})
 
 # package -> top-level packages it must never import
@@ -38,7 +40,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
 }
 
 
-# The provider's protocol records (datastore.models) and the modules that read them.
+# The provider's protocol records (datastore.db.models) and the modules that read them.
 PROVIDER_RECORDS = frozenset(
     {
         "AuthSession",
@@ -50,7 +52,9 @@ PROVIDER_RECORDS = frozenset(
         "UsedAssertion",
     }
 )
-PROVIDER_RECORD_MODULES = frozenset({"datastore.oidc", "datastore.oidc_sql", "datastore.prepared"})
+PROVIDER_RECORD_MODULES = frozenset(
+    {"datastore.protocol.oidc", "datastore.protocol.oidc_sql", "datastore.db.prepared"}
+)
 
 
 def imported_packages(path: Path) -> set[str]:
@@ -109,34 +113,11 @@ def _datastore_origins() -> dict[str, str]:
     }
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def _import_time_imports(body: list[ast.stmt]) -> list[ast.Import | ast.ImportFrom]:
-    """The imports that run when the module is imported: not those inside a function (run on
-    first call) nor under ``if TYPE_CHECKING:`` (never run); class bodies and ``try`` do run."""
-    found: list[ast.Import | ast.ImportFrom] = []
-    for node in body:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            found.append(node)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        elif isinstance(node, ast.If) and _is_type_checking(node.test):
-            found += _import_time_imports(node.orelse)
-        else:
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, ast.stmt):
-                    found += _import_time_imports([child])
-                elif isinstance(child, ast.excepthandler | ast.match_case):
-                    found += _import_time_imports(child.body)
-    return found
-
-
 def import_graph(package_dir: Path) -> dict[str, set[str]]:
-    """module -> the modules of the same package it imports when it is imported.
+    """module -> the modules of the same package it imports, by any import statement.
+
+    Every import counts: one inside a function (run on first call) and one under
+    ``if TYPE_CHECKING:`` (read by the type checker) tie two modules as much as one at the top.
 
     ``from pkg import name`` is an edge to ``pkg.name`` when that is a module, else to ``pkg``
     (its ``__init__``). The edge every ``pkg.x`` has to ``pkg`` (Python imports a package before
@@ -153,10 +134,15 @@ def import_graph(package_dir: Path) -> dict[str, set[str]]:
     for module, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         edges: set[str] = set()
-        for node in _import_time_imports(tree.body):
+        for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 edges.update(a.name for a in node.names if a.name in modules)
-            elif node.level == 0 and node.module and node.module.split(".")[0] == package:
+            elif (
+                isinstance(node, ast.ImportFrom)
+                and node.level == 0
+                and node.module
+                and node.module.split(".")[0] == package
+            ):
                 for alias in node.names:
                     inner = f"{node.module}.{alias.name}"
                     edges.add(inner if inner in modules else node.module)
@@ -233,7 +219,7 @@ def provider_record_uses(path: Path, *, application: bool = True) -> list[str]:
             names = {a.name for a in node.names}
             if node.module in PROVIDER_RECORD_MODULES:
                 found.append(node.module)
-            if node.module == "datastore.models":
+            if node.module == "datastore.db.models":
                 found += sorted(names & PROVIDER_RECORDS)
             if application and node.module.split(".")[0] == "datastore" and "sha256_hex" in names:
                 found.append("sha256_hex")
@@ -258,7 +244,7 @@ def test_the_schoolloket_never_reads_the_providers_protocol_records() -> None:
         for use in provider_record_uses(path)
     ] + [
         f"{path.relative_to(ROOT)} uses {use}"
-        for path in sorted((ROOT / "datastore").glob("schoolloket*.py"))
+        for path in sorted((ROOT / "datastore" / "schoolloket").glob("*.py"))
         for use in provider_record_uses(path, application=False)
     ]
     assert violations == []
@@ -267,11 +253,11 @@ def test_the_schoolloket_never_reads_the_providers_protocol_records() -> None:
 def test_the_record_rule_sees_every_way_in(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text(
-        "from datastore.models import Account, Token\n"
+        "from datastore.db.models import Account, Token\n"
         "from datastore import Datastore, TokenRecord, sha256_hex\n"
-        "import datastore.oidc_sql\n"
+        "import datastore.protocol.oidc_sql\n"
         "def f(app, store):\n"
-        "    from datastore.oidc import OidcRepository\n"
+        "    from datastore.protocol.oidc import OidcRepository\n"
         "    app.oidc.login_request()\n"
         "    return app.store.oidc.token('x'), store.oidc\n"
     )
@@ -280,8 +266,8 @@ def test_the_record_rule_sees_every_way_in(tmp_path: Path) -> None:
             "Token",
             "TokenRecord",
             "sha256_hex",
-            "datastore.oidc_sql",
-            "datastore.oidc",
+            "datastore.protocol.oidc_sql",
+            "datastore.protocol.oidc",
             "store.oidc",
             "store.oidc",
         ]
@@ -291,20 +277,22 @@ def test_the_record_rule_sees_every_way_in(tmp_path: Path) -> None:
 def log_table_writes(path: Path, *, names: bool) -> list[str]:
     """The lines where ``path`` builds or inserts rows of a ``LOG_TABLES`` table itself.
 
-    A model of ``datastore.models`` constructed (``Event(...)``), inserted (``insert(Event)``,
+    A model of ``datastore.db.models`` constructed (``Event(...)``), inserted (``insert(Event)``,
     ``Event.__table__``) and, with ``names``, the table's name (an ``insert_rows`` part).
     """
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     models = set(LOG_TABLES.values())
     local: dict[str, str] = {}  # name bound by an import -> the model it is
-    modules: set[str] = set()  # names bound to the module datastore.models
+    modules: set[str] = set()  # names bound to the module datastore.db.models
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == "datastore.models":
+        if isinstance(node, ast.ImportFrom) and node.module == "datastore.db.models":
             local |= {a.asname or a.name: a.name for a in node.names if a.name in models}
         elif isinstance(node, ast.ImportFrom) and node.module == "datastore":
             modules |= {a.asname or a.name for a in node.names if a.name == "models"}
         elif isinstance(node, ast.Import):
-            modules |= {a.asname for a in node.names if a.name == "datastore.models" and a.asname}
+            modules |= {
+                a.asname for a in node.names if a.name == "datastore.db.models" and a.asname
+            }
 
     def model(expr: ast.expr) -> str | None:
         if isinstance(expr, ast.Name):
@@ -313,7 +301,7 @@ def log_table_writes(path: Path, *, names: bool) -> list[str]:
             inner = expr.value
             if isinstance(inner, ast.Name) and inner.id in modules:
                 return expr.attr
-            if ast.unparse(inner) == "datastore.models":
+            if ast.unparse(inner) == "datastore.db.models":
                 return expr.attr
         return None
 
@@ -349,7 +337,7 @@ def test_the_rule_sees_every_way_of_writing_a_log_table(tmp_path: Path) -> None:
     module.write_text(
         "import threading\n"
         "from datastore import models\n"
-        "from datastore.models import Event, PrivacyLogEntry as Entry\n"
+        "from datastore.db.models import Event, PrivacyLogEntry as Entry\n"
         "def f(session, connection, now):\n"
         "    session.add(Event(at=now))\n"
         "    session.add(models.PrivacyLogEntry(at=now))\n"
@@ -385,12 +373,12 @@ def test_the_datastore_rule_sees_every_way_past_the_package(tmp_path: Path) -> N
         "from datastore import Datastore, NotFound\n"
         "import datastore.store\n"
         "def f():\n"
-        "    from datastore.oidc import TokenRecord\n"
+        "    from datastore.protocol.oidc import TokenRecord\n"
         "    from datastore import misbehave\n"
     )
     assert datastore_imports(module) == [
         "import datastore.store",
-        "from datastore.oidc import ...",
+        "from datastore.protocol.oidc import ...",
         "from datastore import misbehave",
     ]
 
@@ -400,21 +388,12 @@ def test_the_datastore_modules_import_each_other_without_a_circle() -> None:
     assert cycle == [], "import circle: " + " -> ".join(cycle)
 
 
-def test_the_circle_rule_sees_a_circle_but_not_type_hints_or_late_imports(
-    tmp_path: Path,
-) -> None:
+def test_the_circle_rule_counts_type_hints_and_late_imports(tmp_path: Path) -> None:
     package = tmp_path / "pkg"
     package.mkdir()
     (package / "__init__.py").write_text("from pkg.store import Store\n")
-    (package / "store.py").write_text(
-        "def repo():\n    from pkg.repo import Repo\n    return Repo\nclass Store: ...\n"
-    )
-    (package / "repo.py").write_text(
-        "from typing import TYPE_CHECKING\n"
-        "if TYPE_CHECKING:\n    from pkg.store import Store\n"
-        "else:\n    import pkg.errors\n"
-        "class Repo: ...\n"
-    )
+    (package / "store.py").write_text("class Store: ...\n")
+    (package / "repo.py").write_text("import pkg.errors\nclass Repo: ...\n")
     (package / "errors.py").write_text("class E(Exception): ...\n")
     graph = import_graph(package)
     assert graph == {
@@ -424,13 +403,19 @@ def test_the_circle_rule_sees_a_circle_but_not_type_hints_or_late_imports(
         "pkg.store": set(),
     }
     assert find_cycle(graph) == []
-    # A class's body and a ``try`` run at import: Store -> Repo -> errors -> pkg -> Store.
-    (package / "store.py").write_text("class Store:\n    from pkg.repo import Repo\n")
+    # The store builds the repository on first use, the repository names the store for the
+    # type checker: a circle all the same.
+    (package / "store.py").write_text(
+        "def repo():\n    from pkg.repo import Repo\n    return Repo\nclass Store: ...\n"
+    )
+    (package / "repo.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from pkg.store import Store\n"
+        "class Repo: ...\n"
+    )
+    assert find_cycle(import_graph(package)) == ["pkg.store", "pkg.repo", "pkg.store"]
+    # ``from pkg import name`` ties to the package's ``__init__``.
+    (package / "repo.py").write_text("class Repo: ...\n")
     (package / "errors.py").write_text("try:\n    from pkg import Store\nexcept ImportError: ...\n")
-    assert find_cycle(import_graph(package)) == [
-        "pkg",
-        "pkg.store",
-        "pkg.repo",
-        "pkg.errors",
-        "pkg",
-    ]
+    (package / "store.py").write_text("class Store:\n    from pkg.errors import E\n")
+    assert find_cycle(import_graph(package)) == ["pkg", "pkg.store", "pkg.errors", "pkg"]

@@ -19,8 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from datastore import Datastore, PasswordHashing
-from datastore.clock import CACHE_SECONDS
-from datastore.fixtures import load_demo
+from datastore.db.clock import CACHE_SECONDS
+from datastore.worlds.load import load_demo
 from leerid_sim.server import create_server_app
 from tests.admin.conftest import AUTH, CHEAP, ISSUER, admin_settings
 
@@ -129,12 +129,13 @@ def test_the_datastore_package_imports_its_optional_parts_on_first_use() -> None
     code = (
         "import sys\n"
         "import datastore\n"
-        "later = ('alembic', 'yaml', 'datastore.fixtures', 'datastore.generate',\n"
-        "         'datastore.migrations', 'datastore.schoolloket_upload', 'datastore.oidc',\n"
-        "         'datastore.admin_records', 'datastore.schoolloket_records')\n"
+        "later = ('alembic', 'yaml', 'datastore.worlds.load', 'datastore.worlds.generate',\n"
+        "         'datastore.db.migrations', 'datastore.schoolloket.upload',\n"
+        "         'datastore.protocol.oidc', 'datastore.records.admin',\n"
+        "         'datastore.records.schoolloket')\n"
         "print([m for m in later if m in sys.modules])\n"
         "from datastore import load_world, upgrade\n"
-        "assert 'datastore.fixtures' in sys.modules and 'alembic' in sys.modules\n"
+        "assert 'datastore.worlds.load' in sys.modules and 'alembic' in sys.modules\n"
         "missing = [n for n in datastore.__all__ if getattr(datastore, n, None) is None]\n"
         "assert missing == [], missing\n"
         "assert not hasattr(datastore, 'no_such_name')\n"

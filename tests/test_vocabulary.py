@@ -32,11 +32,11 @@ from datastore import (
     ProtocolRecord,
     ReleaseFacts,
 )
-from datastore.admin_records import AdminPupil
-from datastore.admin_register import build_register
-from datastore.fixtures import load_demo
-from datastore.fixtures_schema import ProtocolSpec, PupilSpec
-from datastore.models import Pupil
+from datastore.admin.register import build_register
+from datastore.db.models import Pupil
+from datastore.records.admin import AdminPupil
+from datastore.worlds.load import load_demo
+from datastore.worlds.schema import ProtocolSpec, PupilSpec
 from idp import release as release_module
 from idp.admin.schemas_providers import Attribute, ProtocolCreate, ProtocolUpdate
 from idp.admin.schemas_world import PupilCreate, PupilUpdate

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-import datastore.models
+import datastore.db.models
 
 
 revision: str = '0003'
@@ -24,10 +24,10 @@ def upgrade() -> None:
     op.create_table('login_throttle',
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('window_start', datastore.models.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('window_end', datastore.models.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('window_start', datastore.db.models.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('window_end', datastore.db.models.UtcDateTime(timezone=True), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
-    sa.Column('locked_until', datastore.models.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('locked_until', datastore.db.models.UtcDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("kind IN ('username', 'address', 'transaction')", name=op.f('ck_login_throttle_kind')),
     sa.PrimaryKeyConstraint('kind', 'key', name=op.f('pk_login_throttle'))
     )

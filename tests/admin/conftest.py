@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from datastore import Argon2Parameters, Datastore, PasswordHashing
-from datastore.fixtures import load_demo
+from datastore.worlds.load import load_demo
 from idp import ProviderSettings, create_app
 from tests.databases import TemplateDatabases
 

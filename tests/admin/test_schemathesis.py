@@ -25,7 +25,7 @@ from schemathesis.checks import (
 )
 
 from datastore import Datastore, PasswordHashing
-from datastore.fixtures import load_demo
+from datastore.worlds.load import load_demo
 from idp.admin import build_admin_router
 from tests.admin.conftest import AUTH, CHEAP, ISSUER, admin_settings
 from tests.databases import TemplateDatabases

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from datastore import Argon2Parameters, Datastore, PasswordHashing
-from datastore.fixtures import load_demo
+from datastore.worlds.load import load_demo
 from tests.databases import TemplateDatabases
 
 

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from datastore import Datastore, engine
+from datastore import Datastore
+from datastore.db import engine
 from tests.databases import PG_ADMIN_DSN, TemplateDatabases
 
 pytestmark = pytest.mark.postgres

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from datastore import Datastore, PasswordHashing, sha256_hex
-from datastore.fixtures import dump_tables, load_demo
-from datastore.fixtures_apps import expand_issuer_origin
+from datastore.worlds.apps import expand_issuer_origin
+from datastore.worlds.load import dump_tables, load_demo
 
 TEST_KEY = Path(__file__).parents[2] / "datastore" / "worlds" / "pkjwt-demo.test-key.json"
 

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from datastore import Datastore, PasswordHashing
-from datastore.fixtures import dump_tables, load_demo, load_world
+from datastore.worlds.load import dump_tables, load_demo, load_world
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "fixtures.md"
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from datastore import Datastore, FixtureError, PasswordHashing
-from datastore.fixtures import DEMO_WORLD, dump_tables, load_demo, load_world
+from datastore.worlds.load import DEMO_WORLD, dump_tables, load_demo, load_world
 
 Mutation = Callable[[dict[str, Any]], None]
 

@@ -7,9 +7,9 @@ import re
 import pytest
 
 from datastore import Conflict, Datastore, PasswordHashing
-from datastore.fixtures import dump_tables, load_demo
-from datastore.generate import GENERATED_PASSWORD, generate_population, generated_username
 from datastore.insz import insz_is_valid
+from datastore.worlds.generate import GENERATED_PASSWORD, generate_population, generated_username
+from datastore.worlds.load import dump_tables, load_demo
 from tests.databases import TemplateDatabases
 
 
@@ -118,7 +118,7 @@ def test_bad_sizes(store: Datastore, pupils: int, schools: int, message: str) ->
 
 
 def test_name_lists_need_no_copy_escaping() -> None:
-    from datastore import generate_names
+    from datastore.worlds import generate_names
 
     for name in generate_names.__all__:
         for value in getattr(generate_names, name):

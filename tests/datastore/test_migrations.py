@@ -10,10 +10,10 @@ from alembic.migration import MigrationContext
 
 from alembic import command
 from datastore import Datastore, PasswordHashing
-from datastore.fixtures import load_demo
-from datastore.migrations import alembic_config
-from datastore.models import Base
-from datastore.oidc import TokenIssue
+from datastore.db.migrations import alembic_config
+from datastore.db.models import Base
+from datastore.protocol.oidc import TokenIssue
+from datastore.worlds.load import load_demo
 
 
 def test_autogenerate_finds_no_difference(store: Datastore) -> None:

@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 
-from datastore import Datastore, engine
-from datastore.engine import WriterQueue, writer_lock
+from datastore import Datastore
+from datastore.db import engine
+from datastore.db.engine import WriterQueue, writer_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS_PER_WRITER = 300

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from datastore import Datastore, PasswordHashing, sha256_hex
-from datastore.fixtures import load_demo
-from datastore.logs import PrivacyRelease
-from datastore.oidc import CodeGrant, ProtocolEvent, TokenIssue
+from datastore.protocol.logs import PrivacyRelease
+from datastore.protocol.oidc import CodeGrant, ProtocolEvent, TokenIssue
+from datastore.worlds.load import load_demo
 
 # (statements, commits) per call; PostgreSQL's single-statement writes run in autocommit.
 EXPECTED = {

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from datastore import Datastore, NotFound, PasswordHashing
-from datastore.fixtures import load_world
+from datastore.worlds.load import load_world
 from tests.databases import TemplateDatabases
 
 WORLD = {

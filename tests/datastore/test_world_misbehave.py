@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from datastore import Datastore, FixtureError, PasswordHashing
-from datastore.fixtures import DEMO_WORLD, dump_tables, load_world
-from datastore.misbehave import clear_rules, rules
+from datastore.control.misbehave import clear_rules, rules
+from datastore.worlds.load import DEMO_WORLD, dump_tables, load_world
 
 
 def _world(tmp_path: Path, misbehave: list[dict[str, Any]], **extra: Any) -> Path:

@@ -34,8 +34,8 @@ import pytest
 from pydantic import SecretStr
 
 from datastore import Argon2Parameters, Datastore, PasswordHashing
-from datastore.fixtures import DEMO_WORLD, load_world
-from datastore.migrations import upgrade
+from datastore.db.migrations import upgrade
+from datastore.worlds.load import DEMO_WORLD, load_world
 from tests.databases import TemplateDatabases
 from tests.e2e.servers import bound_socket, serve
 

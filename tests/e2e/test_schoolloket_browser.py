@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from datastore.clock import CACHE_SECONDS
+from datastore.db.clock import CACHE_SECONDS
 from idp.preview import preview
 from tests.e2e.browser import log_in
 from tests.e2e.conftest import STAFF_PASSWORD, DemoServers

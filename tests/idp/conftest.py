@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from datastore import Argon2Parameters, Datastore, PasswordHashing
-from datastore.fixtures import load_demo
+from datastore.worlds.load import load_demo
 from idp import ProviderSettings, create_app
 from idp.keys import SIGNING_ALGS, make_signing_key
 from tests.databases import PG_ADMIN_DSN, TemplateDatabases, require_postgres

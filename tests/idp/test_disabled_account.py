@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from jose import jwt as jose_jwt
 
 from datastore import Datastore, PasswordHashing, sha256_hex
-from datastore.fixtures import DEMO_WORLD, load_world
+from datastore.worlds.load import DEMO_WORLD, load_world
 from tests.idp.conftest import CHEAP
 from tests.idp.flows import (
     ISSUER,

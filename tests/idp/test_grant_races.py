@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-import datastore.oidc
+import datastore.protocol.oidc
 from datastore import Datastore, sha256_hex
-from datastore.oidc import CodeGrant, CodeRejected, RefreshRejected, TokenIssue
-from datastore.prepared import OBSERVERS
+from datastore.db.prepared import OBSERVERS
+from datastore.protocol.oidc import CodeGrant, CodeRejected, RefreshRejected, TokenIssue
 
 REDIRECT_URI = "http://127.0.0.1:8001/callback"
 WAIT_S = 10.0
@@ -229,7 +229,7 @@ def test_a_claim_the_look_did_not_see_is_minted_inside_the_transaction(
     store = demo_store
     client_id, app_id, account_id, now = _grant(store)
     _new_code(store, "code-y")
-    monkeypatch.setattr(datastore.oidc, "CODE_LOOK", _Blind())
+    monkeypatch.setattr(datastore.protocol.oidc, "CODE_LOOK", _Blind())
     minted: list[int] = []
 
     def mint(record: Any, _facts: object) -> tuple[TokenIssue, str]:

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from datastore import GRANT_TYPES, ClientRecord, Datastore, sha256_hex
-from datastore.oidc import ProtocolEvent, TokenIssue
+from datastore.protocol.oidc import ProtocolEvent, TokenIssue
 from idp.adapter import OAuthRequest
 from idp.discovery import provider_metadata
 from idp.grants import GRANTS, GrantType

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from datastore import Datastore, PasswordHashing
-from datastore.fixtures import load_demo
+from datastore.worlds.load import load_demo
 from tests.databases import TemplateDatabases
 from tests.idp.conftest import CHEAP
 from tests.idp.flows import ADMIN_TOKEN, ISSUER, OFFLINE, login, redeem

@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 
 from datastore import SCOPES, Argon2Parameters, Datastore, PasswordHashing
-from datastore.fixtures import load_demo
-from datastore.records import (
+from datastore.records.protocol import (
     AccountRecord,
     ClientRecord,
     EnrolmentFacts,
     ProtocolRecord,
     ReleaseFacts,
 )
+from datastore.worlds.load import load_demo
 from idp.release import REASONS, Release, ScopeError, check_scopes, decide, privacy_release
 
 TODAY = dt.date(2026, 11, 23)

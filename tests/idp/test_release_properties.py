@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from datastore import SCOPES, VO_CLAIMS
-from datastore.records import (
+from datastore.records.protocol import (
     ATTRIBUTES,
     AccountRecord,
     ClientRecord,

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from datastore import Argon2Parameters, Datastore, PasswordHashing
-from datastore.fixtures import load_demo
-from datastore.migrations import upgrade
+from datastore.db.migrations import upgrade
+from datastore.worlds.load import load_demo
 from leerid_sim.commands.demo import banner
 from tests.e2e.servers import bound_socket
 

@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from datastore import Datastore
-from datastore.fixtures import load_demo
 from datastore.hashing import Argon2Parameters, PasswordHashing
+from datastore.worlds.load import load_demo
 from tests.databases import TemplateDatabases, require_postgres
 
 # Password hashing is not what these tests measure: cheap argon2id, the same in the seed and

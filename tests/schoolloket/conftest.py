@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from datastore import Argon2Parameters, Datastore, PasswordHashing
-from datastore.fixtures import load_demo
+from datastore.worlds.load import load_demo
 from idp import create_app
 from idp.keys import SIGNING_ALGS, make_signing_key
 from idp.settings import ProviderSettings

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from datastore import Conflict, Datastore, NotFound
-from datastore.schoolloket_records import Actor, DropLine
+from datastore.records.schoolloket import Actor, DropLine
 from tests.databases import TemplateDatabases
 
 JAN_LEER_ID = "814f2e42-3f55-43e0-bc62-bba3ef1d008a"

@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from datastore import Datastore, PasswordHashing, schoolloket_pupils
+from datastore import Datastore, PasswordHashing
+from datastore.schoolloket import pupils as schoolloket_pupils
 from idp.settings import ProviderSettings
 from tests.databases import TemplateDatabases
 from tests.idp.flows import PUPIL_PASSWORD, STAFF_PASSWORD, submit_login

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from datastore import Conflict, Datastore
-from datastore.schoolloket import NotPermitted
+from datastore.schoolloket.repository import NotPermitted
 from idp.preview import preview
 
 BASE = "/schoolloket/scholen/123456/instellingen"

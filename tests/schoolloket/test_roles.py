@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from datastore import Datastore
-from datastore.schoolloket_records import ImportRejected, StaffImportRow
+from datastore.records.schoolloket import ImportRejected, StaffImportRow
 from tests.databases import TemplateDatabases
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -1,0 +1,5 @@
+"""The database itself: the tables (``models``), the engine and its SQLite writer queue, the
+``Database`` with its transactions, prepared statements, the shared clock and the migrations.
+
+Every repository is built on ``database.Database``; nothing here imports a repository.
+"""
