@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--full", action="store_true", help="the full matrix, long runs (~20 min)")
     p.add_argument("--db", type=_csv(str, ("sqlite", "postgres")), help="sqlite,postgres")
     p.add_argument("--workers", type=_csv(int, (1, 2, 3, 4)), help="e.g. 1,2")
+    p.add_argument(
+        "--http-server",
+        type=_csv(str, ("uvicorn", "granian")),
+        help="leerid-sim serve --http-server: each configuration under each, e.g. uvicorn,granian",
+    )
     p.add_argument("--levels", type=_csv(int), help="concurrency levels, e.g. 1,8,32")
     p.add_argument("--scenarios", type=_csv(str, SCENARIOS), help=",".join(SCENARIOS))
     p.add_argument("-t", "--duration", type=float, help="seconds per run (≤ 300)")
@@ -143,6 +148,7 @@ def _versions(pg: str | None) -> dict[str, str]:
     for pkg in (
         "leerid-sim",
         "uvicorn",
+        "granian",
         "fastapi",
         "starlette",
         "sqlalchemy",
@@ -240,15 +246,20 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"skipping node-oidc-provider: {missing}", flush=True)
             elif not args.no_peer:
                 prepared.append(peer_server(log))
+            http_servers: tuple[str | None, ...] = args.http_server or (None,)
             for db in () if args.no_leerid else dbs:
                 for n in workers:
-                    print(f"== leerid-sim {db} {n} worker(s): prepare (untimed)", flush=True)
-                    prepared.append(leerid_server(db, n, log))
+                    for http in http_servers:
+                        print(f"== leerid-sim {db} {n} worker(s) {http or ''}: prepare", flush=True)
+                        prepared.append(leerid_server(db, n, log, http_server=http))
             if not args.no_leerid:
                 # The defaults are ACM's opaque access tokens; JWT dossiers cost a signature
                 # more per grant, shown in one configuration so no number hides it.
                 print(f"== leerid-sim {dbs[0]} {workers[0]} worker(s), JWT access tokens: prepare")
-                prepared.append(leerid_server(dbs[0], workers[0], log, access_token_format="jwt"))
+                jwt = leerid_server(
+                    dbs[0], workers[0], log, access_token_format="jwt", http_server=http_servers[0]
+                )
+                prepared.append(jwt)
             servers = measure(prepared, plan, log)
         finally:
             for server in prepared:

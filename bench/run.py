@@ -65,25 +65,20 @@ def load_once(server: Server, scenario: str, c: int, seconds: float, pid: int) -
     return result
 
 
-def _cold_starts(server: Server, runs: int, log: IO[bytes]) -> tuple[list[float], list[float]]:
-    """Spawn → first HTTP 200 on discovery, ``runs`` times: wall ms, and the CPU ms the server's
-    process tree used until then (robust against a busy machine, unlike the wall time)."""
-    wall, cpu = [], []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        proc = procs.start(server.cmd, cwd=server.cwd, env=server.env, log=log)
-        try:
-            seconds = procs.wait_ready(proc, server.port, server.discovery_path, t0)
-            wall.append(round(1000 * seconds, 1))
-            snap = procs.snapshot()
-            used = sum(
-                snap[p].cpu_s + snap[p].reaped_children_cpu_s for p in procs.tree(proc.pid, snap)
-            )
-            cpu.append(round(1000 * used, 1))
-        finally:
-            procs.stop(proc)
-    print(f"  {server.label}: cold start ms {wall}, CPU ms {cpu}", flush=True)
-    return wall, cpu
+def _cold_start(server: Server, log: IO[bytes]) -> tuple[float, float]:
+    """Spawn → first HTTP 200 on discovery: wall ms, and the CPU ms the server's process tree
+    used until then (robust against a busy machine, unlike the wall time)."""
+    t0 = time.perf_counter()
+    proc = procs.start(server.cmd, cwd=server.cwd, env=server.env, log=log)
+    try:
+        seconds = procs.wait_ready(proc, server.port, server.discovery_path, t0)
+        snap = procs.snapshot()
+        used = sum(
+            snap[p].cpu_s + snap[p].reaped_children_cpu_s for p in procs.tree(proc.pid, snap)
+        )
+        return round(1000 * seconds, 1), round(1000 * used, 1)
+    finally:
+        procs.stop(proc)
 
 
 def measure(servers: list[Server], plan: Plan, log: IO[bytes]) -> list[dict[str, Any]]:
@@ -101,8 +96,20 @@ def measure(servers: list[Server], plan: Plan, log: IO[bytes]) -> list[dict[str,
         for s in servers
     ]
     print(f"== cold starts x{plan.cold_runs}", flush=True)
+    for out in results:
+        out["cold_start_ms"], out["cold_start_cpu_ms"] = [], []
+    # Round by round, every server once per round: drift hits them all alike here too.
+    for _ in range(plan.cold_runs):
+        for server, out in zip(servers, results, strict=True):
+            wall, cpu = _cold_start(server, log)
+            out["cold_start_ms"].append(wall)
+            out["cold_start_cpu_ms"].append(cpu)
     for server, out in zip(servers, results, strict=True):
-        out["cold_start_ms"], out["cold_start_cpu_ms"] = _cold_starts(server, plan.cold_runs, log)
+        print(
+            f"  {server.label}: cold start ms {out['cold_start_ms']}, "
+            f"CPU ms {out['cold_start_cpu_ms']}",
+            flush=True,
+        )
     running: list[subprocess.Popen[bytes]] = []
     try:
         for server in servers:

@@ -84,10 +84,13 @@ def leerid_server(
     *,
     seed: bool = True,
     access_token_format: str = "opaque",  # noqa: S107 - a format name
+    http_server: str | None = None,
 ) -> Server:
     """A temp dir and a fresh database (a SQLite file there, or a new PostgreSQL database),
     migrated and seeded with the demo world; dropped again by ``cleanup``. With
-    ``access_token_format="jwt"`` every client gets RFC 9068 access tokens."""
+    ``access_token_format="jwt"`` every client gets RFC 9068 access tokens; with
+    ``http_server`` the server runs ``serve --http-server HTTP_SERVER`` (and says so in its
+    label) instead of ``serve``'s default."""
     tmp = tempfile.mkdtemp(prefix="leerid-bench-")
     port = free_port()
     pg_name = f"leerid_bench_{uuid.uuid4().hex[:10]}" if db == "postgres" else None
@@ -130,8 +133,10 @@ def leerid_server(
         cleanup()
         raise
     db_label = "PostgreSQL" if pg_name else "SQLite"
-    cmd = _serve_command(port, workers)
+    cmd = _serve_command(port, workers, http_server)
     label = f"leerid-sim, {db_label}, {workers} worker{'s' if workers > 1 else ''}"
+    if http_server:
+        label += f", {http_server}"
     if access_token_format == "jwt":
         label += ", JWT access tokens"
     return Server(
@@ -148,6 +153,7 @@ def leerid_server(
             "database": db_label,
             "workers": workers,
             "access_token_format": access_token_format,
+            "http_server": http_server or "default",
             "database_url": url,
             "command": " ".join(Path(a).name if a.startswith("/") else a for a in cmd[:2]),
             **{k: os.environ[k] for k in ARGON2_ENV if k in os.environ},
@@ -156,7 +162,7 @@ def leerid_server(
     )
 
 
-def _serve_command(port: int, workers: int) -> list[str]:
+def _serve_command(port: int, workers: int, http_server: str | None = None) -> list[str]:
     """``leerid-sim serve``; uvicorn on the same factory while a checkout lacks that command."""
     probe = subprocess.run(
         [leerid_cli(), "serve", "--help"], capture_output=True, timeout=120, check=False
@@ -171,7 +177,10 @@ def _serve_command(port: int, workers: int) -> list[str]:
             str(port),
             "--workers",
             str(workers),
+            *(["--http-server", http_server] if http_server else []),
         ]
+    if http_server not in (None, "uvicorn"):
+        raise RuntimeError(f"this checkout's leerid-sim has no serve --http-server {http_server}")
     return [
         sys.executable,
         "-m",

@@ -1,12 +1,15 @@
 """The composition root of the provider process: the identity provider plus the Schoolloket.
 
-``leerid-sim serve`` runs ``serve_server_app`` with uvicorn (as a factory, so each worker
-builds its own app, engine and caches from the environment).
+``leerid-sim serve`` runs ``serve_server_app`` with uvicorn, or ``serve_granian_app`` with
+granian (as a factory, so each worker builds its own app, engine and caches from the
+environment).
 """
 
 from __future__ import annotations
 
 import gc
+import os
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -17,7 +20,7 @@ from leerid_sim.access_log import redact_access_log
 from leerid_sim.personas import demo_logins
 from schoolloket.settings import SchoolloketSettings
 
-__all__ = ["create_server_app", "serve_server_app"]
+__all__ = ["create_server_app", "serve_granian_app", "serve_server_app"]
 
 
 def create_server_app(settings: ProviderSettings | None = None) -> FastAPI:
@@ -59,3 +62,18 @@ def serve_server_app() -> FastAPI:
     gc.freeze()
     gc.enable()
     return app
+
+
+def serve_granian_app() -> Any:
+    """``leerid-sim serve --http-server granian``'s factory: ``serve_server_app`` behind the
+    proxy-header handling uvicorn applies itself (``proxy_headers``), its own middleware.
+
+    From a trusted proxy (``$FORWARDED_ALLOW_IPS``, default 127.0.0.1, read as uvicorn reads
+    it) the client address is the last untrusted one of ``X-Forwarded-For`` (the login throttle
+    counts per client address) and the scheme that of ``X-Forwarded-Proto``.
+    """
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    trusted = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+    app: Any = serve_server_app()  # an ASGI app; uvicorn's type names its own scope types
+    return ProxyHeadersMiddleware(app, trusted_hosts=trusted)

@@ -1,8 +1,9 @@
-"""``leerid-sim serve``: run the provider (with the Schoolloket) under uvicorn.
+"""``leerid-sim serve``: run the provider (with the Schoolloket) under uvicorn or granian.
 
-uvicorn runs ``leerid_sim.server:serve_server_app`` as a factory, so every worker builds its
-own app, engine and caches from the environment (``LEERID_*``). Workers share nothing but the
-database, which holds every piece of protocol state.
+The HTTP server (``--http-server``: uvicorn, or granian, a Rust HTTP server for ASGI apps, from
+the ``granian`` extra) runs ``leerid_sim.server:serve_server_app`` as a factory, so every worker
+builds its own app, engine and caches from the environment (``LEERID_*``). Workers share
+nothing but the database, which holds every piece of protocol state.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from leerid_sim.cli import CommandError
 from leerid_sim.options import (
+    ServerTLS,
     add_database_option,
     add_tls_option,
     database_url,
@@ -21,13 +23,16 @@ from leerid_sim.options import (
     server_tls,
 )
 
-__all__ = ["register"]
+__all__ = ["DEFAULT_HTTP_SERVER", "HTTP_SERVERS", "register"]
+
+HTTP_SERVERS = ("uvicorn", "granian")
+DEFAULT_HTTP_SERVER = "uvicorn"
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "serve",
-        help="run the identity provider (and the Schoolloket) with uvicorn",
+        help="run the identity provider (and the Schoolloket)",
         description=(
             "Run the OpenID Connect provider at $LEERID_ISSUER (default "
             "http://localhost:8000/op). Needs LEERID_ADMIN_TOKEN (the admin API's Bearer "
@@ -45,7 +50,15 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--access-log",
         action="store_true",
-        help="log every request (uvicorn's access log; off by default: it costs CPU per request)",
+        help="log every request (the HTTP server's access log, secrets in query strings "
+        "redacted; off by default: it costs CPU per request)",
+    )
+    parser.add_argument(
+        "--http-server",
+        choices=HTTP_SERVERS,
+        default=DEFAULT_HTTP_SERVER,
+        help=f"the HTTP server (default: {DEFAULT_HTTP_SERVER}); granian needs the granian "
+        "extra: pip install 'leerid-sim[granian]'",
     )
     add_tls_option(parser)
     add_database_option(parser)
@@ -94,6 +107,14 @@ def _serve(args: argparse.Namespace) -> int:
             "or use 'leerid-sim demo' for demo mode"
         )
     require_database(settings.database_url)
+    if args.http_server == "granian":
+        _run_granian(args, settings, tls)
+    else:
+        _run_uvicorn(args, settings, tls)
+    return 0
+
+
+def _run_uvicorn(args: argparse.Namespace, settings: Any, tls: ServerTLS | None) -> None:
     import uvicorn
 
     if args.workers > 1:
@@ -113,7 +134,55 @@ def _serve(args: argparse.Namespace) -> int:
         ssl_certfile=str(tls.certfile) if tls else None,
         ssl_keyfile=str(tls.keyfile) if tls else None,
     )
-    return 0
+
+
+def _run_granian(args: argparse.Namespace, settings: Any, tls: ServerTLS | None) -> None:
+    """granian: a supervisor process and ``--workers`` worker processes forked from it.
+
+    As under uvicorn: HTTP/1.1 only, the ASGI lifespan (each worker makes sure the signing keys
+    exist before it serves), uvicorn's own proxy-header middleware (``X-Forwarded-For`` and
+    ``-Proto`` from ``$FORWARDED_ALLOW_IPS``, default 127.0.0.1), TLS 1.2 or later, the access
+    log only on request, and SIGTERM or SIGINT answered by a graceful stop of every worker.
+    """
+    try:
+        from granian.constants import HTTPModes, Interfaces, SSLProtocols
+        from granian.log import LogLevels
+        from granian.server import Server
+    except ImportError:
+        raise CommandError(
+            "--http-server granian needs granian: pip install 'leerid-sim[granian]'"
+        ) from None
+    # granian forks its workers (multiprocessing's default start method on Linux): loaded
+    # here once, the modules are shared copy-on-write; each worker still builds its own app,
+    # engine and keys from the environment after the fork.
+    import uvicorn.middleware.proxy_headers  # noqa: F401  (serve_granian_app's middleware)
+
+    _load_modules_before_forking()
+    server = Server(
+        "leerid_sim.server:serve_granian_app",
+        factory=True,
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=args.workers,
+        http=HTTPModes.http1,
+        websockets=False,
+        log_level=LogLevels.info,
+        log_access=args.access_log,
+        ssl_cert=tls.certfile if tls else None,
+        ssl_key=tls.keyfile if tls else None,
+        ssl_protocol_min=SSLProtocols.tls12,
+    )
+    server.serve()
+
+
+def _load_modules_before_forking() -> None:
+    import leerid_sim.server  # noqa: F401  (the modules only)
+
+    # The modules stay for the process's life: out of the collector's way, and shared
+    # copy-on-write by the forked workers.
+    gc.freeze()
+    gc.enable()
 
 
 # Signals uvicorn's supervisor catches for itself; a forked worker starts with the defaults again.
@@ -139,12 +208,7 @@ def _fork_workers_from_a_loaded_parent() -> None:
 
     if not sys.platform.startswith("linux") or not hasattr(_subprocess, "spawn"):
         return
-    import leerid_sim.server  # noqa: F401  (the modules only)
-
-    # The modules stay for the process's life: out of the collector's way, and shared
-    # copy-on-write by the forked workers.
-    gc.freeze()
-    gc.enable()
+    _load_modules_before_forking()
 
     def default_signals() -> None:
         # The supervisor queues these signals for itself; a worker must react to them as a

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterator
+from importlib.util import find_spec
 from pathlib import Path
 
 import psycopg
@@ -20,6 +21,7 @@ from datastore import Argon2Parameters, Datastore, PasswordHashing
 from datastore.worlds.load import load_demo
 from idp import ProviderSettings, create_app
 from idp.keys import SIGNING_ALGS, make_signing_key
+from leerid_sim.commands.serve import HTTP_SERVERS
 from tests.databases import PG_ADMIN_DSN, TemplateDatabases, require_postgres
 from tests.idp.flows import ISSUER
 
@@ -131,3 +133,12 @@ def op(demo_store: Datastore, demo_url: str) -> Iterator[TestClient]:
     app = create_app(provider_settings(demo_url), store=demo_store)
     with TestClient(app, base_url="http://localhost:8000", follow_redirects=False) as client:
         yield client
+
+
+@pytest.fixture(params=HTTP_SERVERS)
+def http_server(request: pytest.FixtureRequest) -> str:
+    """Each HTTP server ``leerid-sim serve --http-server`` offers (skipped if not installed)."""
+    name: str = request.param
+    if find_spec(name) is None:
+        pytest.skip(f"{name} is not installed (pip install 'leerid-sim[{name}]')")
+    return name

@@ -27,7 +27,9 @@ SECRETS = {
 }
 
 
-def test_access_log_redacts_sensitive_query_values(demo_url: str, tmp_path: Path) -> None:
+def test_access_log_redacts_sensitive_query_values(
+    demo_url: str, http_server: str, tmp_path: Path
+) -> None:
     port = _free_port()
     log = tmp_path / "serve.log"
     env = {
@@ -37,6 +39,7 @@ def test_access_log_redacts_sensitive_query_values(demo_url: str, tmp_path: Path
         "LEERID_ADMIN_TOKEN": ADMIN_TOKEN,
     }
     command = [sys.executable, "-m", "leerid_sim.cli", "serve", "--access-log"]
+    command += ["--http-server", http_server]
     command += ["--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -29,13 +30,15 @@ def _free_port() -> int:
         return port
 
 
-def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_healthy(
+    base: str, process: subprocess.Popen[bytes], log: Path, *, verify: ssl.SSLContext | bool = True
+) -> None:
     deadline = time.monotonic() + 180  # a loaded CI machine imports slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"provider exited: {log.read_text()[-2000:]}")
         try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/health", timeout=1, verify=verify).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

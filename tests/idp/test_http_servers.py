@@ -1,0 +1,98 @@
+"""``leerid-sim serve --http-server`` (uvicorn, granian): the same provider over real HTTP.
+
+Each server is started as a user starts it, with two workers, and must answer discovery, a
+whole login with its token request, pages with their security headers, https with the local CA
+(TLS 1.2 as well as 1.3), and stop cleanly on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import ssl
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from leerid_sim.tls import LocalCA
+from tests.idp.conftest import CHEAP
+from tests.idp.flows import ADMIN_TOKEN, OFFLINE, login, redeem
+from tests.idp.test_processes import _free_port, _wait_healthy
+
+pytestmark = [pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True), pytest.mark.slow]
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def _serve(
+    demo_url: str, http_server: str, tmp_path: Path, *, tls: bool = False
+) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+    port = _free_port()
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "LEERID_DATABASE_URL": demo_url,
+        "LEERID_ISSUER": f"{base}/op",
+        "LEERID_ADMIN_TOKEN": ADMIN_TOKEN,
+        "LEERID_TLS_DIR": str(tmp_path / "tls"),
+        "LEERID_ARGON2_MEMORY_KIB": str(CHEAP.memory_cost),
+        "LEERID_ARGON2_TIME_COST": str(CHEAP.time_cost),
+    }
+    command = [sys.executable, "-m", "leerid_sim.cli", "serve", "--http-server", http_server]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    command += ["--tls"] if tls else []
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield base, process, log
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_the_server_answers_a_login_with_its_headers_and_stops_on_sigterm(
+    demo_url: str, http_server: str, tmp_path: Path
+) -> None:
+    for base, process, log in _serve(demo_url, http_server, tmp_path):
+        _wait_healthy(base, process, log)
+        discovery = httpx.get(f"{base}/op/.well-known/openid-configuration", timeout=10)
+        assert discovery.status_code == 200
+        assert discovery.json()["issuer"] == f"{base}/op"
+        assert discovery.headers["content-type"] == "application/json"
+        page = httpx.get(f"{base}/", headers=BROWSER, timeout=10)
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        assert page.headers["x-frame-options"] == "DENY"
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["referrer-policy"] == "no-referrer"
+        assert page.headers["cache-control"] == "no-store"
+        with httpx.Client(base_url=base, timeout=30) as browser:
+            _, answer = login(browser, scope=OFFLINE)
+            tokens = redeem(browser, answer["code"])
+            assert tokens.status_code == 200, tokens.text
+            assert tokens.headers["cache-control"] == "no-store"
+            assert {"access_token", "id_token", "refresh_token"} <= tokens.json().keys()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0, log.read_text()[-2000:]
+
+
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
+def test_the_server_serves_https_with_the_local_ca(
+    demo_url: str, http_server: str, tmp_path: Path, version: ssl.TLSVersion
+) -> None:
+    context = ssl.create_default_context(cafile=LocalCA(tmp_path / "tls").ensure())
+    context.minimum_version = context.maximum_version = version
+    for base, process, log in _serve(demo_url, http_server, tmp_path, tls=True):
+        _wait_healthy(base, process, log, verify=context)
+        answer = httpx.get(f"{base}/op/.well-known/openid-configuration", verify=context)
+        assert answer.status_code == 200
+        assert answer.json()["issuer"] == f"{base}/op"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0, log.read_text()[-2000:]
