@@ -106,13 +106,16 @@ def test_a_bad_schoolloket_setting_stops_the_server_at_start(
 def test_a_server_process_starts_without_the_admin_api_and_the_schoolloket(
     sqlite_url: str,
 ) -> None:
-    """What the lazy parts exist for: the factory loads neither (``idp`` still exports both)."""
+    """What the lazy parts exist for: the factory loads neither (``idp`` still exports both),
+    nor, on SQLite, SQLAlchemy's PostgreSQL dialect."""
     code = (
         "import sys\n"
         "from leerid_sim.server import create_server_app\n"
-        "from tests.admin.conftest import admin_settings\n"
-        f"create_server_app(admin_settings({sqlite_url!r}))\n"
-        "print([m for m in ('idp.admin.routes_world', 'schoolloket.web') if m in sys.modules])\n"
+        "from idp import ProviderSettings\n"
+        # Not the tests' helpers: they import the migrations, and with them all of alembic.
+        f"create_server_app(ProviderSettings(database_url={sqlite_url!r}, admin_token='t'))\n"
+        "later = ('idp.admin.routes_world', 'schoolloket.web', 'sqlalchemy.dialects.postgresql')\n"
+        "print([m for m in later if m in sys.modules])\n"
         "import idp, schoolloket\n"
         "assert callable(idp.create_app) and callable(schoolloket.create_schoolloket)\n"
     )

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Insert, and_, delete, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from datastore.db.models import LoginThrottle
@@ -55,6 +54,10 @@ class ThrottleRepository:
 
     def _insert(self) -> Insert:
         if self._store.dialect == "postgresql":
+            # Imported here: SQLAlchemy's PostgreSQL dialect costs a SQLite worker's start
+            # a tenth of a second otherwise (cold start).
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
             return pg_insert(LoginThrottle).on_conflict_do_nothing()
         return sqlite_insert(LoginThrottle).on_conflict_do_nothing()
 
