@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from datastore.db.migrations import upgrade
+from datastore import upgrade
 
 PG_ADMIN_DSN = os.environ.get("LEERID_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -18,9 +18,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from datastore import Datastore, PasswordHashing
+from datastore import Datastore, PasswordHashing, load_demo
 from datastore.db.clock import CACHE_SECONDS
-from datastore.worlds.load import load_demo
 from leerid_sim.server import create_server_app
 from tests.admin.conftest import AUTH, CHEAP, ISSUER, admin_settings
 

@@ -26,16 +26,16 @@ from datastore import (
     VO_CLAIMS,
     VOCABULARY,
     AccountRecord,
+    AdminPupil,
     Datastore,
     EnrolmentFacts,
     PasswordHashing,
     ProtocolRecord,
     ReleaseFacts,
+    build_register,
+    load_demo,
 )
-from datastore.admin.register import build_register
 from datastore.db.models import Pupil
-from datastore.records.admin import AdminPupil
-from datastore.worlds.load import load_demo
 from datastore.worlds.schema import ProtocolSpec, PupilSpec
 from idp import release as release_module
 from idp.admin.schemas_providers import Attribute, ProtocolCreate, ProtocolUpdate

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from datastore import Argon2Parameters, Datastore, PasswordHashing
-from datastore.worlds.load import load_demo
+from datastore import Argon2Parameters, Datastore, PasswordHashing, load_demo
 from idp import ProviderSettings, create_app
 from tests.databases import TemplateDatabases
 

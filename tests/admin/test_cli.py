@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from datastore import Datastore
-from datastore.worlds.load import load_demo
+from datastore import Datastore, load_demo
 from leerid_sim.cli import main
 from tests.admin.conftest import CHEAP
 

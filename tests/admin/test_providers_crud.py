@@ -6,7 +6,7 @@ import typing
 
 from starlette.testclient import TestClient
 
-from datastore.records.protocol import ATTRIBUTES
+from datastore import ATTRIBUTES
 from idp.admin.schemas_providers import Attribute
 
 API = "/admin/api"

@@ -24,8 +24,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from datastore import Datastore, PasswordHashing
-from datastore.worlds.load import load_demo
+from datastore import Datastore, PasswordHashing, load_demo
 from idp.admin import build_admin_router
 from tests.admin.conftest import AUTH, CHEAP, ISSUER, admin_settings
 from tests.databases import TemplateDatabases

@@ -10,8 +10,7 @@ import sys
 
 import pytest
 
-from datastore import Argon2Parameters, Datastore, PasswordHashing
-from datastore.worlds.load import load_demo
+from datastore import Argon2Parameters, Datastore, PasswordHashing, load_demo
 from idp.preview import InvalidScope, UnknownClient, UnknownUser, preview
 from leerid_sim.cli import main
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from datastore import Datastore
-from datastore.protocol.logs import PrivacyLogRecord, PrivacyRelease
+from datastore import Datastore, PrivacyLogRecord, PrivacyRelease
 from idp import privacy_export
 from idp.privacy_export import EXPORT_FIELDS, render_privacy_log
 from leerid_sim.cli import main

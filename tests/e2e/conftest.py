@@ -33,9 +33,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from datastore import Argon2Parameters, Datastore, PasswordHashing
-from datastore.db.migrations import upgrade
-from datastore.worlds.load import DEMO_WORLD, load_world
+from datastore import DEMO_WORLD, Argon2Parameters, Datastore, PasswordHashing, load_world, upgrade
 from tests.databases import TemplateDatabases
 from tests.e2e.servers import bound_socket, serve
 

@@ -17,8 +17,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from datastore import Argon2Parameters, Datastore, PasswordHashing
-from datastore.worlds.load import load_demo
+from datastore import Argon2Parameters, Datastore, PasswordHashing, load_demo
 from idp import ProviderSettings, create_app
 from idp.keys import SIGNING_ALGS, make_signing_key
 from leerid_sim.commands.serve import HTTP_SERVERS

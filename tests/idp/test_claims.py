@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings
 
-from datastore.records.protocol import ClientRecord, ReleaseFacts
+from datastore import ClientRecord, ReleaseFacts
 from idp.claims import (
     ACM_CLAIM_NAMES,
     ACM_CLAIMS,

@@ -17,8 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from jose import jwt as jose_jwt
 
-from datastore import Datastore, PasswordHashing, sha256_hex
-from datastore.worlds.load import DEMO_WORLD, load_world
+from datastore import DEMO_WORLD, Datastore, PasswordHashing, load_world, sha256_hex
 from tests.idp.conftest import CHEAP
 from tests.idp.flows import (
     ISSUER,

@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 
 import datastore.protocol.oidc
-from datastore import Datastore, sha256_hex
+from datastore import CodeGrant, CodeRejected, Datastore, RefreshRejected, TokenIssue, sha256_hex
 from datastore.db.prepared import OBSERVERS
-from datastore.protocol.oidc import CodeGrant, CodeRejected, RefreshRejected, TokenIssue
 
 REDIRECT_URI = "http://127.0.0.1:8001/callback"
 WAIT_S = 10.0

@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from datastore import GRANT_TYPES, ClientRecord, Datastore, sha256_hex
-from datastore.protocol.oidc import ProtocolEvent, TokenIssue
+from datastore import GRANT_TYPES, ClientRecord, Datastore, ProtocolEvent, TokenIssue, sha256_hex
 from idp.adapter import OAuthRequest
 from idp.discovery import provider_metadata
 from idp.grants import GRANTS, GrantType

@@ -14,8 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from datastore import Datastore, PasswordHashing
-from datastore.worlds.load import load_demo
+from datastore import Datastore, PasswordHashing, load_demo
 from tests.databases import TemplateDatabases
 from tests.idp.conftest import CHEAP
 from tests.idp.flows import ADMIN_TOKEN, ISSUER, OFFLINE, login, redeem

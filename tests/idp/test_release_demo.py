@@ -16,15 +16,18 @@ from typing import Any
 
 import pytest
 
-from datastore import SCOPES, Argon2Parameters, Datastore, PasswordHashing
-from datastore.records.protocol import (
+from datastore import (
+    SCOPES,
     AccountRecord,
+    Argon2Parameters,
     ClientRecord,
+    Datastore,
     EnrolmentFacts,
+    PasswordHashing,
     ProtocolRecord,
     ReleaseFacts,
+    load_demo,
 )
-from datastore.worlds.load import load_demo
 from idp.release import REASONS, Release, ScopeError, check_scopes, decide, privacy_release
 
 TODAY = dt.date(2026, 11, 23)

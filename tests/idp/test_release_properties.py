@@ -20,9 +20,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from datastore import SCOPES, VO_CLAIMS
-from datastore.records.protocol import (
+from datastore import (
     ATTRIBUTES,
+    SCOPES,
+    VO_CLAIMS,
     AccountRecord,
     ClientRecord,
     EnrolmentFacts,

@@ -12,9 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from datastore import Argon2Parameters, Datastore, PasswordHashing
-from datastore.db.migrations import upgrade
-from datastore.worlds.load import load_demo
+from datastore import Argon2Parameters, Datastore, PasswordHashing, load_demo, upgrade
 from leerid_sim.commands.demo import banner
 from tests.e2e.servers import bound_socket
 

@@ -19,9 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from datastore import Datastore
-from datastore.hashing import Argon2Parameters, PasswordHashing
-from datastore.worlds.load import load_demo
+from datastore import Argon2Parameters, Datastore, PasswordHashing, load_demo
 from tests.databases import TemplateDatabases, require_postgres
 
 # Password hashing is not what these tests measure: cheap argon2id, the same in the seed and

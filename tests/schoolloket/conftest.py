@@ -18,8 +18,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from datastore import Argon2Parameters, Datastore, PasswordHashing
-from datastore.worlds.load import load_demo
+from datastore import Argon2Parameters, Datastore, PasswordHashing, load_demo
 from idp import create_app
 from idp.keys import SIGNING_ALGS, make_signing_key
 from idp.settings import ProviderSettings

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from datastore import Conflict, Datastore, NotFound
-from datastore.records.schoolloket import Actor, DropLine
+from datastore import Actor, Conflict, Datastore, DropLine, NotFound
 from tests.databases import TemplateDatabases
 
 JAN_LEER_ID = "814f2e42-3f55-43e0-bc62-bba3ef1d008a"

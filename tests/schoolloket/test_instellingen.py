@@ -7,8 +7,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from datastore import Conflict, Datastore
-from datastore.schoolloket.repository import NotPermitted
+from datastore import Conflict, Datastore, NotPermitted
 from idp.preview import preview
 
 BASE = "/schoolloket/scholen/123456/instellingen"

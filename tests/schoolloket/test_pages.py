@@ -6,8 +6,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from datastore import Datastore
-from datastore.records.schoolloket import StaffImportRow
+from datastore import Datastore, StaffImportRow
 
 
 def test_the_start_page_offers_to_log_in(client: TestClient) -> None:

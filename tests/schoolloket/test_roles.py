@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from datastore import Datastore
-from datastore.records.schoolloket import ImportRejected, StaffImportRow
+from datastore import Datastore, ImportRejected, StaffImportRow
 from tests.databases import TemplateDatabases
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
