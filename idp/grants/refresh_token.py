@@ -12,6 +12,7 @@ the successors this rotation issued, even when it came at the same moment.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from datastore import (
@@ -42,15 +43,32 @@ _REJECTIONS = {
 
 
 def check_scope_narrowing(
-    provider: Provider, token_hash: str, requested: str | None
+    provider: Provider,
+    client: ClientRecord,
+    token_hash: str,
+    requested: str | None,
+    now: dt.datetime,
 ) -> tuple[str, ...] | None:
-    """RFC 6749 §6: a requested scope must not exceed the originally granted one."""
+    """RFC 6749 §6: a requested scope must not exceed the originally granted one.
+
+    Judged only on a refresh token this client may rotate now. Any other token (unknown, of
+    another client, revoked, rotated, past its period) goes on to the rotation, which refuses
+    it with the exact reason and, for a rotated one, revokes its family (OAuth 2.0 Security
+    BCP §4.14.2): a replay must not escape that by adding a ``scope``, and another client's
+    token must not tell what it was granted. A token's scope never changes, so the row the
+    rotation claims has the scope judged here; an ``invalid_scope`` leaves the token usable.
+    """
     if requested is None:
         return None
     scopes = tuple(dict.fromkeys(requested.split()))
     current = provider.store.oidc.token(token_hash)
-    if current is None or current.kind != "refresh":
-        return scopes  # the claim below rejects it with the exact reason
+    if (
+        current is None
+        or current.kind != "refresh"
+        or current.client_id != client.client_id
+        or not current.usable_at(now)
+    ):
+        return scopes
     granted = set(current.scope.split())
     extra = [s for s in scopes if s not in granted]
     if extra:
@@ -68,8 +86,8 @@ def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> di
     if token is None:
         raise InvalidRequest("refresh_token is required")
     token_hash = sha256_hex(token)
-    scopes = check_scope_narrowing(provider, token_hash, oauth.get("scope"))
     minting = prepare_minting(provider, client)
+    scopes = check_scope_narrowing(provider, client, token_hash, oauth.get("scope"), minting.now)
 
     def mint(record: TokenRecord, facts: ReleaseFacts | None) -> tuple[TokenIssue, dict[str, Any]]:
         check_protocol_at_grant(client)

@@ -265,6 +265,27 @@ def test_refresh_by_another_client_is_invalid_grant(op: TestClient) -> None:
     assert _refresh(op, body["refresh_token"]).status_code == 200
 
 
+def test_a_replay_that_asks_for_a_scope_still_revokes_the_family(op: TestClient) -> None:
+    # OAuth 2.0 Security BCP §4.14.2: a rotated token used again revokes its family, with or
+    # without a scope parameter; the scope is not judged on a token that cannot be rotated.
+    body = tokens_for(op, "i-learn", scope=OFFLINE)
+    rotated = _refresh(op, body["refresh_token"], "i-learn")
+    assert rotated.status_code == 200, rotated.text
+    for scope in ("openid", f"{OFFLINE} profile"):
+        replay = _refresh(op, body["refresh_token"], "i-learn", scope=scope)
+        assert replay.json()["error"] == "invalid_grant", scope
+    successor = _refresh(op, rotated.json()["refresh_token"], "i-learn")
+    assert successor.json()["error"] == "invalid_grant"
+
+
+def test_another_clients_refresh_token_tells_nothing_of_its_scope(op: TestClient) -> None:
+    body = tokens_for(op, scope=OFFLINE)
+    for scope in (f"{OFFLINE} profile", "account"):
+        stolen = _refresh(op, body["refresh_token"], "i-learn", scope=scope)
+        assert stolen.json()["error"] == "invalid_grant", scope
+    assert _refresh(op, body["refresh_token"]).status_code == 200
+
+
 def test_refresh_scope_cannot_grow(op: TestClient) -> None:
     body = tokens_for(op, "i-learn", scope=OFFLINE)
     wider = _refresh(op, body["refresh_token"], "i-learn", scope=f"{OFFLINE} profile")
