@@ -573,12 +573,19 @@ class OidcRepository:
         family); it then rolled back whole, and ``_claim_and_mint`` runs it again."""
         failure: Exception
         with self._store.connect_write() as connection:
+            # The account row first, locked: a disable (``end_account_access``) changes it
+            # before it revokes, so it either commits before this read (the facts say disabled
+            # and nothing is minted) or waits until this transaction has stored its tokens and
+            # then revokes them too. Locked after the claim instead, the two would deadlock.
+            locked = None if looked is None else looked.account_id
+            current = _facts(connection, locked, application_id, lock=True)
             row = claim.first(connection, params)
             if row is None:
                 failure = rejection(connection)
             else:
                 record = to_record(row)
-                current = _facts(connection, record.account_id, application_id)
+                if record.account_id != locked:  # not the look's row: its own account's facts
+                    current = _facts(connection, record.account_id, application_id)
                 if minted is None or current != facts or not _same_row(row, looked):
                     minted = _mint_or_error(mint, record, current)
                 if isinstance(minted, Exception):  # the request was refused: the claim stands
@@ -689,7 +696,8 @@ def end_account_access(
     ids = sorted(set(account_ids))
     if not ids:
         return ()
-    # The caller's status change first: its row lock orders a concurrent login (create_session).
+    # The caller's status change first: its row lock orders a concurrent login
+    # (``create_session``) and a concurrent grant (``_claim_and_store``), which lock it shared.
     session.flush()
     rows = session.scalars(
         select(AuthSession)
@@ -828,12 +836,12 @@ def _mint_or_error(
 
 
 def _facts(
-    connection: Connection, account_id: int | None, application_id: int
+    connection: Connection, account_id: int | None, application_id: int, *, lock: bool = False
 ) -> ReleaseFacts | None:
     if account_id is None:
         return None
     try:
-        return release_facts(connection, account_id, application_id)
+        return release_facts(connection, account_id, application_id, lock=lock)
     except NotFound:
         return None
 

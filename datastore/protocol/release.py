@@ -211,9 +211,12 @@ def _release_statement() -> Select[*tuple[Any, ...]]:
 
 
 @cache
-def _statement() -> Prepared:
+def _statement(lock: bool) -> Prepared:
     # Built on first use: constructing it is slow, and a worker's start need not pay for it.
-    return Prepared(_release_statement())
+    statement = _release_statement()
+    if lock:  # FOR SHARE OF accounts; SQLite has no row locks and sends it without
+        statement = statement.with_for_update(read=True, of=Account)
+    return Prepared(statement)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -235,14 +238,16 @@ def _enrolment(item: dict[str, Any]) -> EnrolmentFacts:
 
 
 def release_facts(
-    session: Session | Connection, account_id: int, application_id: int
+    session: Session | Connection, account_id: int, application_id: int, *, lock: bool = False
 ) -> ReleaseFacts:
     """The facts for ``account_id`` and ``application_id`` in one statement; ``NotFound``.
 
-    ``session`` is an ORM session or a Core connection (the token path's transaction).
+    ``session`` is an ORM session or a Core connection (the token path's transaction). With
+    ``lock`` the account row is locked (shared) until the transaction ends, so that a concurrent
+    change of its status either commits first and is read here, or waits for this transaction.
     """
     connection = session if isinstance(session, Connection) else session.connection()
-    row = _statement().first(
+    row = _statement(lock).first(
         connection, {"account_id": account_id, "application_id": application_id}
     )
     if row is None:

@@ -28,8 +28,9 @@ EXPECTED = {
         "session": (1, 0),
         "session_with_account": (1, 0),
         "create_code": (2, 1),
-        # look, facts (both before the write transaction), claim, facts again (a change since
-        # the look is minted anew), tokens, session client, privacy log, event
+        # look, facts (both before the write transaction), facts again (the account row locked;
+        # a change since the look is minted anew), claim, tokens, session client, privacy log,
+        # event
         "redeem_code": (8, 1),
         "rotate_refresh": (7, 1),  # the session client is there already
         "token": (1, 0),
@@ -39,7 +40,7 @@ EXPECTED = {
         "session": (1, 0),
         "session_with_account": (1, 0),
         "create_code": (1, 0),
-        # look, facts, claim, facts again, one insert for every row
+        # look, facts, facts again (FOR SHARE of the account), claim, one insert for every row
         "redeem_code": (5, 1),
         "rotate_refresh": (5, 1),
         "token": (1, 0),

@@ -265,3 +265,58 @@ def test_facts_that_change_after_the_look_are_minted_anew(demo_store: Datastore)
     assert seen == ["Jan", "Johannes"]
     _never_stored(store, "access-f1", "refresh-f1")
     assert store.oidc.token(sha256_hex("access-f2")) is not None
+
+
+@pytest.mark.parametrize("grant", ["code", "refresh"])
+def test_an_account_disabled_while_a_grant_stores_keeps_no_live_token(
+    demo_store: Datastore, grant: str
+) -> None:
+    """Disabling an account revokes every token it holds, also those a grant is storing at that
+    moment: the disable waits for the grant's transaction (PostgreSQL: the grant holds the
+    account row shared; SQLite: the one writer) and then revokes what it stored."""
+    store = demo_store
+    client_id, app_id, account_id, now = _grant(store)
+    _new_code(store, "code-d")
+    code_hash = sha256_hex("code-d")
+    if grant == "code":
+
+        def winner() -> str:
+            return store.oidc.redeem_code(
+                code_hash,
+                client_id,
+                app_id,
+                now,
+                _minting(
+                    lambda record: _issue(client_id, account_id, record.id, "fam-d", "d", now),
+                    "winner",
+                ),
+            )
+    else:
+        store.oidc.redeem_code(
+            code_hash,
+            client_id,
+            app_id,
+            now,
+            lambda record, _facts: (_issue(client_id, account_id, record.id, "fam-d", "0", now), 0),
+        )
+
+        def winner() -> str:
+            return store.oidc.rotate_refresh(
+                sha256_hex("refresh-0"),
+                client_id,
+                app_id,
+                now,
+                _minting(
+                    lambda record: _issue(client_id, account_id, record.code_id, "fam-d", "d", now),
+                    "winner",
+                ),
+            )
+
+    disabled = _race(
+        winner, lambda: store.admin.update_account("jan.peeters", {"status": "disabled"})
+    )
+    assert disabled.status == "disabled"
+    for name in ("access-d", "refresh-d"):
+        token = store.oidc.token(sha256_hex(name))
+        assert token is not None, name
+        assert token.revoked_at is not None, name
