@@ -53,6 +53,7 @@ from datastore.vocabulary import (
     DEFAULT_ALLOWED_SCOPES,
     DEFAULT_PKCE_METHODS,
     DOSSIER_FIELDS,
+    FAULT_ENDPOINTS,
     GRANT_TYPES,
     PKCE_METHODS,
     PUPIL_DETAILS,
@@ -63,6 +64,7 @@ from datastore.vocabulary import (
     VOCABULARY,
     AccessTokenFormat,
     Attribute,
+    FaultEndpoint,
     GrantTypeName,
     PkceMethod,
     ProtocolAttribute,
@@ -78,7 +80,7 @@ if TYPE_CHECKING:
     from datastore.admin.base import InvalidField
     from datastore.admin.register import ProcessingActivity, build_register, render_register
     from datastore.control.misbehave import ScenarioRule, ServedEvent
-    from datastore.control.repository import FAULT_ENDPOINTS, FaultRuleRecord, PurgeReport
+    from datastore.control.repository import FaultRuleRecord, PurgeReport
     from datastore.control.snapshots import SnapshotRecord
     from datastore.db.migrations import upgrade
     from datastore.insz import insz_is_valid
@@ -177,7 +179,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     ),
     "datastore.admin.register": ("ProcessingActivity", "build_register", "render_register"),
     "datastore.control.snapshots": ("SnapshotRecord",),
-    "datastore.control.repository": ("FAULT_ENDPOINTS", "FaultRuleRecord", "PurgeReport"),
+    "datastore.control.repository": ("FaultRuleRecord", "PurgeReport"),
     "datastore.protocol.logs": ("CHANNELS", "EventRecord", "PrivacyLogRecord", "PrivacyRelease"),
     "datastore.control.misbehave": ("ScenarioRule", "ServedEvent"),
     "datastore.protocol.oidc": (
@@ -304,6 +306,7 @@ __all__ = [
     "EndedSession",
     "EnrolmentFacts",
     "EventRecord",
+    "FaultEndpoint",
     "FaultRuleRecord",
     "FixtureError",
     "GrantTypeName",

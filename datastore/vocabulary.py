@@ -223,6 +223,19 @@ ACCESS_TOKEN_FORMATS: Final[tuple[AccessTokenFormat, ...]] = ("opaque", "jwt")
 GrantTypeName = Literal["authorization_code", "refresh_token"]
 GRANT_TYPES: Final[tuple[GrantTypeName, ...]] = get_args(GrantTypeName)
 
+# The provider endpoints a fault rule can name (idp.paths has the path ACM serves each at).
+FaultEndpoint = Literal[
+    "authorization",
+    "token",
+    "userinfo",
+    "jwks",
+    "discovery",
+    "introspection",
+    "revocation",
+    "logout",
+]
+FAULT_ENDPOINTS: Final[tuple[FaultEndpoint, ...]] = get_args(FaultEndpoint)
+
 PkceMethod = Literal["S256", "plain"]
 # RFC 7636 §4.2. ACM advertises both; a dossier may allow S256 only.
 PKCE_METHODS: Final[tuple[PkceMethod, ...]] = ("S256", "plain")

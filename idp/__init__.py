@@ -10,14 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from idp.settings import ProviderSettings
+from idp.version import __version__
 
 if TYPE_CHECKING:
     from idp.app import create_app
 
 __all__ = ["ProviderSettings", "__version__", "create_app"]
-
-# The version of the leerid-sim distribution (pyproject.toml reads it from here).
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from datastore import Datastore
-from idp import __version__
 from idp.admin import build_admin_router
 from idp.apidocs import build_docs_router
 from idp.cors import CorsMiddleware
@@ -24,6 +23,7 @@ from idp.paths import DISCOVERY, JWKS, TOKEN, USERINFO
 from idp.provider import Provider
 from idp.rendering import render_error, render_unexpected
 from idp.settings import ProviderSettings
+from idp.version import __version__
 
 __all__ = ["create_app"]
 

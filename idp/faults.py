@@ -18,26 +18,25 @@ import binascii
 import json
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from datastore import FaultRuleRecord
+from datastore import FaultEndpoint, FaultRuleRecord
 from idp import paths
 from idp.adapter import collect, is_form, parse_params, read_body
-from idp.admin.fault_responses import render_fault
+from idp.admin.fault_responses import RequestFacts, render_fault
 
 if TYPE_CHECKING:
     from datastore import Datastore
     from idp.settings import ProviderSettings
 
-__all__ = ["ENDPOINT_PATHS", "FaultInjectionMiddleware", "RequestFacts"]
+__all__ = ["ENDPOINT_PATHS", "FaultInjectionMiddleware"]
 
 # Endpoint names of fault rules, by path under the issuer (the paths of the real ACM).
-ENDPOINT_PATHS = {
+ENDPOINT_PATHS: dict[str, FaultEndpoint] = {
     paths.DISCOVERY: "discovery",
     paths.JWKS: "jwks",
     paths.AUTHORIZATION: "authorization",
@@ -50,21 +49,12 @@ ENDPOINT_PATHS = {
 _random = random.SystemRandom()
 
 
-@dataclass(frozen=True, slots=True)
-class RequestFacts:
-    """What the renderer needs of the request: its parameters and the client it names."""
-
-    endpoint: str
-    client_id: str | None
-    params: dict[str, str]
-
-
 class FaultInjectionMiddleware:
     """ASGI middleware that applies the fault rules of the datastore to matching requests."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._paths: dict[str, str] | None = None
+        self._paths: dict[str, FaultEndpoint] | None = None
         self._generation = -1
         self._rules: dict[str, tuple[FaultRuleRecord, ...]] = {}
         self._lock = anyio.Lock()
@@ -102,7 +92,7 @@ class FaultInjectionMiddleware:
         response = await anyio.to_thread.run_sync(render_fault, rule, facts, store, settings.issuer)
         await response(scope, receive, send)
 
-    def _endpoint(self, path: str, settings: ProviderSettings) -> str | None:
+    def _endpoint(self, path: str, settings: ProviderSettings) -> FaultEndpoint | None:
         if self._paths is None:
             base = urlsplit(settings.issuer).path.rstrip("/")
             self._paths = {base + suffix: name for suffix, name in ENDPOINT_PATHS.items()}

@@ -16,6 +16,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+from leerid_sim.errors import CommandError
+
 __all__ = ["CommandError", "main"]
 
 # Sub-command modules, in the order ``--help`` lists them.
@@ -35,10 +37,6 @@ COMMAND_MODULES = (
 )
 # The name a module registers (``privacy_log`` registers ``privacy-log``).
 _COMMAND_NAMES = {name.replace("_", "-"): name for name in COMMAND_MODULES}
-
-
-class CommandError(Exception):
-    """A user error in a command: printed as one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,7 +72,7 @@ class _Version(argparse.Action):
         )
 
     def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
-        from idp import __version__
+        from idp.version import __version__
 
         print(f"{parser.prog} {__version__}")  # on standard output, as argparse prints it
         parser.exit()
@@ -144,8 +142,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Run through the imported module, not ``__main__``: the commands raise
-    # ``leerid_sim.cli.CommandError``, which must be the class ``main`` catches.
-    from leerid_sim.cli import main as _main
-
-    sys.exit(_main())
+    sys.exit(main())

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from leerid_sim.cli import CommandError
+from leerid_sim.errors import CommandError
 
 if TYPE_CHECKING:
     from datastore import Datastore

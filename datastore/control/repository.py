@@ -28,19 +28,7 @@ from datastore.errors import NotFound
 from datastore.protocol.logs import LogRepository
 from datastore.protocol.throttle import ThrottleRepository
 
-__all__ = ["FAULT_ENDPOINTS", "ControlRepository", "FaultRuleRecord", "PurgeReport"]
-
-# The provider endpoints a fault rule can name (docs/contract.md "Endpoints").
-FAULT_ENDPOINTS = (
-    "authorization",
-    "token",
-    "userinfo",
-    "jwks",
-    "discovery",
-    "introspection",
-    "revocation",
-    "logout",
-)
+__all__ = ["ControlRepository", "FaultRuleRecord", "PurgeReport"]
 
 
 @dataclass(frozen=True, slots=True)

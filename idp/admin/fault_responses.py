@@ -11,19 +11,29 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from datastore import FaultRuleRecord
+from datastore import FaultEndpoint, FaultRuleRecord
 from idp.checks import redirect_uri_registered
 
 if TYPE_CHECKING:
     from datastore import Datastore
-    from idp.faults import RequestFacts
 
-__all__ = ["default_status", "render_fault"]
+__all__ = ["RequestFacts", "default_status", "render_fault"]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """What the renderer needs of the request: its parameters and the client it names."""
+
+    endpoint: FaultEndpoint
+    client_id: str | None
+    params: dict[str, str]
+
 
 _STATUS_OF_ERROR = {
     "temporarily_unavailable": 503,

@@ -5,27 +5,17 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from datastore import FaultRuleRecord, SnapshotRecord
+from datastore import FaultEndpoint, FaultRuleRecord, SnapshotRecord
 from idp.admin.common import IdPath, StoreDep, get_hashing, get_settings
 
 __all__ = ["FaultRuleCreate", "add_control_routes"]
 
-FaultEndpoint = Literal[
-    "authorization",
-    "token",
-    "userinfo",
-    "jwks",
-    "discovery",
-    "introspection",
-    "revocation",
-    "logout",
-]
 SnapshotName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,120}$", examples=["baseline"])]
 SnapshotPath = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9._-]{1,120}$")]
 

@@ -17,7 +17,7 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
-from leerid_sim.cli import CommandError
+from leerid_sim.errors import CommandError
 from leerid_sim.options import (
     add_database_option,
     add_tls_option,

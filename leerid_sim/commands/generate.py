@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from leerid_sim.cli import CommandError
+from leerid_sim.errors import CommandError
 from leerid_sim.options import add_database_option, open_store
 
 

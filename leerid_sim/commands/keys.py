@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
 def _rotate(args: argparse.Namespace) -> int:
     from idp.keys import KeyRing
     from idp.settings import ProviderSettings
-    from leerid_sim.cli import CommandError
+    from leerid_sim.errors import CommandError
 
     keep = args.keep_seconds
     if keep is None:

@@ -9,7 +9,7 @@ import argparse
 import json
 from typing import Any
 
-from leerid_sim.cli import CommandError
+from leerid_sim.errors import CommandError
 from leerid_sim.options import add_database_option, open_store
 
 

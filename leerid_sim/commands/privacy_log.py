@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 from typing import Any
 
-from leerid_sim.cli import CommandError
+from leerid_sim.errors import CommandError
 from leerid_sim.options import add_database_option, open_store
 
 

@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from leerid_sim.cli import CommandError
+from leerid_sim.errors import CommandError
 from leerid_sim.options import add_database_option, open_store
 
 DEFAULT_ISSUER = "http://localhost:8000/op"

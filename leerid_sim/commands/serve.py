@@ -13,7 +13,7 @@ import gc
 import os
 from typing import Any
 
-from leerid_sim.cli import CommandError
+from leerid_sim.errors import CommandError
 from leerid_sim.options import (
     ServerTLS,
     add_database_option,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from datastore import NEW_STAFF_PASSWORD, STAFF_UPLOAD_FIELDS
-from leerid_sim.cli import CommandError
+from leerid_sim.errors import CommandError
 from leerid_sim.options import add_database_option, open_store
 
 __all__ = ["NEW_STAFF_PASSWORD", "parse_staff_file", "register"]

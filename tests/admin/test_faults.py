@@ -158,3 +158,25 @@ def test_introspection_revocation_and_logout_faults(admin: TestClient) -> None:
     assert logout.status_code == 500
     assert logout.headers["content-type"].startswith("text/html")
     assert "location" not in logout.headers
+
+
+def test_every_endpoint_a_rule_can_name_is_answered_by_its_rule(admin: TestClient) -> None:
+    """The endpoint names the admin API offers (its OpenAPI enum) each reach their path."""
+    schema = admin.get("/openapi.json").json()["components"]["schemas"]
+    offered = schema["FaultRuleCreate"]["properties"]["endpoint"]["enum"]
+    paths = {
+        "discovery": ("GET", "/op/.well-known/openid-configuration"),
+        "jwks": ("GET", "/op/v1/keys"),
+        "authorization": ("GET", "/op/v1/auth"),
+        "token": ("POST", "/op/v1/token"),
+        "userinfo": ("GET", "/op/v1/userinfo"),
+        "introspection": ("POST", "/op/v1/introspect"),
+        "revocation": ("POST", "/op/v1/revoke"),
+        "logout": ("GET", "/op/v1/logout"),
+    }
+    assert sorted(offered) == sorted(paths)
+    for endpoint in offered:
+        admin.post(f"{API}/faults", json={"endpoint": endpoint, "status_code": 418})
+        method, path = paths[endpoint]
+        assert admin.request(method, path).status_code == 418, endpoint
+        admin.delete(f"{API}/faults")
