@@ -67,7 +67,7 @@ def start(ctx: ContextDep, state: Annotated[str, Query(max_length=20)] = "") -> 
 
 
 @router.get("/login")
-def login(ctx: ContextDep, opnieuw: Annotated[str, Query(max_length=5)] = "") -> Response:
+async def login(ctx: ContextDep, opnieuw: Annotated[str, Query(max_length=5)] = "") -> Response:
     """Send the browser to the provider's authorization endpoint (OIDC Core §3.1.2.1).
 
     Opened as 127.0.0.1 while the issuer says localhost (or the other way round), first move
@@ -79,9 +79,13 @@ def login(ctx: ContextDep, opnieuw: Annotated[str, Query(max_length=5)] = "") ->
     if here.hostname != issuer.hostname and {here.hostname, issuer.hostname} <= loopback:
         again = "?opnieuw=1" if opnieuw else ""
         return RedirectResponse(f"{origin(ctx.app.oidc.issuer)}/schoolloket/login{again}", 303)
-    request = ctx.app.oidc.login_request(fresh=bool(opnieuw))
+    try:
+        request = await ctx.app.oidc.login_request(fresh=bool(opnieuw))
+    except LoginError as exc:
+        raise _unreachable(exc) from exc
     session_id = new_session_id()
-    ctx.app.store.schoolloket.start_session(
+    await run_in_threadpool(
+        ctx.app.store.schoolloket.start_session,
         session_id,
         secrets.token_urlsafe(32),
         ctx.app.own.login_ttl_seconds,
@@ -150,11 +154,32 @@ async def callback(
 
 
 @router.post("/logout")
-def logout(staff: StaffDep, csrf_token: Annotated[str, Form()] = "") -> Response:
+async def logout(staff: StaffDep, csrf_token: Annotated[str, Form()] = "") -> Response:
     """End the Schoolloket session, then the provider's (RP-Initiated Logout 1.0 §2)."""
     check_csrf(staff, csrf_token)
     ctx = staff.ctx
-    id_token = ctx.app.store.schoolloket.end_session(ctx.session_id) if ctx.session_id else None
-    response = RedirectResponse(ctx.app.oidc.logout_url(id_token), status_code=303)
+    id_token = None
+    if ctx.session_id:
+        id_token = await run_in_threadpool(ctx.app.store.schoolloket.end_session, ctx.session_id)
+    try:
+        url = await ctx.app.oidc.logout_url(id_token)
+    except LoginError as exc:
+        raise _unreachable(exc, afgemeld=True) from exc
+    response = RedirectResponse(url, status_code=303)
     ctx.app.clear_cookie(response)
     return response
+
+
+def _unreachable(exc: LoginError, *, afgemeld: bool = False) -> PageError:
+    """The page when the provider's discovery document cannot be read (502)."""
+    if afgemeld:
+        return PageError(
+            502,
+            "Afgemeld bij het Schoolloket",
+            f"LeerID is niet bereikbaar (foutcode {exc.error}): meld je daar later af.",
+        )
+    return PageError(
+        502,
+        "Aanmelden mislukt",
+        f"LeerID is niet bereikbaar (foutcode {exc.error}). Probeer het later opnieuw.",
+    )

@@ -1,5 +1,7 @@
 """The Schoolloket as a relying party of the provider: code flow with PKCE (no side door).
 
+- endpoints: from the provider's discovery document (OIDC Discovery 1.0 §4), whose ``issuer``
+  must be the configured one (§4.3); read once per process, again after a failed read;
 - authorization request: OIDC Core §3.1.2.1 with ``state``, ``nonce`` and PKCE S256 (RFC 7636);
 - authorization response: ``iss`` must be the issuer (RFC 9207 §2.4);
 - token request: RFC 6749 §4.1.3 as a public client (``client_id`` in the body, RFC 7636 §4.5),
@@ -33,6 +35,7 @@ from joserfc.jwk import KeySet
 __all__ = [
     "ACCOUNT_CLAIMS",
     "LOGGED_OUT_STATE",
+    "Endpoints",
     "Login",
     "LoginError",
     "LoginRequest",
@@ -66,6 +69,27 @@ class Login:
     id_token: str
     access_token: str
     claims: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """The provider's endpoints as its discovery document names them (OIDC Discovery 1.0 §3)."""
+
+    authorization: str
+    token: str
+    userinfo: str
+    jwks: str
+    end_session: str
+
+
+# Each field of ``Endpoints`` and the discovery member that holds it.
+_DISCOVERY_MEMBERS = {
+    "authorization": "authorization_endpoint",
+    "token": "token_endpoint",
+    "userinfo": "userinfo_endpoint",
+    "jwks": "jwks_uri",
+    "end_session": "end_session_endpoint",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +140,45 @@ class OidcClient:
         self._now = now
         self._jwks: KeySet | None = None
         self._jwks_at = 0.0
+        self._endpoints: Endpoints | None = None
 
-    def login_request(self, *, fresh: bool = False) -> LoginRequest:
+    async def endpoints(self) -> Endpoints:
+        """The provider's endpoints, from its discovery document (OIDC Discovery 1.0 §4).
+
+        The document is read over the back channel; its ``issuer`` must be the configured one
+        (§4.3) and every endpoint an http(s) URL. Kept for the process once read.
+        """
+        if self._endpoints is not None:
+            return self._endpoints
+        async with self._client() as client:
+            try:
+                response = await client.get(
+                    f"{self._back_channel}/.well-known/openid-configuration"
+                )
+            except httpx.HTTPError as exc:
+                raise LoginError("temporarily_unavailable", f"provider unreachable: {exc}") from exc
+        document = _json(response)
+        if response.status_code != 200 or document.get("issuer") != self.issuer:
+            raise LoginError(
+                "temporarily_unavailable",
+                f"discovery: HTTP {response.status_code}, issuer {document.get('issuer')!r}",
+            )
+        found: dict[str, str] = {}
+        for field, member in _DISCOVERY_MEMBERS.items():
+            value = document.get(member)
+            if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https"):
+                raise LoginError("temporarily_unavailable", f"discovery: no {member}")
+            found[field] = value
+        self._endpoints = Endpoints(**found)
+        return self._endpoints
+
+    def _internal(self, url: str) -> str:
+        """An endpoint the Schoolloket calls itself, by the back channel when one is set."""
+        if url.startswith(self.issuer + "/"):
+            return self._back_channel + url[len(self.issuer) :]
+        return url
+
+    async def login_request(self, *, fresh: bool = False) -> LoginRequest:
         """A fresh authorization request (OIDC Core §3.1.2.1) with state, nonce and PKCE.
 
         ``fresh`` adds ``prompt=login``: the provider asks for credentials even when its SSO
@@ -139,9 +200,10 @@ class OidcClient:
                 "code_challenge_method": "S256",
             }
         )
-        return LoginRequest(state, nonce, verifier, f"{self.issuer}/v1/auth?{query}")
+        endpoints = await self.endpoints()
+        return LoginRequest(state, nonce, verifier, f"{endpoints.authorization}?{query}")
 
-    def logout_url(self, id_token: str | None) -> str:
+    async def logout_url(self, id_token: str | None) -> str:
         """RP-Initiated Logout 1.0 §2: back to the Schoolloket's start page afterwards.
 
         The ``state`` comes back on that redirect (§3), so the start page can say that the
@@ -155,7 +217,8 @@ class OidcClient:
             params["id_token_hint"] = id_token
         else:
             params["client_id"] = self.client_id
-        return f"{self.issuer}/v1/logout?{urlencode(params)}"
+        endpoints = await self.endpoints()
+        return f"{endpoints.end_session}?{urlencode(params)}"
 
     async def exchange(self, code: str, code_verifier: str, nonce: str) -> Login:
         """Redeem the code (RFC 6749 §4.1.3); returns the validated login.
@@ -163,10 +226,11 @@ class OidcClient:
         The access token must be the one the ID token names in ``at_hash`` (OIDC Core
         §3.1.3.8), whatever its format.
         """
+        endpoints = await self.endpoints()
         async with self._client() as client:
             try:
                 response = await client.post(
-                    f"{self._back_channel}/v1/token",
+                    self._internal(endpoints.token),
                     data={
                         "grant_type": "authorization_code",
                         "code": code,
@@ -198,10 +262,11 @@ class OidcClient:
         found = _account_claim(login.claims)
         if found is not None:
             return found
+        endpoints = await self.endpoints()
         async with self._client() as client:
             try:
                 response = await client.get(
-                    f"{self._back_channel}/v1/userinfo",
+                    self._internal(endpoints.userinfo),
                     headers={"Authorization": f"Bearer {login.access_token}"},
                 )
             except httpx.HTTPError as exc:
@@ -259,8 +324,9 @@ class OidcClient:
             and time.monotonic() - self._jwks_at < JWKS_CACHE_SECONDS
         ):
             return self._jwks
+        endpoints = await self.endpoints()
         try:
-            response = await client.get(f"{self._back_channel}/v1/keys")
+            response = await client.get(self._internal(endpoints.jwks))
             response.raise_for_status()
             self._jwks = KeySet.import_key_set(response.json())
         except (httpx.HTTPError, ValueError, JoseError) as exc:
