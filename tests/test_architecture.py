@@ -27,7 +27,7 @@ LOG_WRITER = Path("datastore/protocol/logs.py")
 NAMING_LOG_TABLES = frozenset(
     {Path("datastore/db/models.py"), Path("datastore/protocol/oidc_sql.py")}
 )
-_INSERTS = frozenset({"insert", "pg_insert", "sqlite_insert"})
+_WRITES = frozenset({"insert", "pg_insert", "sqlite_insert", "update", "delete"})
 
 # package -> top-level packages it must never import
 FORBIDDEN: dict[str, frozenset[str]] = {
@@ -274,20 +274,22 @@ def test_the_record_rule_sees_every_way_in(tmp_path: Path) -> None:
     )
 
 
-def log_table_writes(path: Path, *, names: bool) -> list[str]:
-    """The lines where ``path`` builds or inserts rows of a ``LOG_TABLES`` table itself.
+def table_writes(path: Path, tables: dict[str, str], *, names: bool) -> list[str]:
+    """The lines where ``path`` builds or writes rows of one of ``tables`` (name -> model).
 
-    A model of ``datastore.db.models`` constructed (``Event(...)``), inserted (``insert(Event)``,
-    ``Event.__table__``) and, with ``names``, the table's name (an ``insert_rows`` part).
+    A model of ``datastore.db.models`` constructed (``Event(...)``), named by ``insert``,
+    ``update`` or ``delete`` (``insert(Event)``, ``delete(Token)``), its ``__table__`` taken, and
+    a table's name as an ``insert_rows`` part (``("tokens", rows)``); with ``names``, any string
+    that is a table's name. A change made by setting an attribute of a loaded row is not seen.
     """
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    models = set(LOG_TABLES.values())
+    models = set(tables.values())
     local: dict[str, str] = {}  # name bound by an import -> the model it is
     modules: set[str] = set()  # names bound to the module datastore.db.models
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == "datastore.db.models":
             local |= {a.asname or a.name: a.name for a in node.names if a.name in models}
-        elif isinstance(node, ast.ImportFrom) and node.module == "datastore":
+        elif isinstance(node, ast.ImportFrom) and node.module in ("datastore", "datastore.db"):
             modules |= {a.asname or a.name for a in node.names if a.name == "models"}
         elif isinstance(node, ast.Import):
             modules |= {
@@ -310,13 +312,26 @@ def log_table_writes(path: Path, *, names: bool) -> list[str]:
         where = getattr(node, "lineno", 0)
         if isinstance(node, ast.Call) and (name := model(node.func)):
             found.append(f"{where} constructs {name}")
-        elif isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] in _INSERTS:
-            found += [f"{where} inserts {n}" for a in node.args if (n := model(a))]
+        elif isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] in _WRITES:
+            verb = ast.unparse(node.func).split(".")[-1].removeprefix("pg_").removeprefix("sqlite_")
+            found += [f"{where} {verb}s {n}" for a in node.args[:1] if (n := model(a))]
         elif isinstance(node, ast.Attribute) and node.attr == "__table__" and model(node.value):
             found.append(f"{where} takes {ast.unparse(node)}")
-        elif names and isinstance(node, ast.Constant) and node.value in LOG_TABLES:
+        elif (
+            isinstance(node, ast.Tuple)
+            and len(node.elts) == 2
+            and isinstance(node.elts[0], ast.Constant)
+            and node.elts[0].value in tables
+        ):
+            found.append(f"{where} inserts rows of {node.elts[0].value}")
+        elif names and isinstance(node, ast.Constant) and node.value in tables:
             found.append(f"{where} names the table {node.value}")
-    return found
+    return sorted(set(found), key=lambda line: int(line.split()[0]))
+
+
+def log_table_writes(path: Path, *, names: bool) -> list[str]:
+    """The lines where ``path`` builds or inserts rows of a ``LOG_TABLES`` table itself."""
+    return table_writes(path, LOG_TABLES, names=names)
 
 
 def test_only_datastore_logs_writes_the_events_and_the_privacy_log() -> None:
@@ -352,6 +367,7 @@ def test_the_rule_sees_every_way_of_writing_a_log_table(tmp_path: Path) -> None:
         "6 constructs PrivacyLogEntry",
         "7 inserts PrivacyLogEntry",
         "8 takes Event.__table__",
+        "9 inserts rows of events",
         "9 names the table events",
     ]
 
