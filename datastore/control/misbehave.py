@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from datastore.control import rules as fault_rules
 from datastore.control.rules import SCENARIO_ENDPOINT
-from datastore.db.models import Client, Event, FaultRule, SigningKey
+from datastore.db.models import Client, Event, FaultRule
 from datastore.errors import NotFound
 from datastore.protocol.logs import ProtocolEvent, insert_log
+from datastore.protocol.oidc import OidcRepository
 
 if TYPE_CHECKING:
     from datastore.db.database import Database
@@ -43,7 +43,6 @@ __all__ = [
     "consume_rule",
     "delete_rule",
     "record",
-    "rotation_key",
     "rules",
     "served_events",
 ]
@@ -52,7 +51,6 @@ EVENT_TYPE = "misbehave"
 ROTATION_KID = "misbehave-rotation"
 # The rotation key is stored as a key that expired at the epoch: the key ring never signs with
 # it nor publishes it; only the scenario does, and only while it is in play.
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,34 +165,6 @@ def served_events(store: Database, client_id: str | None = None) -> list[ServedE
         ]
 
 
-def rotation_key(store: Database, kid: str, alg: str, make: Callable[[], str]) -> str:
-    """A private JWK of the key-rotation scenario, one for every worker (made on first use)."""
-    query = select(SigningKey.private_jwk).where(SigningKey.kid == kid)
-    with store.read() as session:
-        found = session.scalar(query)
-    if found is not None:
-        return found
-    try:
-        with store.write() as session:
-            session.add(
-                SigningKey(
-                    kid=kid,
-                    alg=alg,
-                    private_jwk=make(),
-                    created_at=store.clock.now(),
-                    retired_at=_EPOCH,
-                    expires_at=_EPOCH,
-                )
-            )
-    except IntegrityError:
-        pass  # another worker made it first: use that one
-    with store.read() as session:
-        made = session.scalar(query)
-    if made is None:
-        raise NotFound("the rotation key could not be stored")
-    return made
-
-
 class MisbehaveRepository:
     """``store.misbehave``: the rules and their evidence, as the functions above on one store."""
 
@@ -240,4 +210,6 @@ class MisbehaveRepository:
         return served_events(self._store, client_id)
 
     def rotation_key(self, kid: str, alg: str, make: Callable[[], str]) -> str:
-        return rotation_key(self._store, kid, alg, make)
+        """A private JWK of the key-rotation scenario, one for every worker (made on first
+        use); never published in the JWKS."""
+        return OidcRepository(self._store).unpublished_key(kid, alg, make)

@@ -11,21 +11,18 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import update
 
 from datastore.control import rules as fault_rules
 from datastore.control.snapshots import SnapshotControl
 from datastore.db.clock import to_brussels_date
 from datastore.db.models import (
-    AuthorizationCode,
-    AuthSession,
     Enrolment,
     FaultRule,
-    Token,
-    UsedAssertion,
 )
 from datastore.errors import NotFound
 from datastore.protocol.logs import LogRepository
+from datastore.protocol.oidc import purge_expired
 from datastore.protocol.throttle import ThrottleRepository
 
 __all__ = ["ControlRepository", "FaultRuleRecord", "PurgeReport"]
@@ -130,29 +127,21 @@ class ControlRepository(SnapshotControl):
         except ValueError:  # 29 February
             year_ago = today.replace(year=today.year - 1, day=28)
         with self._store.write() as session:
-            counts = [
-                session.execute(statement).rowcount  # type: ignore[attr-defined]
-                for statement in (
-                    delete(AuthSession).where(
-                        (AuthSession.expires_at < now) | AuthSession.ended_at.is_not(None)
-                    ),
-                    delete(AuthorizationCode).where(AuthorizationCode.expires_at < now),
-                    delete(Token).where(Token.expires_at < now),
-                    delete(UsedAssertion).where(UsedAssertion.expires_at < now),
-                    update(Enrolment)
-                    .where(Enrolment.end_date < year_ago, Enrolment.class_id.is_not(None))
-                    .values(class_id=None, class_set_at=None),
-                )
-            ]
+            expired = purge_expired(session, now)
+            placements = session.execute(
+                update(Enrolment)
+                .where(Enrolment.end_date < year_ago, Enrolment.class_id.is_not(None))
+                .values(class_id=None, class_set_at=None)
+            ).rowcount  # type: ignore[attr-defined]
         privacy = LogRepository(self._store).purge_privacy(now)
         throttle = ThrottleRepository(self._store).purge(now)
         return PurgeReport(
             now=now,
-            sessions=counts[0],
-            authorization_codes=counts[1],
-            tokens=counts[2],
-            used_assertions=counts[3],
+            sessions=expired.sessions,
+            authorization_codes=expired.authorization_codes,
+            tokens=expired.tokens,
+            used_assertions=expired.used_assertions,
             privacy_log=privacy,
-            class_placements=counts[4],
+            class_placements=placements,
             login_throttle=throttle,
         )

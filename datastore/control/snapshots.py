@@ -15,9 +15,10 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, DateTime, LargeBinary, Table, delete, insert, select, text, update
+from sqlalchemy import Date, DateTime, LargeBinary, Table, delete, insert, select, text
 from sqlalchemy.orm import Session
 
+from datastore.db.clock import write_clock
 from datastore.db.models import Base, SimulatorState, Snapshot, UtcDateTime
 from datastore.errors import AlreadyExists, NotFound
 
@@ -97,7 +98,13 @@ class SnapshotControl:
             payload = json.loads(zlib.decompress(row.data))
             _wipe(session)
             _load(session, payload)
-            self._store.clock.bump_generation(session)
+            clock = payload.get("clock")
+            write_clock(
+                session,
+                base=dt.datetime.fromisoformat(clock["base"]) if clock else None,
+                set_at=dt.datetime.fromisoformat(clock["set_at"]) if clock else None,
+                frozen=bool(clock and clock["frozen"]),
+            )
             record = SnapshotRecord(row.name, row.created_at, len(row.data))
         self._store.clock.invalidate()
         return record
@@ -113,12 +120,7 @@ class SnapshotControl:
         """Delete every row of the world and state tables and return to real time."""
         with self._store.write() as session:
             _wipe(session)
-            session.execute(
-                update(SimulatorState).values(
-                    clock_base=None, clock_set_at=None, clock_frozen=False
-                )
-            )
-            self._store.clock.bump_generation(session)
+            write_clock(session, base=None, set_at=None, frozen=False)
         self._store.clock.invalidate()
 
 
@@ -172,14 +174,6 @@ def _load(session: Session, payload: dict[str, Any]) -> None:
             for raw in saved["rows"]
         ]
         session.execute(insert(table), _parents_first(table, rows))
-    clock = payload.get("clock")
-    session.execute(
-        update(SimulatorState).values(
-            clock_base=dt.datetime.fromisoformat(clock["base"]) if clock else None,
-            clock_set_at=dt.datetime.fromisoformat(clock["set_at"]) if clock else None,
-            clock_frozen=bool(clock and clock["frozen"]),
-        )
-    )
     if session.get_bind().dialect.name == "postgresql":
         _advance_sequences(session)
 

@@ -1,4 +1,5 @@
-"""The simulated clock and the generation counter, shared by every worker through the datastore.
+"""The simulated clock and the generation counter, shared by every worker through the datastore:
+the one writer of the ``simulator_state`` table.
 
 Each process caches the one ``simulator_state`` row for at most ``CACHE_SECONDS``,
 so a clock change or a change to cached configuration reaches every worker
@@ -28,7 +29,7 @@ class _Transactions(Protocol):
     def write(self) -> AbstractContextManager[Session]: ...
 
 
-__all__ = ["Clock", "ClockState"]
+__all__ = ["Clock", "ClockState", "write_clock"]
 
 CACHE_SECONDS = 1.0
 
@@ -106,17 +107,7 @@ class Clock:
         if now.tzinfo is None:
             raise ValueError("the clock needs a timezone-aware time")
         with self._store.write() as session:
-            _ensure_row(session)
-            session.execute(
-                update(SimulatorState)
-                .where(SimulatorState.id == 1)
-                .values(
-                    clock_base=now,
-                    clock_set_at=_real_now(),
-                    clock_frozen=frozen,
-                    generation=SimulatorState.generation + 1,
-                )
-            )
+            write_clock(session, base=now, set_at=_real_now(), frozen=frozen)
         self.invalidate()
         return self.now()
 
@@ -129,17 +120,7 @@ class Clock:
     def reset(self) -> dt.datetime:
         """Return to real time."""
         with self._store.write() as session:
-            _ensure_row(session)
-            session.execute(
-                update(SimulatorState)
-                .where(SimulatorState.id == 1)
-                .values(
-                    clock_base=None,
-                    clock_set_at=None,
-                    clock_frozen=False,
-                    generation=SimulatorState.generation + 1,
-                )
-            )
+            write_clock(session, base=None, set_at=None, frozen=False)
         self.invalidate()
         return self.now()
 
@@ -152,6 +133,24 @@ class Clock:
             .values(generation=SimulatorState.generation + 1)
         )
         self.invalidate()
+
+
+def write_clock(
+    session: Session, *, base: dt.datetime | None, set_at: dt.datetime | None, frozen: bool
+) -> None:
+    """Within ``session``'s transaction: the simulated clock's state (``base`` at the real time
+    ``set_at``; both ``None`` for real time), and a new generation for every process."""
+    _ensure_row(session)
+    session.execute(
+        update(SimulatorState)
+        .where(SimulatorState.id == 1)
+        .values(
+            clock_base=base,
+            clock_set_at=set_at,
+            clock_frozen=frozen,
+            generation=SimulatorState.generation + 1,
+        )
+    )
 
 
 def _ensure_row(session: Session) -> None:

@@ -1,5 +1,9 @@
 """The provider's protocol state: signing keys, server secrets, SSO sessions, codes and tokens.
 
+The one writer of their tables (``signing_keys``, ``provider_secrets``, ``auth_sessions``,
+``session_clients``, ``authorization_codes``, ``tokens``, ``used_assertions``), with the
+statements of ``datastore.protocol.oidc_sql``.
+
 Every method is one short transaction and hands out frozen records. Single use is enforced by
 the database, never by a read followed by a write: a code or a refresh token is claimed with
 ``UPDATE ... WHERE consumed_at IS NULL`` and the row count decides (RFC 6749 §4.1.2, §10.5;
@@ -17,7 +21,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, CursorResult, exists, func, select, text, update
+from sqlalchemy import Connection, CursorResult, delete, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -56,6 +60,7 @@ __all__ = [
     "CodeRecord",
     "CodeRejected",
     "EndedSession",
+    "ExpiredPurge",
     "OidcRepository",
     "ProtocolEvent",
     "RefreshRejected",
@@ -65,11 +70,14 @@ __all__ = [
     "TokenRecord",
     "end_account_access",
     "ping",
+    "purge_expired",
 ]
 
 _R = TypeVar("_R")
 _G = TypeVar("_G", "CodeRecord", "TokenRecord")
 
+# The retirement and expiry of a key that is never published.
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # One advisory lock serialises "create if missing" of keys and secrets across processes.
 _PROVIDER_LOCK = 0x1EE41D
 
@@ -287,6 +295,35 @@ class OidcRepository:
                 kids.append(kid)
             self._store.clock.bump_generation(session)
         return tuple(kids)
+
+    def unpublished_key(self, kid: str, alg: str, make: Callable[[], str]) -> str:
+        """The private JWK ``kid``, stored with ``make()`` on first use (race-safe across
+        workers), retired and expired from the start: it signs, but the JWKS never shows it
+        (the misbehaving-ACM scenario of a key the client cannot know yet)."""
+        query = select(SigningKey.private_jwk).where(SigningKey.kid == kid)
+        with self._store.read() as session:
+            found = session.scalar(query)
+        if found is not None:
+            return found
+        try:
+            with self._store.write() as session:
+                session.add(
+                    SigningKey(
+                        kid=kid,
+                        alg=alg,
+                        private_jwk=make(),
+                        created_at=self._store.clock.now(),
+                        retired_at=_EPOCH,
+                        expires_at=_EPOCH,
+                    )
+                )
+        except IntegrityError:
+            pass  # another worker made it first: use that one
+        with self._store.read() as session:
+            made = session.scalar(query)
+        if made is None:
+            raise NotFound("the unpublished key could not be stored")
+        return made
 
     def secret(self, name: str, make: Callable[[], str], now: dt.datetime) -> str:
         """The server secret ``name``, created with ``make()`` on first use (race-safe)."""
@@ -678,6 +715,34 @@ class OidcRepository:
                 )
                 or 0
             )
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredPurge:
+    """How many rows ``purge_expired`` deleted, per kind."""
+
+    sessions: int
+    authorization_codes: int
+    tokens: int
+    used_assertions: int
+
+
+def purge_expired(session: Session, now: dt.datetime) -> ExpiredPurge:
+    """Delete, inside the caller's transaction, what no request can use any more: expired and
+    ended SSO sessions, expired codes and tokens, and client assertions (RFC 7523 §3) past
+    their ``exp``, whose ``jti`` need not be remembered."""
+    counts = [
+        session.execute(statement).rowcount  # type: ignore[attr-defined]
+        for statement in (
+            delete(AuthSession).where(
+                (AuthSession.expires_at < now) | AuthSession.ended_at.is_not(None)
+            ),
+            delete(AuthorizationCode).where(AuthorizationCode.expires_at < now),
+            delete(Token).where(Token.expires_at < now),
+            delete(UsedAssertion).where(UsedAssertion.expires_at < now),
+        )
+    ]
+    return ExpiredPurge(*counts)
 
 
 def end_account_access(
