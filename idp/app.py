@@ -12,7 +12,6 @@ from datastore import Datastore
 from idp.admin import build_admin_router
 from idp.apidocs import build_docs_router
 from idp.cors import CorsMiddleware
-from idp.discovery import WellKnownMiddleware, build_discovery_router
 from idp.dispatch import ProtocolDispatch, document_protocol_routes
 from idp.errors import OAuthError
 from idp.faults import FaultInjectionMiddleware
@@ -66,7 +65,6 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.provider = provider
-    app.include_router(build_discovery_router(provider.endpoints), prefix=provider.endpoints.prefix)
     # The protocol endpoints have no routes: ``ProtocolDispatch`` answers them and their table
     # describes them in the OpenAPI document.
     document_protocol_routes(app, provider.endpoints)
@@ -78,10 +76,9 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, render_http_error)
     app.add_exception_handler(Exception, render_unexpected)
     prefix = provider.endpoints.prefix
-    # Innermost: the protocol endpoints and discovery/JWKS, each without the router; they
+    # Innermost: the protocol endpoints, discovery and the JWKS, without the router; they
     # still get CORS headers and injected faults from the middlewares outside them.
     app.add_middleware(ProtocolDispatch, endpoints=provider.endpoints)
-    app.add_middleware(WellKnownMiddleware, endpoints=provider.endpoints)
     app.add_middleware(
         CorsMiddleware,
         paths=frozenset(f"{prefix}{path}" for path in (DISCOVERY, JWKS, TOKEN, USERINFO)),

@@ -2,21 +2,18 @@
 
 Both are served from prepared bytes: the metadata is built once per process, the JWKS when
 the key ring's generation changes (the counter in the datastore that every worker reads). The
-metadata lists exactly what works.
-
-``WellKnownMiddleware`` answers their GETs before routing (no route matching, no dependency
-solving); it sits inside the fault injection and CORS middleware, so faults and CORS headers
-apply to them too. The routes stay for every other method and for the OpenAPI document.
+metadata lists exactly what works. They are entries of the protocol route table
+(``idp.dispatch.ROUTES``), answered without reading the request's parameters.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter
-from fastapi.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.requests import Request
+from starlette.responses import Response
 
 from datastore import PKCE_METHODS, SUBJECT_TYPES
 from idp import paths
@@ -25,10 +22,14 @@ from idp.claims import CLAIMS_SUPPORTED
 from idp.grants import GRANTS
 from idp.keys import SIGNING_ALGS
 from idp.misbehave import jwks_bytes
-from idp.provider import Endpoints, ProviderDep
+from idp.provider import Endpoints
 from idp.release import SCOPES_SUPPORTED
 
-__all__ = ["WellKnownMiddleware", "build_discovery_router", "provider_metadata"]
+if TYPE_CHECKING:
+    from idp.adapter import OAuthRequest
+    from idp.provider import Provider
+
+__all__ = ["discovery", "jwks", "provider_metadata"]
 
 CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 ASSERTION_ALGS = ("RS256", "ES256", "PS256")
@@ -80,74 +81,18 @@ def provider_metadata(endpoints: Endpoints) -> dict[str, Any]:
     }
 
 
-def build_discovery_router(endpoints: Endpoints) -> APIRouter:
-    """``/.well-known/openid-configuration`` and ``/v1/keys`` under the issuer path."""
-    router = APIRouter(tags=["OpenID Connect"])
-    metadata = _metadata_bytes(endpoints)
-
-    @router.get(paths.DISCOVERY, summary="OpenID Provider metadata")
-    def openid_configuration() -> Response:
-        return Response(metadata, media_type="application/json", headers=CACHE)
-
-    @router.get(paths.JWKS, summary="JWKS: the current key and keys still valid")
-    def jwks(provider: ProviderDep) -> Response:
-        return Response(
-            jwks_bytes(provider),
-            media_type=JWKS_MEDIA_TYPE,
-            headers=JWKS_CACHE,
-        )
-
-    return router
+def discovery(provider: Provider, _request: Request, _oauth: OAuthRequest) -> Response:
+    """The metadata document (OIDC Discovery 1.0 §4.2)."""
+    body = _metadata_bytes(provider.endpoints, tuple(GRANTS))
+    return Response(body, media_type="application/json", headers=CACHE)
 
 
-def _metadata_bytes(endpoints: Endpoints) -> bytes:
+def jwks(provider: Provider, _request: Request, _oauth: OAuthRequest) -> Response:
+    """The JWK Set: the current keys and retired keys still valid (RFC 7517 §5)."""
+    return Response(jwks_bytes(provider), media_type=JWKS_MEDIA_TYPE, headers=JWKS_CACHE)
+
+
+@cache
+def _metadata_bytes(endpoints: Endpoints, _grants: tuple[str, ...]) -> bytes:
+    # Keyed by the grant registry too: the document lists its grant types.
     return json.dumps(provider_metadata(endpoints), separators=(",", ":")).encode()
-
-
-def _start(body: bytes, media_type: str, cache: dict[str, str]) -> dict[str, Any]:
-    """The ``http.response.start`` message the route's ``Response`` would send."""
-    headers = [
-        (b"content-length", str(len(body)).encode()),
-        (b"content-type", media_type.encode()),
-        *((k.lower().encode(), v.encode()) for k, v in cache.items()),
-    ]
-    return {"type": "http.response.start", "status": 200, "headers": headers}
-
-
-class WellKnownMiddleware:
-    """GET discovery and JWKS from prepared bytes, before routing (same bytes, same headers).
-
-    The JWKS is taken from the key ring on each request, which rebuilds it when the generation
-    counter changes (a rotation in any process); its start message is rebuilt with it. The
-    clock state it checks is cached per process and was just refreshed by the fault injection
-    middleware outside, so this rarely reads the database.
-    """
-
-    def __init__(self, app: ASGIApp, *, endpoints: Endpoints) -> None:
-        self.app = app
-        self._metadata_path = f"{endpoints.prefix}{paths.DISCOVERY}"
-        self._jwks_path = f"{endpoints.prefix}{paths.JWKS}"
-        self._metadata = _metadata_bytes(endpoints)
-        self._metadata_start = _start(self._metadata, "application/json", CACHE)
-        self._jwks = b""
-        self._jwks_start = _start(b"", JWKS_MEDIA_TYPE, JWKS_CACHE)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
-            await self.app(scope, receive, send)
-            return
-        path = scope["path"]
-        if path == self._metadata_path:
-            body, start = self._metadata, self._metadata_start
-        elif path == self._jwks_path:
-            body = jwks_bytes(scope["app"].state.provider)
-            if body is not self._jwks:
-                self._jwks_start = _start(body, JWKS_MEDIA_TYPE, JWKS_CACHE)
-                self._jwks = body
-            start = self._jwks_start
-        else:
-            await self.app(scope, receive, send)
-            return
-        # A fresh copy: middleware outside (CORS) appends to the start message's headers.
-        await send({**start, "headers": list(start["headers"])})
-        await send({"type": "http.response.body", "body": body})

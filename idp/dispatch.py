@@ -1,8 +1,9 @@
 """The protocol endpoints: one route table, dispatched without the web framework's routing.
 
-Authorization (OIDC Core §3.1.2), the login form, token (RFC 6749 §3.2), UserInfo (OIDC Core
-§5.3), introspection (RFC 7662), revocation (RFC 7009) and RP-Initiated Logout are where every
-login and every test suite spends its requests. The protocol code behind them knows nothing of
+Discovery (OIDC Discovery 1.0 §4), the JWKS (RFC 7517 §5), authorization (OIDC Core §3.1.2),
+the login form, token (RFC 6749 §3.2), UserInfo (OIDC Core §5.3), introspection (RFC 7662),
+revocation (RFC 7009) and RP-Initiated Logout are where every login and every test suite
+spends its requests. The protocol code behind them knows nothing of
 FastAPI: it takes an ``OAuthRequest`` and returns a response. ``ROUTES`` says, once per
 endpoint, its path, methods, handler, event type, whether its errors are pages, how its
 parameters are read and where it runs. From that one table:
@@ -45,6 +46,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from idp import paths
 from idp.adapter import OAuthRequest, oauth_request
 from idp.authorization import authorize
+from idp.discovery import discovery, jwks
 from idp.errors import OAuthError
 from idp.home import render_http_error
 from idp.introspection import introspect
@@ -73,6 +75,8 @@ LOGIN_THREADS = 8
 OPENAPI_TAG = "OpenID Connect"
 
 Handler = Callable[["Provider", Request, OAuthRequest], Response]
+# What a route that reads no parameters hands its handler.
+NO_PARAMS = OAuthRequest("GET", {}, frozenset(), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,8 @@ class ProtocolRoute:
     html_errors: bool  # errors are Dutch pages for the browser, not JSON
     form_only: bool  # a POST must be application/x-www-form-urlencoded (RFC 6749 §3.2)
     in_thread: bool  # on the login threads, never on the event loop
+    reads_params: bool = True  # False: answered without reading the query or the body
+    operation: str | None = None  # the OpenAPI operation's name; else "<event_type>_endpoint"
 
 
 def _authorize(provider: Provider, _request: Request, oauth: OAuthRequest) -> Response:
@@ -94,6 +100,30 @@ def _authorize(provider: Provider, _request: Request, oauth: OAuthRequest) -> Re
 
 
 ROUTES: tuple[ProtocolRoute, ...] = (
+    ProtocolRoute(
+        paths.DISCOVERY,
+        ("GET",),
+        discovery,
+        "discovery",
+        "OpenID Provider metadata",
+        html_errors=False,
+        form_only=False,
+        in_thread=False,
+        reads_params=False,
+        operation="openid_configuration",
+    ),
+    ProtocolRoute(
+        paths.JWKS,
+        ("GET",),
+        jwks,
+        "jwks",
+        "JWKS: the current key and keys still valid",
+        html_errors=False,
+        form_only=False,
+        in_thread=False,
+        reads_params=False,
+        operation="jwks",
+    ),
     ProtocolRoute(
         paths.AUTHORIZATION,
         ("GET", "POST"),
@@ -223,7 +253,10 @@ class ProtocolDispatch:
             state.html_errors = True
         provider: Provider = scope["app"].state.provider
         try:
-            oauth = await oauth_request(scope, receive, form_only=route.form_only)
+            if route.reads_params:
+                oauth = await oauth_request(scope, receive, form_only=route.form_only)
+            else:
+                oauth = NO_PARAMS
             limiter = self._limiter(route, provider, oauth)
             if limiter is not None:
                 response = await anyio.to_thread.run_sync(
@@ -258,6 +291,7 @@ def openapi_paths(prefix: str) -> dict[str, dict[str, Any]]:
         if route.summary is None:
             continue
         path = f"{prefix}{route.path}"
+        operation = route.operation or f"{route.event_type}_endpoint"
         item: dict[str, Any] = {}
         for method in route.methods:
             form = method == "POST" and "GET" in route.methods
@@ -265,8 +299,7 @@ def openapi_paths(prefix: str) -> dict[str, dict[str, Any]]:
                 "tags": [OPENAPI_TAG],
                 "summary": f"{route.summary} (form)" if form else route.summary,
                 # FastAPI's operation ids: the function name, the path and the method.
-                "operationId": re.sub(r"\W", "_", f"{route.event_type}_endpoint{path}")
-                + f"_{method.lower()}",
+                "operationId": re.sub(r"\W", "_", f"{operation}{path}") + f"_{method.lower()}",
                 "responses": {
                     "200": {
                         "description": "Successful Response",
@@ -279,22 +312,15 @@ def openapi_paths(prefix: str) -> dict[str, dict[str, Any]]:
 
 
 def document_protocol_routes(app: FastAPI, endpoints: Endpoints) -> None:
-    """Add the endpoints of ``ROUTES`` to ``app``'s OpenAPI document, after discovery's JWKS."""
+    """Put the endpoints of ``ROUTES`` first in ``app``'s OpenAPI document."""
     openapi = app.openapi
     protocol = openapi_paths(endpoints.prefix)
-    after = f"{endpoints.prefix}{paths.JWKS}"
 
     def openapi_with_protocol_routes() -> dict[str, Any]:
         document = openapi()
         documented: dict[str, Any] = document.get("paths", {})
         if not protocol.keys() <= documented.keys():
-            merged: dict[str, Any] = {}
-            for path, item in documented.items():
-                merged[path] = item
-                if path == after:
-                    merged.update(protocol)
-            merged.update(protocol)
-            document["paths"] = merged
+            document["paths"] = {**protocol, **documented}
         return document
 
     app.openapi = openapi_with_protocol_routes  # type: ignore[method-assign]
