@@ -31,6 +31,7 @@ from idp.errors import InvalidRequest
 __all__ = [
     "FORM",
     "MAX_FORM_BYTES",
+    "ClientDisconnected",
     "OAuthRequest",
     "collect",
     "is_form",
@@ -121,18 +122,24 @@ def parse_params(raw: bytes) -> list[tuple[str, str]]:
     return parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
 
 
+class ClientDisconnected(Exception):
+    """The client went away before its request body was complete: nothing may act on it."""
+
+
 async def read_body(receive: Receive) -> tuple[bytes, bool]:
     """The request body, read up to just past ``MAX_FORM_BYTES``.
 
     Returns the bytes read and whether that is the whole body within the limit; when it is
-    not, the rest is left unread in ``receive``.
+    not, the rest is left unread in ``receive``. Raises ``ClientDisconnected`` when the client
+    disconnects first (ASGI ``http.disconnect``): a cut-off form must not redeem a code or
+    count as a wrong password.
     """
     chunks: list[bytes] = []
     size = 0
     while True:
         message: Message = await receive()
         if message["type"] != "http.request":
-            return b"".join(chunks), True
+            raise ClientDisconnected
         chunk = message.get("body", b"")
         chunks.append(chunk)
         size += len(chunk)

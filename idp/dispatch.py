@@ -44,7 +44,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from idp import paths
-from idp.adapter import OAuthRequest, oauth_request
+from idp.adapter import ClientDisconnected, OAuthRequest, oauth_request
 from idp.authorization import authorize
 from idp.discovery import discovery, jwks
 from idp.errors import OAuthError
@@ -264,6 +264,8 @@ class ProtocolDispatch:
                 )
             else:
                 response = route.handler(provider, request, oauth)
+        except ClientDisconnected:
+            return  # nobody to answer, and nothing was done
         except OAuthError as exc:
             response = await self._render(render_error, request, exc, route)
         except Exception as exc:  # the same last resort as the app's exception handler

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from datastore import FaultEndpoint, FaultRuleRecord
 from idp import paths
-from idp.adapter import collect, is_form, parse_params, read_body
+from idp.adapter import ClientDisconnected, collect, is_form, parse_params, read_body
 from idp.admin.fault_responses import RequestFacts, render_fault
 
 if TYPE_CHECKING:
@@ -77,7 +77,10 @@ class FaultInjectionMiddleware:
         if not rules:
             await self.app(scope, receive, send)
             return
-        params, receive = await _request_params(scope, receive)
+        try:
+            params, receive = await _request_params(scope, receive)
+        except ClientDisconnected:
+            return  # gone before its form was complete: no rule fires, no endpoint runs
         facts = RequestFacts(endpoint, _client_id(scope, params), params)
         rule = await self._firing_rule(store, rules, facts.client_id)
         if rule is None:

@@ -22,19 +22,26 @@ __all__ = ["CoalescingHttpToolsProtocol"]
 
 
 class _HeadHoldingTransport:
-    """A connection's transport that holds a response head back until the next write."""
+    """A connection's transport that holds a response head back until the next write.
 
-    __slots__ = ("_held", "_transport")
+    Only the first write of a response is taken for its head (``expect_head``, set again when
+    the response is complete): a body whose bytes happen to begin like a status line is never
+    held.
+    """
+
+    __slots__ = ("_held", "_transport", "expect_head")
 
     def __init__(self, transport: Any) -> None:
         self._transport = transport
         self._held = b""
+        self.expect_head = True
 
     def write(self, data: bytes) -> None:
         if self._held:
             data, self._held = self._held + data, b""
-        elif data.startswith(b"HTTP/1.") and data[9:10] != b"1":  # a final response's head
-            self._held = data
+        elif self.expect_head and data.startswith(b"HTTP/1.") and data[9:10] != b"1":
+            self._held = data  # a final response's head (a 1xx is interim: sent at once)
+            self.expect_head = False
             return
         self._transport.write(data)
 
@@ -60,4 +67,5 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         self.transport.flush()  # type: ignore[attr-defined]
+        self.transport.expect_head = True  # type: ignore[attr-defined]
         super().on_response_complete()

@@ -47,6 +47,18 @@ def test_head_and_body_are_one_write() -> None:
     assert raw.writes == [HEAD + b"{}"]
 
 
+def test_a_body_that_looks_like_a_status_line_is_not_held() -> None:
+    raw = _Recorder()
+    transport = _HeadHoldingTransport(raw)
+    transport.write(HEAD)
+    transport.write(b"x")
+    transport.write(b"HTTP/1.1 200 this is body text")
+    assert raw.writes == [HEAD + b"x", b"HTTP/1.1 200 this is body text"]
+    transport.expect_head = True  # the response is complete: the next write is a head again
+    transport.write(HEAD)
+    assert len(raw.writes) == 2
+
+
 def test_interim_response_is_not_held() -> None:
     raw = _Recorder()
     transport = _HeadHoldingTransport(raw)

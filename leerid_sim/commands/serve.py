@@ -128,9 +128,8 @@ def _run_uvicorn(args: argparse.Namespace, settings: Any, tls: ServerTLS | None)
         proxy_headers=True,
         log_level="info",
         access_log=args.access_log,
-        http="httptools"
-        if os.environ.get("X_PLAIN")
-        else "leerid_sim.http_protocol:CoalescingHttpToolsProtocol",
+        http="leerid_sim.http_protocol:CoalescingHttpToolsProtocol",
+        ws="none",  # the provider has no WebSocket endpoint: an upgrade is plain HTTP
         ssl_certfile=str(tls.certfile) if tls else None,
         ssl_keyfile=str(tls.keyfile) if tls else None,
     )

@@ -7,6 +7,8 @@ sees the protocol's own errors, never a traceback.
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -199,3 +201,58 @@ def test_failures_on_the_lane_are_recorded_as_events(op: TestClient) -> None:
     )
     events = admin(op, "GET", "/events?type=token&outcome=failure").json()["items"]
     assert [(e["client_id"], e["error"]) for e in events] == [("ididdit", "invalid_grant")]
+
+
+@pytest.mark.parametrize("with_fault_rule", [False, True])
+def test_a_form_cut_off_by_a_disconnect_is_not_acted_on(
+    op: TestClient, with_fault_rule: bool
+) -> None:
+    """A client that goes away mid-body (ASGI ``http.disconnect``) gets no answer, and its
+    half form does nothing: here the refresh token it carried is not rotated."""
+    body = tokens_for(op, scope=OFFLINE)
+    if with_fault_rule:  # fault injection reads the form first, for the client_id
+        rule = {"endpoint": "token", "client_id": "someone-else", "status_code": 503}
+        assert admin(op, "POST", "/faults", rule).status_code == 201
+    form = f"grant_type=refresh_token&refresh_token={body['refresh_token']}&scope=openid".encode()
+    authorization = "Basic " + base64.b64encode(":".join(basic("ididdit")).encode()).decode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/op/v1/token",
+        "raw_path": b"/op/v1/token",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"localhost:8000"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", str(len(form) + 40).encode()),
+            (b"authorization", authorization.encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("localhost", 8000),
+    }
+    messages = iter(
+        [
+            {"type": "http.request", "body": form, "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return next(messages)
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    op.portal.call(op.app, scope, receive, send)  # type: ignore[union-attr]
+    assert sent == []
+    refreshed = op.post(
+        "/op/v1/token",
+        data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]},
+        auth=basic("ididdit"),
+    )
+    assert refreshed.status_code == 200, refreshed.text
