@@ -1,7 +1,12 @@
-"""Admin changes to school staff, director assignments and LeerID-beheerder grants."""
+"""The one writer of the ``staff``, ``director_assignments`` and ``beheerder_grants`` tables.
+
+The admin API's changes (``StaffAdmin``) and the functions other modules call to change these
+tables within their own transaction (the Schoolloket's weekly staff upload).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,7 +19,54 @@ from datastore.db.models import Account, BeheerderGrant, DirectorAssignment, Sch
 from datastore.errors import AlreadyExists
 from datastore.records.admin import AdminAssignment, AdminGrant, AdminStaff
 
-__all__ = ["StaffAdmin"]
+__all__ = ["StaffAdmin", "add_assignment", "add_grant", "add_staff", "change_assignment"]
+
+
+def add_staff(session: Session, naam: str, voornaam: str, email: str | None) -> Staff:
+    """Within ``session``: a new staff member, flushed so that it has its id."""
+    staff = Staff(naam=naam, voornaam=voornaam, email=email)
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def add_assignment(
+    session: Session,
+    staff_id: int,
+    school_id: int,
+    *,
+    sent: bool,
+    start_date: dt.date,
+    end_date: dt.date | None,
+) -> DirectorAssignment:
+    """Within ``session``: a new director assignment; ``InvalidField`` if it ends before it
+    starts."""
+    row = DirectorAssignment(
+        staff_id=staff_id,
+        school_id=school_id,
+        sent=sent,
+        start_date=start_date,
+        end_date=end_date,
+    )
+    _check_period(row)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def change_assignment(row: DirectorAssignment, *, sent: bool, end_date: dt.date | None) -> None:
+    """Within the session that loaded ``row``: whether it was sent, and when it ends."""
+    row.sent = sent
+    row.end_date = end_date
+    _check_period(row)
+
+
+def add_grant(session: Session, staff_id: int, school_id: int) -> BeheerderGrant:
+    """Within ``session``: make the staff member LeerID-beheerder of the school."""
+    row = BeheerderGrant(staff_id=staff_id, school_id=school_id)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def _staff_record(session: Session, staff: Staff) -> AdminStaff:
@@ -68,11 +120,7 @@ class StaffAdmin(AccountAdmin):
         self, values: Mapping[str, Any], password_hash: str | None = None
     ) -> AdminStaff:
         with self._change() as session:
-            staff = Staff(
-                naam=values["naam"], voornaam=values["voornaam"], email=values.get("email")
-            )
-            session.add(staff)
-            session.flush()
+            staff = add_staff(session, values["naam"], values["voornaam"], values.get("email"))
             if values.get("account") is not None:
                 if password_hash is None:
                     raise InvalidField("account", "the account needs a password")
@@ -122,16 +170,14 @@ class StaffAdmin(AccountAdmin):
         with self._change() as session:
             staff = self._staff_ref(session, values)
             school = self._school(session, values["school"], "school")
-            row = DirectorAssignment(
-                staff_id=staff.id,
-                school_id=school.id,
+            row = add_assignment(
+                session,
+                staff.id,
+                school.id,
                 sent=values.get("sent", True),
                 start_date=values["start_date"],
                 end_date=values.get("end_date"),
             )
-            _check_period(row)
-            session.add(row)
-            session.flush()
             return _assignment_record(session, row)
 
     def update_assignment(self, assignment_id: int, values: Mapping[str, Any]) -> AdminAssignment:
@@ -182,9 +228,7 @@ class StaffAdmin(AccountAdmin):
                 raise AlreadyExists(
                     f"staff member {staff.id} is LeerID-beheerder of {school.instellingsnummer}"
                 )
-            row = BeheerderGrant(staff_id=staff.id, school_id=school.id)
-            session.add(row)
-            session.flush()
+            row = add_grant(session, staff.id, school.id)
             return _grant_record(session, row)
 
     def delete_grant(self, grant_id: int) -> None:
