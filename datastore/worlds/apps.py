@@ -1,4 +1,7 @@
-"""Write the applications of a world fixture: protocols, OIDC clients and visibility."""
+"""Write the applications of a world fixture: protocols, OIDC clients and visibility.
+
+Visibility rows are written by their table's owner, ``datastore.admin.visibility``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from datastore.db.models import Application, Client, Organisation, Protocol, Visibility
+from datastore.admin.visibility import add_visibility, find_visibility
+from datastore.db.models import Application, Client, Organisation, Protocol
 from datastore.hashing import sha256_hex
 from datastore.worlds.schema import ApplicationSpec, ClientSpec
 
@@ -128,16 +132,8 @@ def write_application(
     ]
     targets += [{"pupil_id": writer.pupil_ids[u]} for u in spec.visibility.pupils]
     for target in targets:
-        (column, value), *_ = target.items()
-        where = [Visibility.application_id == application.id]
-        where += [
-            getattr(Visibility, c) == value if c == column else getattr(Visibility, c).is_(None)
-            for c in ("school_id", "class_id", "pupil_id")
-        ]
-        if writer.session.scalar(select(Visibility.id).where(*where)) is None:
-            writer.session.add(
-                Visibility(application_id=application.id, created_at=writer.epoch, **target)
-            )
+        if find_visibility(writer.session, application.id, **target) is None:
+            add_visibility(writer.session, application.id, writer.epoch, **target)
 
 
 def write_client(writer: Upserter, application: Application, spec: ClientSpec, path: str) -> None:
