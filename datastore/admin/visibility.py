@@ -1,4 +1,5 @@
-"""The one writer of the ``visibility`` table; admin changes to a school's class sharing.
+"""The one writer of the ``visibility`` table; admin changes to a school's class sharing
+(written by ``datastore.admin.schools``).
 
 The admin API's changes (``VisibilityAdmin``) and the functions other modules call to change
 visibility within their own transaction (the Schoolloket's applicatiebeheer, world loading).
@@ -14,7 +15,11 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Mapped, Session
 
 from datastore.admin.base import AdminBase, InvalidField
-from datastore.admin.schools import check_class_sharing_package
+from datastore.admin.schools import (
+    check_class_sharing_package,
+    start_class_sharing,
+    stop_class_sharing,
+)
 from datastore.db.models import (
     Application,
     ClassSharingAcceptance,
@@ -174,25 +179,9 @@ class VisibilityAdmin(AdminBase):
             now = self._store.clock.now()
             if active and not school.class_sharing_active:
                 check_class_sharing_package(school)
-                session.add(
-                    ClassSharingAcceptance(
-                        school_id=school.id,
-                        staff_id=staff_id,
-                        protocol_version=SCHOOL_PROTOCOL_VERSION,
-                        accepted_at=now,
-                    )
-                )
+                start_class_sharing(session, school, staff_id, SCHOOL_PROTOCOL_VERSION, now)
             elif not active and school.class_sharing_active:
-                open_acceptances = session.scalars(
-                    select(ClassSharingAcceptance).where(
-                        ClassSharingAcceptance.school_id == school.id,
-                        ClassSharingAcceptance.stopped_at.is_(None),
-                    )
-                ).all()
-                for acceptance in open_acceptances:
-                    acceptance.stopped_at = now
-                    acceptance.stopped_by_staff_id = staff_id
-            school.class_sharing_active = active
+                stop_class_sharing(session, school, staff_id, now)
             session.flush()
             return _sharing_state(session, school)
 
