@@ -1,12 +1,19 @@
-"""Admin changes to pupils and their historiek (old account_uuids) and enrolments."""
+"""The one writer of the ``account_history`` and ``enrolments`` tables; admin changes to pupils
+and their historiek (old account_uuids) and enrolments.
+
+The admin API's changes (``PupilAdmin``) and the functions other modules call to change these
+tables within their own transaction (world loading, the Schoolloket's class-information files,
+the retention purge).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from datastore.admin.accounts import AccountAdmin, EndedHandler, tell_ended
@@ -16,7 +23,36 @@ from datastore.errors import AlreadyExists
 from datastore.records.admin import AdminEnrolment, AdminPupil
 from datastore.vocabulary import PUPIL_DETAILS
 
-__all__ = ["PupilAdmin"]
+__all__ = ["PupilAdmin", "add_old_account_uuid", "forget_class_placements", "place_in_class"]
+
+
+def add_old_account_uuid(
+    session: Session, pupil_id: int, old_account_uuid: str, replaced_at: dt.datetime | None
+) -> AccountHistory:
+    """Within ``session``: an old account_uuid that stood for the pupil (their historiek)."""
+    row = AccountHistory(
+        pupil_id=pupil_id, old_account_uuid=old_account_uuid, replaced_at=replaced_at
+    )
+    session.add(row)
+    return row
+
+
+def place_in_class(enrolment: Enrolment, class_id: int, now: dt.datetime) -> None:
+    """Within the session that loaded ``enrolment``: its (sub)class from ``now`` on."""
+    enrolment.class_id = class_id
+    enrolment.class_set_at = now
+
+
+def forget_class_placements(session: Session, ended_before: dt.date) -> int:
+    """Within ``session``: drop the class of every enrolment that ended before ``ended_before``
+    (class information is kept until one year after the enrolment ends); how many there were."""
+    result = session.execute(
+        update(Enrolment)
+        .where(Enrolment.end_date < ended_before, Enrolment.class_id.is_not(None))
+        .values(class_id=None, class_set_at=None)
+    )
+    count: int = result.rowcount  # type: ignore[attr-defined]
+    return count
 
 
 def _pupil_record(session: Session, pupil: Pupil) -> AdminPupil:
@@ -144,11 +180,7 @@ class PupilAdmin(AccountAdmin):
         session.flush()
         for old in uuids:
             self._unique(session, AccountHistory.old_account_uuid, old, "historiek_account_uuids")
-            session.add(
-                AccountHistory(
-                    pupil_id=pupil.id, old_account_uuid=old, replaced_at=self._store.clock.now()
-                )
-            )
+            add_old_account_uuid(session, pupil.id, old, self._store.clock.now())
 
     @staticmethod
     def _unique(session: Session, column: Any, value: str, field: str) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 
 from datastore.control import rules as fault_rules
 from datastore.control.snapshots import SnapshotControl
@@ -19,7 +19,6 @@ from datastore.db.clock import to_brussels_date
 from datastore.db.models import (
     AuthorizationCode,
     AuthSession,
-    Enrolment,
     FaultRule,
     Token,
     UsedAssertion,
@@ -123,6 +122,10 @@ class ControlRepository(SnapshotControl):
         ended more than a year ago (class information is kept until one year after the
         enrolment ends); and wrong-password counters whose window and lock have ended.
         """
+        # The owner of enrolments is imported on first purge: a worker serving the protocol
+        # reads its fault rules here and never loads the admin modules.
+        from datastore.admin.pupils import forget_class_placements
+
         now = self._store.clock.now()
         today = to_brussels_date(now)
         try:
@@ -139,11 +142,9 @@ class ControlRepository(SnapshotControl):
                     delete(AuthorizationCode).where(AuthorizationCode.expires_at < now),
                     delete(Token).where(Token.expires_at < now),
                     delete(UsedAssertion).where(UsedAssertion.expires_at < now),
-                    update(Enrolment)
-                    .where(Enrolment.end_date < year_ago, Enrolment.class_id.is_not(None))
-                    .values(class_id=None, class_set_at=None),
                 )
             ]
+            placements = forget_class_placements(session, year_ago)
         privacy = LogRepository(self._store).purge_privacy(now)
         throttle = ThrottleRepository(self._store).purge(now)
         return PurgeReport(
@@ -153,6 +154,6 @@ class ControlRepository(SnapshotControl):
             tokens=counts[2],
             used_assertions=counts[3],
             privacy_log=privacy,
-            class_placements=counts[4],
+            class_placements=placements,
             login_throttle=throttle,
         )

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from datastore.admin.pupils import add_old_account_uuid
 from datastore.control.rules import arm_scenario
 from datastore.db.models import (
     Account,
@@ -337,7 +338,7 @@ class Writer(Upserter):
             if holder is not None and holder != pupil.id:
                 self.fail(f"{path}.historiek[{j}]", "an old account_uuid of another pupil")
             if holder is None:
-                self.session.add(AccountHistory(pupil_id=pupil.id, old_account_uuid=old))
+                add_old_account_uuid(self.session, pupil.id, old, None)
         for enrolment in spec.enrolments:
             school = self.schools[enrolment.school]
             klass = self.classes[(enrolment.school, enrolment.klas)] if enrolment.klas else None
