@@ -7,7 +7,9 @@ provider's protocol records (its tokens, codes, sessions, keys). Outside datasto
 imports the ``datastore`` package only, never a module inside it; inside, the modules import each
 other without a circle. Every import counts, also one inside a function or one for the type
 checker only. And the events and the privacy log have one writer,
-datastore/protocol/logs.py: no other module builds or inserts their rows.
+datastore/protocol/logs.py: no other module builds or inserts their rows. Inside datastore/,
+each table of ``TABLE_WRITERS`` has one writer too; another module that changes the table calls
+a function of the owner within its own transaction.
 """
 
 from __future__ import annotations
@@ -28,6 +30,18 @@ NAMING_LOG_TABLES = frozenset(
     {Path("datastore/db/models.py"), Path("datastore/protocol/oidc_sql.py")}
 )
 _WRITES = frozenset({"insert", "pg_insert", "sqlite_insert", "update", "delete"})
+
+# table -> the one module of datastore/ that builds, inserts, updates or deletes its rows.
+TABLE_WRITERS: dict[str, str] = {
+    "account_history": "datastore/admin/pupils.py",
+    "accounts": "datastore/admin/accounts.py",
+    "beheerder_grants": "datastore/admin/staff.py",
+    "class_sharing_acceptances": "datastore/admin/schools.py",
+    "director_assignments": "datastore/admin/staff.py",
+    "enrolments": "datastore/admin/pupils.py",
+    "staff": "datastore/admin/staff.py",
+    "visibility": "datastore/admin/visibility.py",
+}
 
 # package -> top-level packages it must never import
 FORBIDDEN: dict[str, frozenset[str]] = {
@@ -370,6 +384,38 @@ def test_the_rule_sees_every_way_of_writing_a_log_table(tmp_path: Path) -> None:
         "9 inserts rows of events",
         "9 names the table events",
     ]
+
+
+def table_models() -> dict[str, str]:
+    """Each table of datastore/db/models.py -> the name of its model class."""
+    path = ROOT / "datastore" / "db" / "models.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return {
+        statement.value.value: node.name
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        for statement in node.body
+        if isinstance(statement, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in statement.targets)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    }
+
+
+def table_writers(table: str) -> dict[str, list[str]]:
+    """Each module of datastore/ that writes ``table`` -> the lines where it does."""
+    tables = {table: table_models()[table]}
+    return {
+        path.relative_to(ROOT).as_posix(): found
+        for path in _sources("datastore")
+        if (found := table_writes(path, tables, names=False))
+    }
+
+
+@pytest.mark.parametrize("table", sorted(TABLE_WRITERS))
+def test_each_table_has_one_writer(table: str) -> None:
+    writers = table_writers(table)
+    assert list(writers) == [TABLE_WRITERS[table]], writers
 
 
 @pytest.mark.parametrize("package", sorted(p for p in PRODUCT_PACKAGES if p != "datastore"))
