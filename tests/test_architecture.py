@@ -29,7 +29,7 @@ LOG_WRITER = Path("datastore/protocol/logs.py")
 NAMING_LOG_TABLES = frozenset(
     {Path("datastore/db/models.py"), Path("datastore/protocol/oidc_sql.py")}
 )
-_WRITES = frozenset({"insert", "pg_insert", "sqlite_insert", "update", "delete"})
+_WRITES = frozenset({"insert", "pg_insert", "sqlite_insert", "update", "delete", "upsert"})
 
 # table -> the one module of datastore/ that builds, inserts, updates or deletes its rows.
 TABLE_WRITERS: dict[str, str] = {
@@ -292,7 +292,8 @@ def table_writes(path: Path, tables: dict[str, str], *, names: bool) -> list[str
     """The lines where ``path`` builds or writes rows of one of ``tables`` (name -> model).
 
     A model of ``datastore.db.models`` constructed (``Event(...)``), named by ``insert``,
-    ``update`` or ``delete`` (``insert(Event)``, ``delete(Token)``), its ``__table__`` taken, and
+    ``update``, ``delete`` or ``upsert`` (``insert(Event)``, ``delete(Token)``,
+    ``upsert(session, Staff, ...)``), its ``__table__`` taken, and
     a table's name as an ``insert_rows`` part (``("tokens", rows)``); with ``names``, any string
     that is a table's name. A change made by setting an attribute of a loaded row is not seen.
     """
@@ -328,7 +329,7 @@ def table_writes(path: Path, tables: dict[str, str], *, names: bool) -> list[str
             found.append(f"{where} constructs {name}")
         elif isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] in _WRITES:
             verb = ast.unparse(node.func).split(".")[-1].removeprefix("pg_").removeprefix("sqlite_")
-            found += [f"{where} {verb}s {n}" for a in node.args[:1] if (n := model(a))]
+            found += [f"{where} {verb}s {n}" for a in node.args[:2] if (n := model(a))]
         elif isinstance(node, ast.Attribute) and node.attr == "__table__" and model(node.value):
             found.append(f"{where} takes {ast.unparse(node)}")
         elif (
@@ -375,8 +376,12 @@ def test_the_rule_sees_every_way_of_writing_a_log_table(tmp_path: Path) -> None:
         '    insert_rows(connection, [("events", [])])\n'
         "    session.scalars(select(Event).where(Event.type == 'token'))\n"
         "    threading.Event()\n"
+        "    upsert(session, Event, [])\n"
+        "    writer.upsert(models.PrivacyLogEntry, [])\n"
     )
     assert sorted(log_table_writes(module, names=True)) == [
+        "12 upserts Event",
+        "13 upserts PrivacyLogEntry",
         "5 constructs Event",
         "6 constructs PrivacyLogEntry",
         "7 inserts PrivacyLogEntry",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from datastore.admin.base import AdminBase, InvalidField, UnknownReference
 from datastore.db.models import Account, Pupil, Staff
+from datastore.db.upsert import upsert
 from datastore.errors import AlreadyExists
 from datastore.protocol.oidc import EndedSession, end_account_access
 from datastore.records.admin import AdminAccount
@@ -28,6 +29,7 @@ __all__ = [
     "issue_password",
     "reset_password",
     "tell_ended",
+    "upsert_account",
 ]
 
 # Told, after the commit, which live SSO sessions a change ended (for back-channel logout).
@@ -83,6 +85,38 @@ def add_account(
     session.add(account)
     session.flush()
     return account
+
+
+def upsert_account(
+    session: Session,
+    account_uuid: str,
+    *,
+    username: str,
+    password_hash: str,
+    pupil_id: int | None,
+    staff_id: int | None,
+    is_temporary: bool,
+    status: str,
+    created_at: dt.datetime,
+    changed_at: dt.datetime,
+) -> Account:
+    """Within ``session``: the account with this ``account_uuid``, made or changed to these
+    values; only what differs changes (world loading). Ending the access of an account it
+    disables is the caller's (``end_account_access``)."""
+    return upsert(
+        session,
+        Account,
+        [Account.account_uuid == account_uuid],
+        account_uuid=account_uuid,
+        username=username,
+        password_hash=password_hash,
+        pupil_id=pupil_id,
+        staff_id=staff_id,
+        is_temporary=is_temporary,
+        status=status,
+        created_at=created_at,
+        changed_at=changed_at,
+    )
 
 
 def reset_password(account: Account, password_hash: str, now: dt.datetime) -> None:

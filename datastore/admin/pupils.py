@@ -19,11 +19,18 @@ from sqlalchemy.orm import Session
 from datastore.admin.accounts import AccountAdmin, EndedHandler, tell_ended
 from datastore.admin.base import InvalidField
 from datastore.db.models import Account, AccountHistory, Enrolment, Pupil, School, SchoolClass
+from datastore.db.upsert import upsert
 from datastore.errors import AlreadyExists
 from datastore.records.admin import AdminEnrolment, AdminPupil
 from datastore.vocabulary import PUPIL_DETAILS
 
-__all__ = ["PupilAdmin", "add_old_account_uuid", "forget_class_placements", "place_in_class"]
+__all__ = [
+    "PupilAdmin",
+    "add_old_account_uuid",
+    "forget_class_placements",
+    "place_in_class",
+    "upsert_enrolment",
+]
 
 
 def add_old_account_uuid(
@@ -41,6 +48,35 @@ def place_in_class(enrolment: Enrolment, class_id: int, now: dt.datetime) -> Non
     """Within the session that loaded ``enrolment``: its (sub)class from ``now`` on."""
     enrolment.class_id = class_id
     enrolment.class_set_at = now
+
+
+def upsert_enrolment(
+    session: Session,
+    pupil_id: int,
+    school_id: int,
+    start_date: dt.date,
+    *,
+    end_date: dt.date | None,
+    class_id: int | None,
+    class_set_at: dt.datetime | None,
+) -> Enrolment:
+    """Within ``session``: the enrolment keyed by (pupil, school, start date), made or changed
+    to these values; only what differs changes (world loading)."""
+    return upsert(
+        session,
+        Enrolment,
+        [
+            Enrolment.pupil_id == pupil_id,
+            Enrolment.school_id == school_id,
+            Enrolment.start_date == start_date,
+        ],
+        pupil_id=pupil_id,
+        school_id=school_id,
+        start_date=start_date,
+        end_date=end_date,
+        class_id=class_id,
+        class_set_at=class_set_at,
+    )
 
 
 def forget_class_placements(session: Session, ended_before: dt.date) -> int:

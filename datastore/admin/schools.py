@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from datastore.admin.base import AdminBase, InvalidField
 from datastore.db.models import ClassSharingAcceptance, School, SchoolClass
+from datastore.db.upsert import upsert
 from datastore.errors import AlreadyExists, Conflict
 from datastore.records.admin import AdminClass, AdminSchool
 
@@ -26,6 +27,7 @@ __all__ = [
     "check_class_sharing_package",
     "start_class_sharing",
     "stop_class_sharing",
+    "upsert_acceptance",
 ]
 
 # Class sharing needs an administration package that delivers class information.
@@ -100,6 +102,36 @@ def stop_class_sharing(
         acceptance.stopped_by_staff_id = staff_id
     school.class_sharing_active = False
     session.flush()
+
+
+def upsert_acceptance(
+    session: Session,
+    school_id: int,
+    protocol_version: str,
+    accepted_at: dt.datetime,
+    *,
+    staff_id: int,
+    current: bool,
+) -> ClassSharingAcceptance:
+    """Within ``session``: the acceptance keyed by (school, protocol version, time), made or
+    changed to ``staff_id``; a ``current`` one is open again (no stop). World loading, which
+    sets the school's flag itself."""
+    changes: dict[str, Any] = {"staff_id": staff_id}
+    if current:
+        changes.update(stopped_at=None, stopped_by_staff_id=None)
+    return upsert(
+        session,
+        ClassSharingAcceptance,
+        [
+            ClassSharingAcceptance.school_id == school_id,
+            ClassSharingAcceptance.protocol_version == protocol_version,
+            ClassSharingAcceptance.accepted_at == accepted_at,
+        ],
+        school_id=school_id,
+        protocol_version=protocol_version,
+        accepted_at=accepted_at,
+        **changes,
+    )
 
 
 class SchoolAdmin(AdminBase):

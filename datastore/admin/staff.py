@@ -16,10 +16,20 @@ from sqlalchemy.orm import Session
 from datastore.admin.accounts import AccountAdmin, EndedHandler, tell_ended
 from datastore.admin.base import InvalidField
 from datastore.db.models import Account, BeheerderGrant, DirectorAssignment, School, Staff
+from datastore.db.upsert import upsert
 from datastore.errors import AlreadyExists
 from datastore.records.admin import AdminAssignment, AdminGrant, AdminStaff
 
-__all__ = ["StaffAdmin", "add_assignment", "add_grant", "add_staff", "change_assignment"]
+__all__ = [
+    "StaffAdmin",
+    "add_assignment",
+    "add_grant",
+    "add_staff",
+    "change_assignment",
+    "upsert_assignment",
+    "upsert_grant",
+    "upsert_staff",
+]
 
 
 def add_staff(session: Session, naam: str, voornaam: str, email: str | None) -> Staff:
@@ -101,6 +111,53 @@ def _assignment_record(session: Session, row: DirectorAssignment) -> AdminAssign
 def _grant_record(session: Session, row: BeheerderGrant) -> AdminGrant:
     return AdminGrant(
         id=row.id, staff_id=row.staff_id, school=_school_number(session, row.school_id)
+    )
+
+
+def upsert_staff(
+    session: Session, staff_id: int | None, *, naam: str, voornaam: str, email: str | None
+) -> Staff:
+    """Within ``session``: the staff member ``staff_id`` (a new one for ``None``) with these
+    details; only what differs changes (world loading)."""
+    return upsert(session, Staff, [Staff.id == staff_id], naam=naam, voornaam=voornaam, email=email)
+
+
+def upsert_assignment(
+    session: Session,
+    staff_id: int,
+    school_id: int,
+    start_date: dt.date,
+    *,
+    sent: bool,
+    end_date: dt.date | None,
+) -> DirectorAssignment:
+    """Within ``session``: the director assignment keyed by (staff member, school, start date),
+    made or changed to ``sent`` and ``end_date`` (world loading)."""
+    return upsert(
+        session,
+        DirectorAssignment,
+        [
+            DirectorAssignment.staff_id == staff_id,
+            DirectorAssignment.school_id == school_id,
+            DirectorAssignment.start_date == start_date,
+        ],
+        staff_id=staff_id,
+        school_id=school_id,
+        start_date=start_date,
+        sent=sent,
+        end_date=end_date,
+    )
+
+
+def upsert_grant(session: Session, staff_id: int, school_id: int) -> BeheerderGrant:
+    """Within ``session``: the staff member is LeerID-beheerder of the school, made when not yet
+    (world loading)."""
+    return upsert(
+        session,
+        BeheerderGrant,
+        [BeheerderGrant.staff_id == staff_id, BeheerderGrant.school_id == school_id],
+        staff_id=staff_id,
+        school_id=school_id,
     )
 
 

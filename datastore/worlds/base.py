@@ -7,10 +7,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NoReturn, TypeVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from datastore.db.models import Base, School, SchoolClass
+from datastore.db.upsert import upsert
 from datastore.errors import FixtureError
 
 __all__ = ["WORLD_EPOCH", "Upserter"]
@@ -39,13 +40,4 @@ class Upserter:
 
     def upsert(self, model: type[M], where: Sequence[ColumnElement[bool]], **values: Any) -> M:
         """The row matching ``where``, created or updated to ``values`` (only real changes)."""
-        row = self.session.scalars(select(model).where(*where)).one_or_none()
-        if row is None:
-            row = model(**values)
-            self.session.add(row)
-        else:
-            for name, value in values.items():
-                if getattr(row, name) != value:
-                    setattr(row, name, value)
-        self.session.flush()
-        return row
+        return upsert(self.session, model, where, **values)

@@ -4,7 +4,8 @@ Seeding adds and updates; it never deletes. Each row is found by its natural key
 (instellingsnummer, class name at a school, account_uuid, username, organisation name,
 application key, client_id, ...) and only changed where the fixture says otherwise, so that
 loading the same file twice changes nothing. A password whose stored hash already verifies is
-not hashed again.
+not hashed again. A table whose one writer is a module of ``datastore.admin`` is written
+through that module's functions, within this transaction.
 """
 
 from __future__ import annotations
@@ -12,20 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from datastore.admin.pupils import add_old_account_uuid
+from datastore.admin.accounts import upsert_account
+from datastore.admin.pupils import add_old_account_uuid, upsert_enrolment
+from datastore.admin.schools import upsert_acceptance
+from datastore.admin.staff import upsert_assignment, upsert_grant, upsert_staff
 from datastore.control.rules import arm_scenario
 from datastore.db.models import (
     Account,
     AccountHistory,
-    BeheerderGrant,
-    ClassSharingAcceptance,
-    DirectorAssignment,
-    Enrolment,
     Organisation,
     Pupil,
     School,
@@ -166,23 +165,19 @@ class Writer(Upserter):
 
     def write_class_sharing(self, spec: SchoolSpec) -> None:
         sharing = spec.class_sharing
-        if sharing.accepted_by is None or sharing.accepted_at is None:
+        if (
+            sharing.accepted_by is None
+            or sharing.accepted_at is None
+            or sharing.protocol_version is None
+        ):
             return
-        school = self.schools[spec.instellingsnummer]
-        changes: dict[str, Any] = {"staff_id": self.staff[sharing.accepted_by].id}
-        if sharing.active:
-            changes.update(stopped_at=None, stopped_by_staff_id=None)
-        self.upsert(
-            ClassSharingAcceptance,
-            [
-                ClassSharingAcceptance.school_id == school.id,
-                ClassSharingAcceptance.protocol_version == sharing.protocol_version,
-                ClassSharingAcceptance.accepted_at == sharing.accepted_at,
-            ],
-            school_id=school.id,
-            protocol_version=sharing.protocol_version,
-            accepted_at=sharing.accepted_at,
-            **changes,
+        upsert_acceptance(
+            self.session,
+            self.schools[spec.instellingsnummer].id,
+            sharing.protocol_version,
+            sharing.accepted_at,
+            staff_id=self.staff[sharing.accepted_by].id,
+            current=sharing.active,
         )
 
     def write_staff(self, spec: StaffSpec, path: str) -> None:
@@ -191,8 +186,9 @@ class Writer(Upserter):
         if existing is not None and existing.staff_id is None:
             self.fail(f"{path}.username", "this account belongs to a pupil in the database")
         staff_id = existing.staff_id if existing is not None else None
-        values = {"naam": spec.naam, "voornaam": spec.voornaam, "email": spec.email}
-        staff = self.upsert(Staff, [Staff.id == staff_id], **values)
+        staff = upsert_staff(
+            self.session, staff_id, naam=spec.naam, voornaam=spec.voornaam, email=spec.email
+        )
         self.staff[spec.username] = staff
         password = spec.password or self.world.passwords.staff
         assert password is not None  # checked by check_references
@@ -200,28 +196,16 @@ class Writer(Upserter):
             existing, account_uuid, spec.username, password, staff_id=staff.id, status=spec.status
         )
         for assignment in spec.director_assignments:
-            school_id = self.schools[assignment.school].id
-            self.upsert(
-                DirectorAssignment,
-                [
-                    DirectorAssignment.staff_id == staff.id,
-                    DirectorAssignment.school_id == school_id,
-                    DirectorAssignment.start_date == assignment.start,
-                ],
-                staff_id=staff.id,
-                school_id=school_id,
-                start_date=assignment.start,
+            upsert_assignment(
+                self.session,
+                staff.id,
+                self.schools[assignment.school].id,
+                assignment.start,
                 sent=assignment.sent,
                 end_date=assignment.end,
             )
         for number in spec.beheerder_at:
-            school_id = self.schools[number].id
-            self.upsert(
-                BeheerderGrant,
-                [BeheerderGrant.staff_id == staff.id, BeheerderGrant.school_id == school_id],
-                staff_id=staff.id,
-                school_id=school_id,
-            )
+            upsert_grant(self.session, staff.id, self.schools[number].id)
 
     # ------------------------------------------------------------------ accounts and pupils
 
@@ -258,10 +242,9 @@ class Writer(Upserter):
         else:
             password_hash = self.hashing.hash(password)
         was_active = existing is not None and existing.status != "disabled"
-        account = self.upsert(
-            Account,
-            [Account.account_uuid == account_uuid],
-            account_uuid=account_uuid,
+        account = upsert_account(
+            self.session,
+            account_uuid,
             username=username,
             password_hash=password_hash,
             pupil_id=pupil_id,
@@ -342,16 +325,11 @@ class Writer(Upserter):
         for enrolment in spec.enrolments:
             school = self.schools[enrolment.school]
             klass = self.classes[(enrolment.school, enrolment.klas)] if enrolment.klas else None
-            self.upsert(
-                Enrolment,
-                [
-                    Enrolment.pupil_id == pupil.id,
-                    Enrolment.school_id == school.id,
-                    Enrolment.start_date == enrolment.start,
-                ],
-                pupil_id=pupil.id,
-                school_id=school.id,
-                start_date=enrolment.start,
+            upsert_enrolment(
+                self.session,
+                pupil.id,
+                school.id,
+                enrolment.start,
                 end_date=enrolment.end,
                 class_id=klass.id if klass is not None else None,
                 class_set_at=(
