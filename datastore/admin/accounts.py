@@ -2,7 +2,7 @@
 
 The admin API's changes (``AccountAdmin``), the rehash of a password at login, and the functions
 other modules call to change accounts within their own transaction (the Schoolloket's staff
-upload and password resets). Password hashes never leave.
+upload and password resets, world loading). Password hashes never leave.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ schools and their (sub)classes.
 
 Class sharing is a school's flag together with the acceptance that records who started it and
 who stopped it: ``start_class_sharing`` and ``stop_class_sharing`` change both, within the
-caller's transaction (the admin API and the Schoolloket).
+caller's transaction (the admin API and the Schoolloket); world loading sets both as its file
+says (``upsert_acceptance``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The one writer of the ``staff``, ``director_assignments`` and ``beheerder_grants`` tables.
 
 The admin API's changes (``StaffAdmin``) and the functions other modules call to change these
-tables within their own transaction (the Schoolloket's weekly staff upload).
+tables within their own transaction (the Schoolloket's weekly staff upload, world loading).
 """
 
 from __future__ import annotations
