@@ -1,10 +1,10 @@
-"""The one writer of the ``schools`` and ``class_sharing_acceptances`` tables; admin changes to
-schools and their (sub)classes.
+"""The one writer of the ``class_sharing_acceptances`` table; admin changes to schools and their
+(sub)classes.
 
 Class sharing is a school's flag together with the acceptance that records who started it and
 who stopped it: ``start_class_sharing`` and ``stop_class_sharing`` change both, within the
-caller's transaction (the admin API and the Schoolloket); world loading sets both as its file
-says (``upsert_acceptance``).
+caller's transaction (the admin API and the Schoolloket). World loading writes the acceptance
+as its file says (``upsert_acceptance``) and the flag with the school's other values.
 """
 
 from __future__ import annotations
