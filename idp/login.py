@@ -122,7 +122,7 @@ def authenticate(
     if not account.is_active:
         return None, "account_disabled"
     if provider.hashing.needs_rehash(account.password_hash):
-        provider.store.oidc.update_password_hash(
+        provider.store.admin.update_password_hash(
             account.id, account.password_hash, provider.hashing.hash(password)
         )
     return account, "ok"

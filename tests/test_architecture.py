@@ -7,7 +7,9 @@ provider's protocol records (its tokens, codes, sessions, keys). Outside datasto
 imports the ``datastore`` package only, never a module inside it; inside, the modules import each
 other without a circle. Every import counts, also one inside a function or one for the type
 checker only. And the events and the privacy log have one writer,
-datastore/protocol/logs.py: no other module builds or inserts their rows.
+datastore/protocol/logs.py: no other module builds or inserts their rows. Inside datastore/,
+every table has one writer (``TABLE_WRITERS``); another module that changes the table calls a
+function of the owner within its own transaction.
 """
 
 from __future__ import annotations
@@ -27,7 +29,48 @@ LOG_WRITER = Path("datastore/protocol/logs.py")
 NAMING_LOG_TABLES = frozenset(
     {Path("datastore/db/models.py"), Path("datastore/protocol/oidc_sql.py")}
 )
-_WRITES = frozenset({"insert", "pg_insert", "sqlite_insert", "update", "delete"})
+_WRITES = frozenset({"insert", "pg_insert", "sqlite_insert", "update", "delete", "upsert"})
+
+# table -> the one module of datastore/ that builds, inserts, updates or deletes its rows. Two
+# kinds of writing are whole-database operations and not counted: restoring a snapshot (or
+# wiping the world) replaces every table at once (datastore/control/snapshots.py), and the
+# generator of large worlds bulk-loads empty tables by name (datastore/worlds/generate.py).
+TABLE_WRITERS: dict[str, str] = {
+    "access_log": "datastore/schoolloket/log.py",
+    "account_history": "datastore/admin/pupils.py",
+    "accounts": "datastore/admin/accounts.py",
+    "applications": "datastore/admin/providers.py",
+    "auth_sessions": "datastore/protocol/oidc.py",
+    "authorization_codes": "datastore/protocol/oidc.py",
+    "beheerder_grants": "datastore/admin/staff.py",
+    "class_sharing_acceptances": "datastore/admin/schools.py",
+    "classes": "datastore/admin/schools.py",
+    "clients": "datastore/admin/clients.py",
+    "director_assignments": "datastore/admin/staff.py",
+    "drop_files": "datastore/schoolloket/package.py",
+    "enrolments": "datastore/admin/pupils.py",
+    "events": "datastore/protocol/logs.py",
+    "fault_rules": "datastore/control/rules.py",
+    "login_throttle": "datastore/protocol/throttle.py",
+    "organisations": "datastore/admin/providers.py",
+    "privacy_log": "datastore/protocol/logs.py",
+    "protocols": "datastore/admin/providers.py",
+    "provider_secrets": "datastore/protocol/oidc.py",
+    "pupils": "datastore/admin/pupils.py",
+    "schoolloket_sessions": "datastore/schoolloket/sessions.py",
+    "schools": "datastore/admin/schools.py",
+    "session_clients": "datastore/protocol/oidc.py",
+    "signing_keys": "datastore/protocol/oidc.py",
+    "simulator_state": "datastore/db/clock.py",
+    "snapshots": "datastore/control/snapshots.py",
+    "staff": "datastore/admin/staff.py",
+    "tokens": "datastore/protocol/oidc.py",
+    "used_assertions": "datastore/protocol/oidc.py",
+    "visibility": "datastore/admin/visibility.py",
+}
+# An owner whose hot-path statements are built in a module of their own, which only it runs.
+OWNER_STATEMENTS = {"datastore/protocol/oidc.py": "datastore/protocol/oidc_sql.py"}
+_WHOLE_DATABASE = frozenset({"datastore/control/snapshots.py", "datastore/worlds/generate.py"})
 
 # package -> top-level packages it must never import
 FORBIDDEN: dict[str, frozenset[str]] = {
@@ -278,7 +321,8 @@ def table_writes(path: Path, tables: dict[str, str], *, names: bool) -> list[str
     """The lines where ``path`` builds or writes rows of one of ``tables`` (name -> model).
 
     A model of ``datastore.db.models`` constructed (``Event(...)``), named by ``insert``,
-    ``update`` or ``delete`` (``insert(Event)``, ``delete(Token)``), its ``__table__`` taken, and
+    ``update``, ``delete`` or ``upsert`` (``insert(Event)``, ``delete(Token)``,
+    ``upsert(session, Staff, ...)``), its ``__table__`` taken, and
     a table's name as an ``insert_rows`` part (``("tokens", rows)``); with ``names``, any string
     that is a table's name. A change made by setting an attribute of a loaded row is not seen.
     """
@@ -314,7 +358,7 @@ def table_writes(path: Path, tables: dict[str, str], *, names: bool) -> list[str
             found.append(f"{where} constructs {name}")
         elif isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] in _WRITES:
             verb = ast.unparse(node.func).split(".")[-1].removeprefix("pg_").removeprefix("sqlite_")
-            found += [f"{where} {verb}s {n}" for a in node.args[:1] if (n := model(a))]
+            found += [f"{where} {verb}s {n}" for a in node.args[:2] if (n := model(a))]
         elif isinstance(node, ast.Attribute) and node.attr == "__table__" and model(node.value):
             found.append(f"{where} takes {ast.unparse(node)}")
         elif (
@@ -361,8 +405,12 @@ def test_the_rule_sees_every_way_of_writing_a_log_table(tmp_path: Path) -> None:
         '    insert_rows(connection, [("events", [])])\n'
         "    session.scalars(select(Event).where(Event.type == 'token'))\n"
         "    threading.Event()\n"
+        "    upsert(session, Event, [])\n"
+        "    writer.upsert(models.PrivacyLogEntry, [])\n"
     )
     assert sorted(log_table_writes(module, names=True)) == [
+        "12 upserts Event",
+        "13 upserts PrivacyLogEntry",
         "5 constructs Event",
         "6 constructs PrivacyLogEntry",
         "7 inserts PrivacyLogEntry",
@@ -370,6 +418,49 @@ def test_the_rule_sees_every_way_of_writing_a_log_table(tmp_path: Path) -> None:
         "9 inserts rows of events",
         "9 names the table events",
     ]
+
+
+def table_models() -> dict[str, str]:
+    """Each table of datastore/db/models.py -> the name of its model class."""
+    path = ROOT / "datastore" / "db" / "models.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return {
+        statement.value.value: node.name
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        for statement in node.body
+        if isinstance(statement, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in statement.targets)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    }
+
+
+def table_writers(table: str) -> dict[str, list[str]]:
+    """Each module of datastore/ that writes ``table`` -> the lines where it does."""
+    tables = {table: table_models()[table]}
+    return {
+        path.relative_to(ROOT).as_posix(): found
+        for path in _sources("datastore")
+        if (found := table_writes(path, tables, names=False))
+    }
+
+
+@pytest.mark.parametrize("table", sorted(TABLE_WRITERS))
+def test_each_table_has_one_writer(table: str) -> None:
+    owner = TABLE_WRITERS[table]
+    writers = {
+        path: found
+        for path, found in table_writers(table).items()
+        if path == owner or path not in _WHOLE_DATABASE
+    }
+    allowed = {owner, OWNER_STATEMENTS.get(owner, owner)}
+    assert owner in writers, f"{owner} no longer writes {table}"
+    assert set(writers) <= allowed, writers
+
+
+def test_every_table_has_an_owner() -> None:
+    assert sorted(TABLE_WRITERS) == sorted(table_models())
 
 
 @pytest.mark.parametrize("package", sorted(p for p in PRODUCT_PACKAGES if p != "datastore"))

@@ -1,21 +1,36 @@
-"""Admin changes to login accounts (pupils' and staff's). Password hashes never leave."""
+"""The one writer of the ``accounts`` table (pupils' and staff's login accounts).
+
+The admin API's changes (``AccountAdmin``), the rehash of a password at login, and the functions
+other modules call to change accounts within their own transaction (the Schoolloket's staff
+upload and password resets, world loading). Password hashes never leave.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from datastore.admin.base import AdminBase, InvalidField, UnknownReference
 from datastore.db.models import Account, Pupil, Staff
+from datastore.db.upsert import upsert
 from datastore.errors import AlreadyExists
 from datastore.protocol.oidc import EndedSession, end_account_access
 from datastore.records.admin import AdminAccount
 
-__all__ = ["AccountAdmin", "EndedHandler", "tell_ended"]
+__all__ = [
+    "AccountAdmin",
+    "EndedHandler",
+    "add_account",
+    "issue_password",
+    "reset_password",
+    "tell_ended",
+    "upsert_account",
+]
 
 # Told, after the commit, which live SSO sessions a change ended (for back-channel logout).
 EndedHandler = Callable[[tuple[EndedSession, ...]], None]
@@ -39,6 +54,82 @@ def account_record(account: Account) -> AdminAccount:
 def tell_ended(on_ended: EndedHandler | None, ended: tuple[EndedSession, ...]) -> None:
     if on_ended is not None and ended:
         on_ended(ended)
+
+
+def add_account(
+    session: Session,
+    username: str,
+    password_hash: str,
+    now: dt.datetime,
+    *,
+    account_uuid: str | None = None,
+    pupil_id: int | None = None,
+    staff_id: int | None = None,
+    is_temporary: bool = False,
+    status: str = "active",
+) -> Account:
+    """Within ``session``: a new account of a pupil or a staff member, flushed so that it has
+    its id; a fresh ``account_uuid`` unless one is given. The caller checks that the username
+    and account_uuid are free."""
+    account = Account(
+        account_uuid=account_uuid or str(uuid.uuid4()),
+        username=username,
+        password_hash=password_hash,
+        pupil_id=pupil_id,
+        staff_id=staff_id,
+        is_temporary=is_temporary,
+        status=status,
+        created_at=now,
+        changed_at=now,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def upsert_account(
+    session: Session,
+    account_uuid: str,
+    *,
+    username: str,
+    password_hash: str,
+    pupil_id: int | None,
+    staff_id: int | None,
+    is_temporary: bool,
+    status: str,
+    created_at: dt.datetime,
+    changed_at: dt.datetime,
+) -> Account:
+    """Within ``session``: the account with this ``account_uuid``, made or changed to these
+    values; only what differs changes (world loading). Ending the access of an account it
+    disables is the caller's (``end_account_access``)."""
+    return upsert(
+        session,
+        Account,
+        [Account.account_uuid == account_uuid],
+        account_uuid=account_uuid,
+        username=username,
+        password_hash=password_hash,
+        pupil_id=pupil_id,
+        staff_id=staff_id,
+        is_temporary=is_temporary,
+        status=status,
+        created_at=created_at,
+        changed_at=changed_at,
+    )
+
+
+def reset_password(account: Account, password_hash: str, now: dt.datetime) -> None:
+    """Within the session that loaded ``account``: a new password, which marks it changed."""
+    account.password_hash = password_hash
+    account.changed_at = now
+
+
+def issue_password(account: Account, password_hash: str, now: dt.datetime) -> None:
+    """Within the session that loaded ``account``: a new initial password, handed out on a
+    distribution sheet, so the account counts as distributed from ``now``."""
+    account.password_hash = password_hash
+    account.distributed_at = now
 
 
 class AccountAdmin(AdminBase):
@@ -115,6 +206,20 @@ class AccountAdmin(AdminBase):
             session.delete(account)
         tell_ended(on_ended, ended)
 
+    def update_password_hash(self, account_id: int, old_hash: str, new_hash: str) -> bool:
+        """Replace a password hash made with old argon2 parameters (only if still ``old_hash``).
+
+        The rehash at login: no world change, so the generation stays as it is.
+        """
+        with self._store.write() as session:
+            result = session.execute(
+                update(Account)
+                .where(Account.id == account_id, Account.password_hash == old_hash)
+                .values(password_hash=new_hash)
+            )
+            rowcount: int = result.rowcount  # type: ignore[attr-defined]
+            return rowcount == 1
+
     def _end_accounts_of(
         self, session: Session, *, pupil_id: int | None = None, staff_id: int | None = None
     ) -> tuple[EndedSession, ...]:
@@ -138,21 +243,17 @@ class AccountAdmin(AdminBase):
         account_uuid = values.get("account_uuid") or str(uuid.uuid4())
         if session.scalar(select(Account.id).where(Account.account_uuid == account_uuid)):
             raise AlreadyExists(f"account_uuid {account_uuid} is taken")
-        now = self._store.clock.now()
-        account = Account(
+        return add_account(
+            session,
+            values["username"],
+            password_hash,
+            self._store.clock.now(),
             account_uuid=account_uuid,
-            username=values["username"],
-            password_hash=password_hash,
             pupil_id=pupil_id,
             staff_id=staff_id,
             is_temporary=bool(values.get("is_temporary", False)),
             status=values.get("status") or "active",
-            created_at=now,
-            changed_at=now,
         )
-        session.add(account)
-        session.flush()
-        return account
 
     @staticmethod
     def _unique_username(session: Session, username: str) -> None:

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from datastore.admin.base import AdminBase, InvalidField
 from datastore.db.models import Application, Client
+from datastore.db.upsert import upsert
 from datastore.errors import AlreadyExists, NotFound
 from datastore.hashing import sha256_hex
 from datastore.protocol.world import dossier_columns
 from datastore.records.admin import AdminClient
 
-__all__ = ["CLIENT_FIELDS", "ClientAdmin", "client_admin_record"]
+__all__ = ["CLIENT_FIELDS", "ClientAdmin", "client_admin_record", "upsert_client"]
 
 # Fields copied as given (lists are stored as JSON lists).
 CLIENT_FIELDS = (
@@ -82,6 +83,12 @@ def _client_record(session: Session, row: Client, secret: str | None = None) -> 
         **dossier_columns(row),
         client_secret=secret,
     )
+
+
+def upsert_client(session: Session, client_id: str, **values: Any) -> Client:
+    """Within ``session``: the client ``client_id``, made or changed to ``values`` (world
+    loading)."""
+    return upsert(session, Client, [Client.client_id == client_id], client_id=client_id, **values)
 
 
 class ClientAdmin(AdminBase):

@@ -10,10 +10,17 @@ from sqlalchemy.orm import Session
 
 from datastore.admin.base import AdminBase, UnknownReference
 from datastore.db.models import Application, Client, Organisation, Protocol
+from datastore.db.upsert import upsert
 from datastore.errors import AlreadyExists, NotFound
 from datastore.records.admin import AdminApplication, AdminOrganisation, AdminProtocol
 
-__all__ = ["PROTOCOL_FIELDS", "ProviderAdmin"]
+__all__ = [
+    "PROTOCOL_FIELDS",
+    "ProviderAdmin",
+    "upsert_application",
+    "upsert_organisation",
+    "upsert_protocol",
+]
 
 PROTOCOL_FIELDS = (
     "reference",
@@ -74,6 +81,38 @@ def protocol_admin_record(session: Session, row: Protocol) -> AdminProtocol:
         signed_on=row.signed_on,
         status_changed_at=row.status_changed_at,
         source_document=row.source_document,
+    )
+
+
+def upsert_organisation(session: Session, name: str) -> Organisation:
+    """Within ``session``: the organisation of this name, made when not yet (world loading)."""
+    return upsert(session, Organisation, [Organisation.name == name], name=name)
+
+
+def upsert_application(
+    session: Session, key: str, *, name: str, organisation_id: int
+) -> Application:
+    """Within ``session``: the application ``key`` with this name and organisation; only what
+    differs changes (world loading)."""
+    return upsert(
+        session,
+        Application,
+        [Application.key == key],
+        key=key,
+        name=name,
+        organisation_id=organisation_id,
+    )
+
+
+def upsert_protocol(session: Session, application_id: int, **values: Any) -> Protocol:
+    """Within ``session``: the application's protocol with DOV, made or changed to ``values``
+    (world loading)."""
+    return upsert(
+        session,
+        Protocol,
+        [Protocol.application_id == application_id],
+        application_id=application_id,
+        **values,
     )
 
 

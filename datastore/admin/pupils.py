@@ -1,22 +1,95 @@
-"""Admin changes to pupils and their historiek (old account_uuids) and enrolments."""
+"""The one writer of the ``account_history`` and ``enrolments`` tables; admin changes to pupils
+and their historiek (old account_uuids) and enrolments.
+
+The admin API's changes (``PupilAdmin``) and the functions other modules call to change these
+tables within their own transaction (world loading, the Schoolloket's class-information files,
+the retention purge).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from datastore.admin.accounts import AccountAdmin, EndedHandler, tell_ended
 from datastore.admin.base import InvalidField
 from datastore.db.models import Account, AccountHistory, Enrolment, Pupil, School, SchoolClass
+from datastore.db.upsert import upsert
 from datastore.errors import AlreadyExists
 from datastore.records.admin import AdminEnrolment, AdminPupil
 from datastore.vocabulary import PUPIL_DETAILS
 
-__all__ = ["PupilAdmin"]
+__all__ = [
+    "PupilAdmin",
+    "add_old_account_uuid",
+    "forget_class_placements",
+    "place_in_class",
+    "upsert_enrolment",
+    "upsert_pupil",
+]
+
+
+def add_old_account_uuid(
+    session: Session, pupil_id: int, old_account_uuid: str, replaced_at: dt.datetime | None
+) -> AccountHistory:
+    """Within ``session``: an old account_uuid that stood for the pupil (their historiek)."""
+    row = AccountHistory(
+        pupil_id=pupil_id, old_account_uuid=old_account_uuid, replaced_at=replaced_at
+    )
+    session.add(row)
+    return row
+
+
+def place_in_class(enrolment: Enrolment, class_id: int, now: dt.datetime) -> None:
+    """Within the session that loaded ``enrolment``: its (sub)class from ``now`` on."""
+    enrolment.class_id = class_id
+    enrolment.class_set_at = now
+
+
+def upsert_enrolment(
+    session: Session,
+    pupil_id: int,
+    school_id: int,
+    start_date: dt.date,
+    *,
+    end_date: dt.date | None,
+    class_id: int | None,
+    class_set_at: dt.datetime | None,
+) -> Enrolment:
+    """Within ``session``: the enrolment keyed by (pupil, school, start date), made or changed
+    to these values; only what differs changes (world loading)."""
+    return upsert(
+        session,
+        Enrolment,
+        [
+            Enrolment.pupil_id == pupil_id,
+            Enrolment.school_id == school_id,
+            Enrolment.start_date == start_date,
+        ],
+        pupil_id=pupil_id,
+        school_id=school_id,
+        start_date=start_date,
+        end_date=end_date,
+        class_id=class_id,
+        class_set_at=class_set_at,
+    )
+
+
+def forget_class_placements(session: Session, ended_before: dt.date) -> int:
+    """Within ``session``: drop the class of every enrolment that ended before ``ended_before``
+    (class information is kept until one year after the enrolment ends); how many there were."""
+    result = session.execute(
+        update(Enrolment)
+        .where(Enrolment.end_date < ended_before, Enrolment.class_id.is_not(None))
+        .values(class_id=None, class_set_at=None)
+    )
+    count: int = result.rowcount  # type: ignore[attr-defined]
+    return count
 
 
 def _pupil_record(session: Session, pupil: Pupil) -> AdminPupil:
@@ -49,6 +122,12 @@ def _enrolment_record(session: Session, enrolment: Enrolment) -> AdminEnrolment:
         start_date=enrolment.start_date,
         end_date=enrolment.end_date,
     )
+
+
+def upsert_pupil(session: Session, pupil_id: int | None, **values: Any) -> Pupil:
+    """Within ``session``: the pupil ``pupil_id`` (a new one for ``None``), made or changed to
+    ``values`` (world loading)."""
+    return upsert(session, Pupil, [Pupil.id == pupil_id], **values)
 
 
 class PupilAdmin(AccountAdmin):
@@ -144,11 +223,7 @@ class PupilAdmin(AccountAdmin):
         session.flush()
         for old in uuids:
             self._unique(session, AccountHistory.old_account_uuid, old, "historiek_account_uuids")
-            session.add(
-                AccountHistory(
-                    pupil_id=pupil.id, old_account_uuid=old, replaced_at=self._store.clock.now()
-                )
-            )
+            add_old_account_uuid(session, pupil.id, old, self._store.clock.now())
 
     @staticmethod
     def _unique(session: Session, column: Any, value: str, field: str) -> None:

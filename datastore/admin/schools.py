@@ -1,7 +1,15 @@
-"""Admin changes to schools and their (sub)classes."""
+"""The one writer of the ``class_sharing_acceptances`` table; admin changes to schools and their
+(sub)classes.
+
+Class sharing is a school's flag together with the acceptance that records who started it and
+who stopped it: ``start_class_sharing`` and ``stop_class_sharing`` change both, within the
+caller's transaction (the admin API and the Schoolloket). World loading writes the acceptance
+as its file says (``upsert_acceptance``) and the flag with the school's other values.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,11 +17,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from datastore.admin.base import AdminBase, InvalidField
-from datastore.db.models import School, SchoolClass
+from datastore.db.models import ClassSharingAcceptance, School, SchoolClass
+from datastore.db.upsert import upsert
 from datastore.errors import AlreadyExists, Conflict
 from datastore.records.admin import AdminClass, AdminSchool
 
-__all__ = ["CLASS_SHARING_PACKAGES", "SchoolAdmin"]
+__all__ = [
+    "CLASS_SHARING_PACKAGES",
+    "SchoolAdmin",
+    "check_class_sharing_package",
+    "start_class_sharing",
+    "stop_class_sharing",
+    "upsert_acceptance",
+    "upsert_class",
+    "upsert_school",
+]
 
 # Class sharing needs an administration package that delivers class information.
 CLASS_SHARING_PACKAGES = ("broekx", "informat")
@@ -48,6 +66,102 @@ def check_class_sharing_package(school: School) -> None:
             f"school {school.instellingsnummer} uses {school.admin_package!r}: class sharing"
             f" needs one of {', '.join(CLASS_SHARING_PACKAGES)}"
         )
+
+
+def start_class_sharing(
+    session: Session,
+    school: School,
+    staff_id: int | None,
+    protocol_version: str,
+    now: dt.datetime,
+) -> ClassSharingAcceptance:
+    """Within ``session``: the school shares class information from ``now``, accepted by
+    ``staff_id`` under ``protocol_version`` of the school-to-DOV protocol. The caller checks
+    that the school may and does not share already."""
+    acceptance = ClassSharingAcceptance(
+        school_id=school.id,
+        staff_id=staff_id,
+        protocol_version=protocol_version,
+        accepted_at=now,
+    )
+    session.add(acceptance)
+    school.class_sharing_active = True
+    session.flush()
+    return acceptance
+
+
+def stop_class_sharing(
+    session: Session, school: School, staff_id: int | None, now: dt.datetime
+) -> None:
+    """Within ``session``: the school stops sharing class information; every open acceptance
+    records who stopped it, and when."""
+    for acceptance in session.scalars(
+        select(ClassSharingAcceptance).where(
+            ClassSharingAcceptance.school_id == school.id,
+            ClassSharingAcceptance.stopped_at.is_(None),
+        )
+    ).all():
+        acceptance.stopped_at = now
+        acceptance.stopped_by_staff_id = staff_id
+    school.class_sharing_active = False
+    session.flush()
+
+
+def upsert_acceptance(
+    session: Session,
+    school_id: int,
+    protocol_version: str,
+    accepted_at: dt.datetime,
+    *,
+    staff_id: int,
+    current: bool,
+) -> ClassSharingAcceptance:
+    """Within ``session``: the acceptance keyed by (school, protocol version, time), made or
+    changed to ``staff_id``; a ``current`` one is open again (no stop). World loading, which
+    sets the school's flag itself."""
+    changes: dict[str, Any] = {"staff_id": staff_id}
+    if current:
+        changes.update(stopped_at=None, stopped_by_staff_id=None)
+    return upsert(
+        session,
+        ClassSharingAcceptance,
+        [
+            ClassSharingAcceptance.school_id == school_id,
+            ClassSharingAcceptance.protocol_version == protocol_version,
+            ClassSharingAcceptance.accepted_at == accepted_at,
+        ],
+        school_id=school_id,
+        protocol_version=protocol_version,
+        accepted_at=accepted_at,
+        **changes,
+    )
+
+
+def upsert_school(session: Session, instellingsnummer: str, **values: Any) -> School:
+    """Within ``session``: the school ``instellingsnummer``, made or changed to ``values``
+    (world loading)."""
+    return upsert(
+        session,
+        School,
+        [School.instellingsnummer == instellingsnummer],
+        instellingsnummer=instellingsnummer,
+        **values,
+    )
+
+
+def upsert_class(
+    session: Session, school_id: int, name: str, *, parent_id: int | None
+) -> SchoolClass:
+    """Within ``session``: the school's class ``name`` (a subclass of ``parent_id``), made or
+    changed (world loading)."""
+    return upsert(
+        session,
+        SchoolClass,
+        [SchoolClass.school_id == school_id, SchoolClass.name == name],
+        school_id=school_id,
+        name=name,
+        parent_id=parent_id,
+    )
 
 
 class SchoolAdmin(AdminBase):

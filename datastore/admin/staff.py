@@ -1,7 +1,12 @@
-"""Admin changes to school staff, director assignments and LeerID-beheerder grants."""
+"""The one writer of the ``staff``, ``director_assignments`` and ``beheerder_grants`` tables.
+
+The admin API's changes (``StaffAdmin``) and the functions other modules call to change these
+tables within their own transaction (the Schoolloket's weekly staff upload, world loading).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,10 +16,67 @@ from sqlalchemy.orm import Session
 from datastore.admin.accounts import AccountAdmin, EndedHandler, tell_ended
 from datastore.admin.base import InvalidField
 from datastore.db.models import Account, BeheerderGrant, DirectorAssignment, School, Staff
+from datastore.db.upsert import upsert
 from datastore.errors import AlreadyExists
 from datastore.records.admin import AdminAssignment, AdminGrant, AdminStaff
 
-__all__ = ["StaffAdmin"]
+__all__ = [
+    "StaffAdmin",
+    "add_assignment",
+    "add_grant",
+    "add_staff",
+    "change_assignment",
+    "upsert_assignment",
+    "upsert_grant",
+    "upsert_staff",
+]
+
+
+def add_staff(session: Session, naam: str, voornaam: str, email: str | None) -> Staff:
+    """Within ``session``: a new staff member, flushed so that it has its id."""
+    staff = Staff(naam=naam, voornaam=voornaam, email=email)
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def add_assignment(
+    session: Session,
+    staff_id: int,
+    school_id: int,
+    *,
+    sent: bool,
+    start_date: dt.date,
+    end_date: dt.date | None,
+) -> DirectorAssignment:
+    """Within ``session``: a new director assignment; ``InvalidField`` if it ends before it
+    starts."""
+    row = DirectorAssignment(
+        staff_id=staff_id,
+        school_id=school_id,
+        sent=sent,
+        start_date=start_date,
+        end_date=end_date,
+    )
+    _check_period(row)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def change_assignment(row: DirectorAssignment, *, sent: bool, end_date: dt.date | None) -> None:
+    """Within the session that loaded ``row``: whether it was sent, and when it ends."""
+    row.sent = sent
+    row.end_date = end_date
+    _check_period(row)
+
+
+def add_grant(session: Session, staff_id: int, school_id: int) -> BeheerderGrant:
+    """Within ``session``: make the staff member LeerID-beheerder of the school."""
+    row = BeheerderGrant(staff_id=staff_id, school_id=school_id)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def _staff_record(session: Session, staff: Staff) -> AdminStaff:
@@ -52,6 +114,53 @@ def _grant_record(session: Session, row: BeheerderGrant) -> AdminGrant:
     )
 
 
+def upsert_staff(
+    session: Session, staff_id: int | None, *, naam: str, voornaam: str, email: str | None
+) -> Staff:
+    """Within ``session``: the staff member ``staff_id`` (a new one for ``None``) with these
+    details; only what differs changes (world loading)."""
+    return upsert(session, Staff, [Staff.id == staff_id], naam=naam, voornaam=voornaam, email=email)
+
+
+def upsert_assignment(
+    session: Session,
+    staff_id: int,
+    school_id: int,
+    start_date: dt.date,
+    *,
+    sent: bool,
+    end_date: dt.date | None,
+) -> DirectorAssignment:
+    """Within ``session``: the director assignment keyed by (staff member, school, start date),
+    made or changed to ``sent`` and ``end_date`` (world loading)."""
+    return upsert(
+        session,
+        DirectorAssignment,
+        [
+            DirectorAssignment.staff_id == staff_id,
+            DirectorAssignment.school_id == school_id,
+            DirectorAssignment.start_date == start_date,
+        ],
+        staff_id=staff_id,
+        school_id=school_id,
+        start_date=start_date,
+        sent=sent,
+        end_date=end_date,
+    )
+
+
+def upsert_grant(session: Session, staff_id: int, school_id: int) -> BeheerderGrant:
+    """Within ``session``: the staff member is LeerID-beheerder of the school, made when not yet
+    (world loading)."""
+    return upsert(
+        session,
+        BeheerderGrant,
+        [BeheerderGrant.staff_id == staff_id, BeheerderGrant.school_id == school_id],
+        staff_id=staff_id,
+        school_id=school_id,
+    )
+
+
 class StaffAdmin(AccountAdmin):
     """Staff members (with an optional account), assignments and grants."""
 
@@ -68,11 +177,7 @@ class StaffAdmin(AccountAdmin):
         self, values: Mapping[str, Any], password_hash: str | None = None
     ) -> AdminStaff:
         with self._change() as session:
-            staff = Staff(
-                naam=values["naam"], voornaam=values["voornaam"], email=values.get("email")
-            )
-            session.add(staff)
-            session.flush()
+            staff = add_staff(session, values["naam"], values["voornaam"], values.get("email"))
             if values.get("account") is not None:
                 if password_hash is None:
                     raise InvalidField("account", "the account needs a password")
@@ -122,16 +227,14 @@ class StaffAdmin(AccountAdmin):
         with self._change() as session:
             staff = self._staff_ref(session, values)
             school = self._school(session, values["school"], "school")
-            row = DirectorAssignment(
-                staff_id=staff.id,
-                school_id=school.id,
+            row = add_assignment(
+                session,
+                staff.id,
+                school.id,
                 sent=values.get("sent", True),
                 start_date=values["start_date"],
                 end_date=values.get("end_date"),
             )
-            _check_period(row)
-            session.add(row)
-            session.flush()
             return _assignment_record(session, row)
 
     def update_assignment(self, assignment_id: int, values: Mapping[str, Any]) -> AdminAssignment:
@@ -182,9 +285,7 @@ class StaffAdmin(AccountAdmin):
                 raise AlreadyExists(
                     f"staff member {staff.id} is LeerID-beheerder of {school.instellingsnummer}"
                 )
-            row = BeheerderGrant(staff_id=staff.id, school_id=school.id)
-            session.add(row)
-            session.flush()
+            row = add_grant(session, staff.id, school.id)
             return _grant_record(session, row)
 
     def delete_grant(self, grant_id: int) -> None:

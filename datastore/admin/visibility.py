@@ -1,15 +1,25 @@
-"""Admin changes to application visibility and to a school's class sharing."""
+"""The one writer of the ``visibility`` table; admin changes to a school's class sharing
+(written by ``datastore.admin.schools``).
+
+The admin API's changes (``VisibilityAdmin``) and the functions other modules call to change
+visibility within their own transaction (the Schoolloket's applicatiebeheer, world loading).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Mapped, Session
 
 from datastore.admin.base import AdminBase, InvalidField
-from datastore.admin.schools import check_class_sharing_package
+from datastore.admin.schools import (
+    check_class_sharing_package,
+    start_class_sharing,
+    stop_class_sharing,
+)
 from datastore.db.models import (
     Application,
     ClassSharingAcceptance,
@@ -24,10 +34,65 @@ from datastore.records.admin import (
     ClassSharingState,
 )
 
-__all__ = ["SCHOOL_PROTOCOL_VERSION", "VisibilityAdmin"]
+__all__ = [
+    "SCHOOL_PROTOCOL_VERSION",
+    "VisibilityAdmin",
+    "add_visibility",
+    "find_visibility",
+    "remove_visibility",
+]
 
 # The version of the school-to-DOV protocol an acceptance through the admin API records.
 SCHOOL_PROTOCOL_VERSION = "2024-1"
+
+
+def find_visibility(
+    session: Session,
+    application_id: int,
+    *,
+    school_id: int | None = None,
+    class_id: int | None = None,
+    pupil_id: int | None = None,
+) -> int | None:
+    """The id of the row that makes the application visible to exactly this target, if any."""
+    return session.scalar(
+        select(Visibility.id).where(
+            Visibility.application_id == application_id,
+            _same(Visibility.school_id, school_id),
+            _same(Visibility.class_id, class_id),
+            _same(Visibility.pupil_id, pupil_id),
+        )
+    )
+
+
+def add_visibility(
+    session: Session,
+    application_id: int,
+    created_at: dt.datetime,
+    *,
+    school_id: int | None = None,
+    class_id: int | None = None,
+    pupil_id: int | None = None,
+) -> Visibility:
+    """Within ``session``: make the application visible to one school, (sub)class or pupil.
+
+    The caller checks first (``find_visibility``) that no row says the same already.
+    """
+    row = Visibility(
+        application_id=application_id,
+        school_id=school_id,
+        class_id=class_id,
+        pupil_id=pupil_id,
+        created_at=created_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove_visibility(session: Session, row: Visibility) -> None:
+    """Within ``session``: hide the application again from the row's target."""
+    session.delete(row)
 
 
 def _visibility_record(session: Session, row: Visibility) -> AdminVisibility:
@@ -74,36 +139,30 @@ class VisibilityAdmin(AdminBase):
         """
         with self._change() as session:
             application = self._application(session, values["application"], "application")
-            row = Visibility(application_id=application.id, created_at=self._store.clock.now())
+            target: dict[str, int] = {}
             if values.get("pupil_id") is not None or values.get("username") is not None:
                 if values.get("school") is not None or values.get("klas") is not None:
                     raise InvalidField("school", "give a pupil, a class or a school: one target")
-                row.pupil_id = self._pupil_ref(session, values).id
+                target["pupil_id"] = self._pupil_ref(session, values).id
             elif values.get("school") is not None:
                 school = self._school(session, values["school"], "school")
                 if values.get("klas") is not None:
-                    row.class_id = self._class(session, school, values["klas"], "klas").id
+                    target["class_id"] = self._class(session, school, values["klas"], "klas").id
                 else:
-                    row.school_id = school.id
+                    target["school_id"] = school.id
             else:
                 raise InvalidField("pupil_id", "give pupil_id, username or school (and klas)")
-            taken = session.scalar(
-                select(Visibility.id).where(
-                    Visibility.application_id == row.application_id,
-                    _same(Visibility.pupil_id, row.pupil_id),
-                    _same(Visibility.class_id, row.class_id),
-                    _same(Visibility.school_id, row.school_id),
-                )
-            )
+            taken = find_visibility(session, application.id, **target)
             if taken is not None:
                 raise AlreadyExists(f"visibility entry {taken} says the same already")
-            session.add(row)
-            session.flush()
+            row = add_visibility(session, application.id, self._store.clock.now(), **target)
             return _visibility_record(session, row)
 
     def delete_visibility(self, visibility_id: int) -> None:
         with self._change() as session:
-            session.delete(self._get(session, Visibility, visibility_id, "visibility entry"))
+            remove_visibility(
+                session, self._get(session, Visibility, visibility_id, "visibility entry")
+            )
 
     # -- class sharing
 
@@ -120,30 +179,14 @@ class VisibilityAdmin(AdminBase):
             now = self._store.clock.now()
             if active and not school.class_sharing_active:
                 check_class_sharing_package(school)
-                session.add(
-                    ClassSharingAcceptance(
-                        school_id=school.id,
-                        staff_id=staff_id,
-                        protocol_version=SCHOOL_PROTOCOL_VERSION,
-                        accepted_at=now,
-                    )
-                )
+                start_class_sharing(session, school, staff_id, SCHOOL_PROTOCOL_VERSION, now)
             elif not active and school.class_sharing_active:
-                open_acceptances = session.scalars(
-                    select(ClassSharingAcceptance).where(
-                        ClassSharingAcceptance.school_id == school.id,
-                        ClassSharingAcceptance.stopped_at.is_(None),
-                    )
-                ).all()
-                for acceptance in open_acceptances:
-                    acceptance.stopped_at = now
-                    acceptance.stopped_by_staff_id = staff_id
-            school.class_sharing_active = active
+                stop_class_sharing(session, school, staff_id, now)
             session.flush()
             return _sharing_state(session, school)
 
 
-def _same(column: Any, value: int | None) -> Any:
+def _same(column: Mapped[int | None], value: int | None) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
 
 

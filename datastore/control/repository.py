@@ -11,15 +11,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import update
-
 from datastore.control import rules as fault_rules
 from datastore.control.snapshots import SnapshotControl
 from datastore.db.clock import to_brussels_date
-from datastore.db.models import (
-    Enrolment,
-    FaultRule,
-)
+from datastore.db.models import FaultRule
 from datastore.errors import NotFound
 from datastore.protocol.logs import LogRepository
 from datastore.protocol.oidc import purge_expired
@@ -120,6 +115,10 @@ class ControlRepository(SnapshotControl):
         ended more than a year ago (class information is kept until one year after the
         enrolment ends); and wrong-password counters whose window and lock have ended.
         """
+        # The owner of enrolments is imported on first purge: a worker serving the protocol
+        # reads its fault rules here and never loads the admin modules.
+        from datastore.admin.pupils import forget_class_placements
+
         now = self._store.clock.now()
         today = to_brussels_date(now)
         try:
@@ -128,11 +127,7 @@ class ControlRepository(SnapshotControl):
             year_ago = today.replace(year=today.year - 1, day=28)
         with self._store.write() as session:
             expired = purge_expired(session, now)
-            placements = session.execute(
-                update(Enrolment)
-                .where(Enrolment.end_date < year_ago, Enrolment.class_id.is_not(None))
-                .values(class_id=None, class_set_at=None)
-            ).rowcount  # type: ignore[attr-defined]
+            placements = forget_class_placements(session, year_ago)
         privacy = LogRepository(self._store).purge_privacy(now)
         throttle = ThrottleRepository(self._store).purge(now)
         return PurgeReport(

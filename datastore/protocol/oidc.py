@@ -694,16 +694,6 @@ class OidcRepository:
             return False  # a concurrent request recorded the same jti first
         return True
 
-    def update_password_hash(self, account_id: int, old_hash: str, new_hash: str) -> bool:
-        """Replace a password hash made with old argon2 parameters (only if still ``old_hash``)."""
-        with self._store.write() as session:
-            result = session.execute(
-                update(Account)
-                .where(Account.id == account_id, Account.password_hash == old_hash)
-                .values(password_hash=new_hash)
-            )
-            return _rowcount(result) == 1
-
     def count_live_sessions(self, now: dt.datetime) -> int:
         """How many SSO sessions are live (for tests and the admin API)."""
         with self._store.read() as session:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from datastore.admin.pupils import place_in_class
 from datastore.db.models import Account, DropFile, Enrolment, Pupil, School, SchoolClass
 from datastore.errors import Conflict
 from datastore.hashing import sha256_hex, verify_sha256
@@ -142,8 +143,7 @@ class PackageMixin:
             bad = dict(rejected)
             placements = _check_lines(session, school, self._store.clock.today(), lines, bad)
             for enrolment, klass in placements:
-                enrolment.class_id = klass.id
-                enrolment.class_set_at = now
+                place_in_class(enrolment, klass.id, now)
             report = DropReport(
                 sha256=sha256,
                 received_at=now,

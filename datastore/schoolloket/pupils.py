@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from datastore.admin.accounts import issue_password, reset_password
 from datastore.db.models import Account, BeheerderGrant, Enrolment, Pupil, School, SchoolClass
 from datastore.errors import NotFound
 from datastore.records.schoolloket import Actor, ClassRecord, PupilRow
@@ -144,8 +145,7 @@ class PupilsMixin:
             account = session.scalar(select(Account).where(Account.account_uuid == account_uuid))
             if row is None or account is None:
                 raise NotFound(f"geen leerling van {school.name} met account {account_uuid}")
-            account.password_hash = password_hash
-            account.changed_at = now
+            reset_password(account, password_hash, now)
             add_access_entry(
                 session,
                 now,
@@ -184,8 +184,7 @@ class PupilsMixin:
             for account in session.scalars(
                 select(Account).where(Account.account_uuid.in_(list(password_hashes)))
             ):
-                account.password_hash = password_hashes[account.account_uuid]
-                account.distributed_at = now
+                issue_password(account, password_hashes[account.account_uuid], now)
             add_access_entry(
                 session,
                 now,

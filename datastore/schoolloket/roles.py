@@ -5,19 +5,22 @@
 - LeerID-beheerder: granted per school (``beheerder_grants``).
 
 Also the weekly bulk upload that delivers assignments and grants; it applies at once, and
-rights follow each assignment's start and end dates.
+rights follow each assignment's start and end dates. The rows it adds and changes are written by
+their tables' owners (``datastore.admin.staff``, ``datastore.admin.accounts``), within the
+upload's transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from datastore.admin.accounts import add_account
+from datastore.admin.staff import add_assignment, add_grant, add_staff, change_assignment
 from datastore.db.models import Account, BeheerderGrant, DirectorAssignment, School, Staff
 from datastore.errors import NotFound
 from datastore.records.schoolloket import (
@@ -188,22 +191,8 @@ def _staff_for(
         return session.get(Staff, account.staff_id), False, None
     if not row.naam or not row.voornaam:
         return None, False, f"new staff member {row.username!r} needs naam and voornaam"
-    staff = Staff(naam=row.naam, voornaam=row.voornaam, email=row.email)
-    session.add(staff)
-    session.flush()
-    session.add(
-        Account(
-            account_uuid=str(uuid.uuid4()),
-            username=row.username,
-            password_hash=password_hash,
-            staff_id=staff.id,
-            is_temporary=False,
-            status="active",
-            created_at=now,
-            changed_at=now,
-        )
-    )
-    session.flush()
+    staff = add_staff(session, row.naam, row.voornaam, row.email)
+    add_account(session, row.username, password_hash, now, staff_id=staff.id)
     return staff, True, None
 
 
@@ -216,7 +205,7 @@ def _apply_row(session: Session, staff: Staff, school: School, row: StaffImportR
         )
         if exists is not None:
             return "unchanged"
-        session.add(BeheerderGrant(staff_id=staff.id, school_id=school.id))
+        add_grant(session, staff.id, school.id)
         return "grants"
     assignment = session.scalar(
         select(DirectorAssignment).where(
@@ -226,18 +215,17 @@ def _apply_row(session: Session, staff: Staff, school: School, row: StaffImportR
         )
     )
     if assignment is None:
-        session.add(
-            DirectorAssignment(
-                staff_id=staff.id,
-                school_id=school.id,
-                sent=row.verstuurd,
-                start_date=row.begindatum,
-                end_date=row.einddatum,
-            )
+        assert row.begindatum is not None  # checked by _check_row
+        add_assignment(
+            session,
+            staff.id,
+            school.id,
+            sent=row.verstuurd,
+            start_date=row.begindatum,
+            end_date=row.einddatum,
         )
         return "added"
     if assignment.end_date == row.einddatum and assignment.sent == row.verstuurd:
         return "unchanged"
-    assignment.end_date = row.einddatum
-    assignment.sent = row.verstuurd
+    change_assignment(assignment, sent=row.verstuurd, end_date=row.einddatum)
     return "updated"

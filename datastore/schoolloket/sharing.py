@@ -2,7 +2,9 @@
 
 Activating records who accepted which version of the school-to-DOV protocol, and when; stopping
 records who stopped it, and when. Both bump the generation in the same transaction, so every
-worker's caches see the change within a second.
+worker's caches see the change within a second. The school's flag and its acceptances are
+written by their tables' owner, ``datastore.admin.schools``; this module checks the role and
+speaks Dutch.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from datastore.admin.schools import start_class_sharing, stop_class_sharing
 from datastore.db.models import Account, ClassSharingAcceptance, School, Staff
 from datastore.errors import Conflict, NotFound
 from datastore.records.schoolloket import ClassSharingRecord
@@ -52,14 +55,9 @@ class SharingMixin:
                 )
             if school.class_sharing_active:
                 raise Conflict(f"{school.name} deelt al klasinformatie met LeerID")
-            acceptance = ClassSharingAcceptance(
-                school_id=school.id,
-                staff_id=staff_id,
-                protocol_version=protocol_version,
-                accepted_at=self._store.clock.now(),
+            start_class_sharing(
+                session, school, staff_id, protocol_version, self._store.clock.now()
             )
-            session.add(acceptance)
-            school.class_sharing_active = True
             self._store.clock.bump_generation(session)
         return self.class_sharing_history(instellingsnummer)[0]
 
@@ -69,16 +67,7 @@ class SharingMixin:
             school, staff_id = self._databeheerder(session, instellingsnummer, account_id)
             if not school.class_sharing_active:
                 raise Conflict(f"{school.name} deelt geen klasinformatie met LeerID")
-            now = self._store.clock.now()
-            for acceptance in session.scalars(
-                select(ClassSharingAcceptance).where(
-                    ClassSharingAcceptance.school_id == school.id,
-                    ClassSharingAcceptance.stopped_at.is_(None),
-                )
-            ):
-                acceptance.stopped_at = now
-                acceptance.stopped_by_staff_id = staff_id
-            school.class_sharing_active = False
+            stop_class_sharing(session, school, staff_id, self._store.clock.now())
             self._store.clock.bump_generation(session)
 
     def class_sharing_history(self, instellingsnummer: str) -> list[ClassSharingRecord]:

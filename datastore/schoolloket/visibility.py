@@ -3,15 +3,18 @@
 A row in ``visibility`` targets the whole school, one (sub)class (covering its subclasses)
 or one pupil. Release reads these rows at every login, so the next login's
 ``klas`` claim follows a change at once; the generation is bumped as well, for any cache.
+The rows are written by the table's owner, ``datastore.admin.visibility``; this module checks
+the staff member's role, keeps the access log and speaks Dutch.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, exists, or_, select
-from sqlalchemy.orm import Mapped, Session
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
 
+from datastore.admin.visibility import add_visibility, find_visibility, remove_visibility
 from datastore.db.models import (
     Account,
     Application,
@@ -113,9 +116,9 @@ class VisibilityMixin:
             application = session.get(Application, application_id)
             if application is None or application_id not in {a.id for a in self.applications()}:
                 raise NotFound(f"geen applicatie voor leerlingen met id {application_id}")
-            row = Visibility(application_id=application.id, created_at=self._store.clock.now())
+            target_ids: dict[str, int] = {}
             if target == "school":
-                row.school_id, label = school.id, f"alle leerlingen van {school.name}"
+                target_ids["school_id"], label = school.id, f"alle leerlingen van {school.name}"
             elif target == "class":
                 if not school.class_sharing_active:
                     raise Conflict(
@@ -128,22 +131,13 @@ class VisibilityMixin:
                 )
                 if klass is None:
                     raise NotFound(f"{school.name} heeft geen klas {value!r}")
-                row.class_id, label = klass.id, f"klas {klass.name}"
+                target_ids["class_id"], label = klass.id, f"klas {klass.name}"
             else:
                 pupil = self._enrolled_pupil(session, school, value)
-                row.pupil_id, label = pupil.id, f"{pupil.voornaam} {pupil.naam}"
-            duplicate = session.scalar(
-                select(Visibility.id).where(
-                    Visibility.application_id == application.id,
-                    _same(Visibility.school_id, row.school_id),
-                    _same(Visibility.class_id, row.class_id),
-                    _same(Visibility.pupil_id, row.pupil_id),
-                )
-            )
-            if duplicate is not None:
+                target_ids["pupil_id"], label = pupil.id, f"{pupil.voornaam} {pupil.naam}"
+            if find_visibility(session, application.id, **target_ids) is not None:
                 raise AlreadyExists(f"{application.name} is al zichtbaar voor {label}")
-            session.add(row)
-            session.flush()
+            row = add_visibility(session, application.id, self._store.clock.now(), **target_ids)
             self._log(session, actor, school, "applicatie_zichtbaar", f"{application.key}: {label}")
             self._store.clock.bump_generation(session)
             return VisibilityRecord(row.id, application.id, target, label)
@@ -158,7 +152,7 @@ class VisibilityMixin:
             if row is None or visibility_id not in records:
                 raise NotFound(f"zichtbaarheid {visibility_id} van {school.name}")
             application = session.get(Application, row.application_id)
-            session.delete(row)
+            remove_visibility(session, row)
             key = application.key if application is not None else str(row.application_id)
             label = records[visibility_id].target_label
             self._log(session, actor, school, "applicatie_verborgen", f"{key}: {label}")
@@ -186,10 +180,6 @@ class VisibilityMixin:
             subject,
             "applicatiebeheer",
         )
-
-
-def _same(column: Mapped[int | None], value: int | None) -> ColumnElement[bool]:
-    return column.is_(None) if value is None else column == value
 
 
 def _int(value: str) -> int:

@@ -1,4 +1,7 @@
-"""Write the applications of a world fixture: protocols, OIDC clients and visibility."""
+"""Write the applications of a world fixture: protocols, OIDC clients and visibility.
+
+Visibility rows are written by their table's owner, ``datastore.admin.visibility``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from datastore.db.models import Application, Client, Organisation, Protocol, Visibility
+from datastore.admin.clients import upsert_client
+from datastore.admin.providers import upsert_application, upsert_protocol
+from datastore.admin.visibility import add_visibility, find_visibility
+from datastore.db.models import Application, Client, Organisation
 from datastore.hashing import sha256_hex
 from datastore.worlds.schema import ApplicationSpec, ClientSpec
 
@@ -103,21 +109,12 @@ def write_application(
     )
     if holder is not None and holder != organisation.id:
         writer.fail(f"{path}.key", "an application of another organisation in the database")
-    application = writer.upsert(
-        Application,
-        [Application.key == spec.key],
-        key=spec.key,
-        name=spec.name,
-        organisation_id=organisation.id,
+    application = upsert_application(
+        writer.session, spec.key, name=spec.name, organisation_id=organisation.id
     )
     if spec.protocol is not None:
         values = spec.protocol.model_dump()
-        writer.upsert(
-            Protocol,
-            [Protocol.application_id == application.id],
-            application_id=application.id,
-            **values,
-        )
+        upsert_protocol(writer.session, application.id, **values)
     for k, client in enumerate(spec.clients):
         write_client(writer, application, client, f"{path}.clients[{k}]")
     targets: list[dict[str, int]] = [
@@ -128,16 +125,8 @@ def write_application(
     ]
     targets += [{"pupil_id": writer.pupil_ids[u]} for u in spec.visibility.pupils]
     for target in targets:
-        (column, value), *_ = target.items()
-        where = [Visibility.application_id == application.id]
-        where += [
-            getattr(Visibility, c) == value if c == column else getattr(Visibility, c).is_(None)
-            for c in ("school_id", "class_id", "pupil_id")
-        ]
-        if writer.session.scalar(select(Visibility.id).where(*where)) is None:
-            writer.session.add(
-                Visibility(application_id=application.id, created_at=writer.epoch, **target)
-            )
+        if find_visibility(writer.session, application.id, **target) is None:
+            add_visibility(writer.session, application.id, writer.epoch, **target)
 
 
 def write_client(writer: Upserter, application: Application, spec: ClientSpec, path: str) -> None:
@@ -148,10 +137,9 @@ def write_client(writer: Upserter, application: Application, spec: ClientSpec, p
     if holder is not None and holder != application.id:
         writer.fail(f"{path}.client_id", "a client of another application in the database")
     secret_hash = sha256_hex(spec.secret) if spec.secret is not None else spec.secret_sha256
-    writer.upsert(
-        Client,
-        [Client.client_id == spec.client_id],
-        client_id=spec.client_id,
+    upsert_client(
+        writer.session,
+        spec.client_id,
         application_id=application.id,
         name=spec.name or application.name,
         redirect_uris=expand_rp_origin(

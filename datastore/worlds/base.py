@@ -1,16 +1,15 @@
-"""What every part of a world's writer shares: the session, the rows written so far by natural
-key, and the upsert that changes only what the file says otherwise (``writer.Writer``)."""
+"""What every part of a world's writer shares: the session and the rows written so far by
+natural key (``writer.Writer``). Rows are written by their tables' owners in ``datastore.admin``,
+whose ``upsert_*`` functions change only what the file says otherwise."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn
 
-from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from datastore.db.models import Base, School, SchoolClass
+from datastore.db.models import School, SchoolClass
 from datastore.errors import FixtureError
 
 __all__ = ["WORLD_EPOCH", "Upserter"]
@@ -18,11 +17,9 @@ __all__ = ["WORLD_EPOCH", "Upserter"]
 # Creation time of fixture rows that do not say otherwise: fixed, so seeding is repeatable.
 WORLD_EPOCH = dt.datetime(2025, 9, 1, 6, 0, tzinfo=dt.UTC)
 
-M = TypeVar("M", bound=Base)
-
 
 class Upserter:
-    """Upserts within one session; fails with the path in the file of a conflict."""
+    """One world's writing session; fails with the path in the file of a conflict."""
 
     def __init__(self, session: Session, file: str, issuer: str, rp_origin: str | None) -> None:
         self.session = session
@@ -36,16 +33,3 @@ class Upserter:
 
     def fail(self, path: str, reason: str) -> NoReturn:
         raise FixtureError(self.file, path, reason)
-
-    def upsert(self, model: type[M], where: Sequence[ColumnElement[bool]], **values: Any) -> M:
-        """The row matching ``where``, created or updated to ``values`` (only real changes)."""
-        row = self.session.scalars(select(model).where(*where)).one_or_none()
-        if row is None:
-            row = model(**values)
-            self.session.add(row)
-        else:
-            for name, value in values.items():
-                if getattr(row, name) != value:
-                    setattr(row, name, value)
-        self.session.flush()
-        return row

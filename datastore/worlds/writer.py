@@ -4,7 +4,8 @@ Seeding adds and updates; it never deletes. Each row is found by its natural key
 (instellingsnummer, class name at a school, account_uuid, username, organisation name,
 application key, client_id, ...) and only changed where the fixture says otherwise, so that
 loading the same file twice changes nothing. A password whose stored hash already verifies is
-not hashed again.
+not hashed again. A table whose one writer is a module of ``datastore.admin`` is written
+through that module's functions, within this transaction.
 """
 
 from __future__ import annotations
@@ -12,23 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from datastore.admin.accounts import upsert_account
+from datastore.admin.providers import upsert_organisation
+from datastore.admin.pupils import add_old_account_uuid, upsert_enrolment, upsert_pupil
+from datastore.admin.schools import upsert_acceptance, upsert_class, upsert_school
+from datastore.admin.staff import upsert_assignment, upsert_grant, upsert_staff
 from datastore.control.rules import arm_scenario
 from datastore.db.models import (
     Account,
     AccountHistory,
-    BeheerderGrant,
-    ClassSharingAcceptance,
-    DirectorAssignment,
-    Enrolment,
-    Organisation,
     Pupil,
-    School,
-    SchoolClass,
     Staff,
 )
 from datastore.hashing import PasswordHashing, sha256_hex
@@ -112,9 +110,7 @@ class Writer(Upserter):
             self.write_pupil(pupil, f"pupils[{i}]")
         applications = [a for o in world.organisations for a in o.applications]
         for i, organisation in enumerate(world.organisations):
-            org = self.upsert(
-                Organisation, [Organisation.name == organisation.name], name=organisation.name
-            )
+            org = upsert_organisation(self.session, organisation.name)
             for j, application in enumerate(organisation.applications):
                 write_application(self, org, application, f"organisations[{i}].applications[{j}]")
         for rule in world.misbehave:
@@ -137,10 +133,9 @@ class Writer(Upserter):
     # ------------------------------------------------------------------ schools and staff
 
     def write_school(self, spec: SchoolSpec) -> None:
-        school = self.upsert(
-            School,
-            [School.instellingsnummer == spec.instellingsnummer],
-            instellingsnummer=spec.instellingsnummer,
+        school = upsert_school(
+            self.session,
+            spec.instellingsnummer,
             name=spec.name,
             admin_package=spec.admin_package,
             class_sharing_active=spec.class_sharing.active,
@@ -155,33 +150,28 @@ class Writer(Upserter):
         # Classes first, subclasses after: a subclass needs its parent's id.
         for klass in sorted(spec.classes, key=lambda c: c.parent is not None):
             parent = self.classes[(spec.instellingsnummer, klass.parent)] if klass.parent else None
-            self.classes[(spec.instellingsnummer, klass.name)] = self.upsert(
-                SchoolClass,
-                [SchoolClass.school_id == school.id, SchoolClass.name == klass.name],
-                school_id=school.id,
-                name=klass.name,
+            self.classes[(spec.instellingsnummer, klass.name)] = upsert_class(
+                self.session,
+                school.id,
+                klass.name,
                 parent_id=parent.id if parent is not None else None,
             )
 
     def write_class_sharing(self, spec: SchoolSpec) -> None:
         sharing = spec.class_sharing
-        if sharing.accepted_by is None or sharing.accepted_at is None:
+        if (
+            sharing.accepted_by is None
+            or sharing.accepted_at is None
+            or sharing.protocol_version is None
+        ):
             return
-        school = self.schools[spec.instellingsnummer]
-        changes: dict[str, Any] = {"staff_id": self.staff[sharing.accepted_by].id}
-        if sharing.active:
-            changes.update(stopped_at=None, stopped_by_staff_id=None)
-        self.upsert(
-            ClassSharingAcceptance,
-            [
-                ClassSharingAcceptance.school_id == school.id,
-                ClassSharingAcceptance.protocol_version == sharing.protocol_version,
-                ClassSharingAcceptance.accepted_at == sharing.accepted_at,
-            ],
-            school_id=school.id,
-            protocol_version=sharing.protocol_version,
-            accepted_at=sharing.accepted_at,
-            **changes,
+        upsert_acceptance(
+            self.session,
+            self.schools[spec.instellingsnummer].id,
+            sharing.protocol_version,
+            sharing.accepted_at,
+            staff_id=self.staff[sharing.accepted_by].id,
+            current=sharing.active,
         )
 
     def write_staff(self, spec: StaffSpec, path: str) -> None:
@@ -190,8 +180,9 @@ class Writer(Upserter):
         if existing is not None and existing.staff_id is None:
             self.fail(f"{path}.username", "this account belongs to a pupil in the database")
         staff_id = existing.staff_id if existing is not None else None
-        values = {"naam": spec.naam, "voornaam": spec.voornaam, "email": spec.email}
-        staff = self.upsert(Staff, [Staff.id == staff_id], **values)
+        staff = upsert_staff(
+            self.session, staff_id, naam=spec.naam, voornaam=spec.voornaam, email=spec.email
+        )
         self.staff[spec.username] = staff
         password = spec.password or self.world.passwords.staff
         assert password is not None  # checked by check_references
@@ -199,28 +190,16 @@ class Writer(Upserter):
             existing, account_uuid, spec.username, password, staff_id=staff.id, status=spec.status
         )
         for assignment in spec.director_assignments:
-            school_id = self.schools[assignment.school].id
-            self.upsert(
-                DirectorAssignment,
-                [
-                    DirectorAssignment.staff_id == staff.id,
-                    DirectorAssignment.school_id == school_id,
-                    DirectorAssignment.start_date == assignment.start,
-                ],
-                staff_id=staff.id,
-                school_id=school_id,
-                start_date=assignment.start,
+            upsert_assignment(
+                self.session,
+                staff.id,
+                self.schools[assignment.school].id,
+                assignment.start,
                 sent=assignment.sent,
                 end_date=assignment.end,
             )
         for number in spec.beheerder_at:
-            school_id = self.schools[number].id
-            self.upsert(
-                BeheerderGrant,
-                [BeheerderGrant.staff_id == staff.id, BeheerderGrant.school_id == school_id],
-                staff_id=staff.id,
-                school_id=school_id,
-            )
+            upsert_grant(self.session, staff.id, self.schools[number].id)
 
     # ------------------------------------------------------------------ accounts and pupils
 
@@ -257,10 +236,9 @@ class Writer(Upserter):
         else:
             password_hash = self.hashing.hash(password)
         was_active = existing is not None and existing.status != "disabled"
-        account = self.upsert(
-            Account,
-            [Account.account_uuid == account_uuid],
-            account_uuid=account_uuid,
+        account = upsert_account(
+            self.session,
+            account_uuid,
             username=username,
             password_hash=password_hash,
             pupil_id=pupil_id,
@@ -307,9 +285,9 @@ class Writer(Upserter):
 
     def write_pupil(self, spec: PupilSpec, path: str) -> None:
         pupil_id = self.find_pupil(spec, path)
-        pupil = self.upsert(
-            Pupil,
-            [Pupil.id == pupil_id],
+        pupil = upsert_pupil(
+            self.session,
+            pupil_id,
             insz=spec.insz,
             leer_id_uuid=spec.leer_id_uuid,
             **{name: getattr(spec, name) for name in PUPIL_DETAILS},
@@ -337,20 +315,15 @@ class Writer(Upserter):
             if holder is not None and holder != pupil.id:
                 self.fail(f"{path}.historiek[{j}]", "an old account_uuid of another pupil")
             if holder is None:
-                self.session.add(AccountHistory(pupil_id=pupil.id, old_account_uuid=old))
+                add_old_account_uuid(self.session, pupil.id, old, None)
         for enrolment in spec.enrolments:
             school = self.schools[enrolment.school]
             klass = self.classes[(enrolment.school, enrolment.klas)] if enrolment.klas else None
-            self.upsert(
-                Enrolment,
-                [
-                    Enrolment.pupil_id == pupil.id,
-                    Enrolment.school_id == school.id,
-                    Enrolment.start_date == enrolment.start,
-                ],
-                pupil_id=pupil.id,
-                school_id=school.id,
-                start_date=enrolment.start,
+            upsert_enrolment(
+                self.session,
+                pupil.id,
+                school.id,
+                enrolment.start,
                 end_date=enrolment.end,
                 class_id=klass.id if klass is not None else None,
                 class_set_at=(
