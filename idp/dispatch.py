@@ -25,7 +25,8 @@ thread hop, no lock hand-over between threads for SQLite's single writer). On Po
 wait for round trips to the server, so they run in threads (as many as the connection pool
 holds) and the loop serves other requests meanwhile. The login form runs argon2id and goes to
 a few threads of its own, where argon2 releases the GIL; so does a request with a client
-assertion, which may send the provider to the client's ``jwks_uri``.
+assertion, which may send the provider to the client's ``jwks_uri``. Discovery and the JWKS
+answer from memory and stay on the loop.
 """
 
 from __future__ import annotations
@@ -91,7 +92,9 @@ class ProtocolRoute:
     html_errors: bool  # errors are Dutch pages for the browser, not JSON
     form_only: bool  # a POST must be application/x-www-form-urlencoded (RFC 6749 §3.2)
     in_thread: bool  # on the login threads, never on the event loop
-    reads_params: bool = True  # False: answered without reading the query or the body
+    # Answered from prepared bytes in memory: no parameters read, and on the event loop
+    # whatever the database (a thread hop would cost more than the answer).
+    prepared: bool = False
     operation: str | None = None  # the OpenAPI operation's name; else "<event_type>_endpoint"
 
 
@@ -109,7 +112,7 @@ ROUTES: tuple[ProtocolRoute, ...] = (
         html_errors=False,
         form_only=False,
         in_thread=False,
-        reads_params=False,
+        prepared=True,
         operation="openid_configuration",
     ),
     ProtocolRoute(
@@ -121,7 +124,7 @@ ROUTES: tuple[ProtocolRoute, ...] = (
         html_errors=False,
         form_only=False,
         in_thread=False,
-        reads_params=False,
+        prepared=True,
         operation="jwks",
     ),
     ProtocolRoute(
@@ -217,6 +220,8 @@ class ProtocolDispatch:
         # Made inside the event loop, on first use (anyio binds them to the running loop).
         # A client assertion may send the provider to the client's jwks_uri, a network wait
         # that must not stop every other request: such requests go to threads too.
+        if route.prepared:
+            return None
         if route.in_thread or (oauth is not None and oauth.get("client_assertion")):
             if self._login_threads is None:
                 self._login_threads = CapacityLimiter(LOGIN_THREADS)
@@ -253,10 +258,10 @@ class ProtocolDispatch:
             state.html_errors = True
         provider: Provider = scope["app"].state.provider
         try:
-            if route.reads_params:
-                oauth = await oauth_request(scope, receive, form_only=route.form_only)
-            else:
+            if route.prepared:
                 oauth = NO_PARAMS
+            else:
+                oauth = await oauth_request(scope, receive, form_only=route.form_only)
             limiter = self._limiter(route, provider, oauth)
             if limiter is not None:
                 response = await anyio.to_thread.run_sync(
