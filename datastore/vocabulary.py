@@ -236,6 +236,22 @@ FaultEndpoint = Literal[
 ]
 FAULT_ENDPOINTS: Final[tuple[FaultEndpoint, ...]] = get_args(FaultEndpoint)
 
+# How a client authenticates at the token, introspection and revocation endpoints (OIDC Core
+# §9, RFC 7523): the methods a dossier may register and discovery lists; the first two send a
+# secret. Introspection takes every one but ``none`` (RFC 7662 §2.1: the caller is a client).
+AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+AUTH_METHODS: Final[tuple[AuthMethod, ...]] = get_args(AuthMethod)
+SECRET_AUTH_METHODS: Final[frozenset[AuthMethod]] = frozenset(
+    {"client_secret_basic", "client_secret_post"}
+)
+
+# The algorithms the provider signs ID tokens with (OIDC Core §3.1.3.7: RS256 by default; a
+# dossier may choose ES256) and accepts for a client assertion (RFC 7523 §3).
+SigningAlg = Literal["RS256", "ES256"]
+SIGNING_ALGS: Final[tuple[SigningAlg, ...]] = get_args(SigningAlg)
+AssertionAlg = Literal["RS256", "ES256", "PS256"]
+ASSERTION_ALGS: Final[tuple[AssertionAlg, ...]] = get_args(AssertionAlg)
+
 PkceMethod = Literal["S256", "plain"]
 # RFC 7636 §4.2. ACM advertises both; a dossier may allow S256 only.
 PKCE_METHODS: Final[tuple[PkceMethod, ...]] = ("S256", "plain")

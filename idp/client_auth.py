@@ -20,7 +20,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from datastore import ClientRecord, verify_sha256
+from datastore import ASSERTION_ALGS, ClientRecord, verify_sha256
 from idp.adapter import OAuthRequest
 from idp.client_keys import JwksUnavailable, header_kid
 from idp.errors import InvalidClient, InvalidRequest
@@ -29,7 +29,6 @@ from idp.provider import Provider
 __all__ = ["ASSERTION_TYPE", "authenticate_client"]
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-ASSERTION_ALGS = ("RS256", "ES256", "PS256")
 # Tolerance for a client clock that runs ahead of ours (RFC 7519 §4.1.4-4.1.6 allow "some
 # small leeway"), and the longest assertion we accept: it is meant for a single request.
 ASSERTION_LEEWAY_SECONDS = 60

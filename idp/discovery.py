@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from datastore import PKCE_METHODS, SUBJECT_TYPES
+from datastore import ASSERTION_ALGS, AUTH_METHODS, PKCE_METHODS, SIGNING_ALGS, SUBJECT_TYPES
 from idp import paths
 from idp.authorization import RESPONSE_MODES
 from idp.claims import CLAIMS_SUPPORTED
 from idp.grants import GRANTS
-from idp.keys import SIGNING_ALGS
 from idp.misbehave import jwks_bytes
 from idp.provider import Endpoints
 from idp.release import SCOPES_SUPPORTED
@@ -31,8 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["discovery", "jwks", "provider_metadata"]
 
-CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
-ASSERTION_ALGS = ("RS256", "ES256", "PS256")
 CACHE = {"Cache-Control": "public, max-age=300"}
 # As ACM's JWKS: caches may keep it for nearly six hours, so after a key rotation a relying party
 # must fetch it again when it meets an unknown ``kid`` (OIDC Core §10.1.1), as it must on ACM.
@@ -58,11 +55,11 @@ def provider_metadata(endpoints: Endpoints) -> dict[str, Any]:
         "grant_types_supported": list(GRANTS),
         "subject_types_supported": list(SUBJECT_TYPES),
         "id_token_signing_alg_values_supported": list(SIGNING_ALGS),
-        "token_endpoint_auth_methods_supported": list(CLIENT_AUTH_METHODS),
+        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
         "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
-        "introspection_endpoint_auth_methods_supported": list(CLIENT_AUTH_METHODS[:3]),
+        "introspection_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
         "introspection_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
-        "revocation_endpoint_auth_methods_supported": list(CLIENT_AUTH_METHODS),
+        "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
         "revocation_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
         "code_challenge_methods_supported": list(PKCE_METHODS),
         "claims_supported": list(CLAIMS_SUPPORTED),

@@ -15,12 +15,11 @@ from typing import Any
 
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
-from datastore import Datastore
+from datastore import SIGNING_ALGS, Datastore
 
-__all__ = ["SIGNING_ALGS", "KeyRing", "SigningKey", "make_signing_key"]
+__all__ = ["KeyRing", "SigningKey", "make_signing_key"]
 
 # RS256 is every client's default; ES256 for clients registered for it (OIDC Registration §2).
-SIGNING_ALGS: tuple[str, ...] = ("RS256", "ES256")
 
 SigningKey = RSAKey | ECKey
 

@@ -34,8 +34,8 @@ from fastapi.responses import Response
 from joserfc import jws
 from joserfc.jwk import ECKey, RSAKey
 
-from datastore import ClientRecord, NotFound, ScenarioRule, sha256_hex
-from idp.keys import SIGNING_ALGS, SigningKey, make_signing_key
+from datastore import SIGNING_ALGS, ClientRecord, NotFound, ScenarioRule, sha256_hex
+from idp.keys import SigningKey, make_signing_key
 from idp.rendering import authorization_response
 
 if TYPE_CHECKING:

@@ -29,10 +29,13 @@ from datastore.insz import insz_is_valid
 from datastore.vocabulary import (
     ATTRIBUTES,
     MISBEHAVE_SCENARIOS,
+    SECRET_AUTH_METHODS,
     AccessTokenFormat,
+    AuthMethod,
     GrantTypeName,
     PkceMethod,
     Scope,
+    SigningAlg,
     SubjectType,
     pupil_fields,
 )
@@ -263,22 +266,19 @@ Lifetime = Annotated[int, Field(ge=30, le=366 * 24 * 3600)]
 # An authentication context class reference, e.g. urn:be:vlaanderen:authmech:leerid.
 AcrValue = Annotated[str, Field(pattern=r"^[A-Za-z0-9:._~/-]{1,200}$")]
 
-ClientAuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
-_SECRET_METHODS = {"client_secret_basic", "client_secret_post"}
-
 
 class ClientSpec(_Spec):
     client_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._~-]{1,120}$")]
     name: Name | None = None
     secret: Annotated[str, Field(min_length=1)] | None = None
     secret_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
-    token_endpoint_auth_method: ClientAuthMethod
-    extra_auth_methods: list[ClientAuthMethod] = []
+    token_endpoint_auth_method: AuthMethod
+    extra_auth_methods: list[AuthMethod] = []
     grant_types: Annotated[list[GrantTypeName], Field(min_length=1)] = ["authorization_code"]
     redirect_uris: Annotated[list[Uri], Field(min_length=1)]
     post_logout_redirect_uris: list[Uri] = []
     jwks: dict[str, Any] | None = None
-    id_token_signed_response_alg: Literal["RS256", "ES256"] = "RS256"  # noqa: S105 - an alg
+    id_token_signed_response_alg: SigningAlg = "RS256"  # noqa: S105 - an alg
     claim_dialect: Literal["leerid", "acm"] = "leerid"
     class_sharing_integrated: bool = False
     backchannel_logout_uri: Uri | None = None
@@ -303,9 +303,9 @@ class ClientSpec(_Spec):
             raise ValueError("give secret or secret_sha256, not both")
         if "none" in methods and len(methods) > 1:
             raise ValueError("a public client (none) uses no other authentication method")
-        if methods & _SECRET_METHODS and not has_secret:
+        if methods & SECRET_AUTH_METHODS and not has_secret:
             raise ValueError("client_secret_basic/client_secret_post need a secret")
-        if not methods & _SECRET_METHODS and has_secret:
+        if not methods & SECRET_AUTH_METHODS and has_secret:
             raise ValueError("a secret is only for client_secret_basic/client_secret_post")
         if "private_key_jwt" in methods and not (self.jwks or self.jwks_uri):
             raise ValueError("private_key_jwt needs the client's jwks or jwks_uri")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from datastore import ScenarioRule, ServedEvent
 from idp.admin.common import IdPath, StoreDep
-from idp.misbehave import SCENARIOS
+from idp.misbehave import SCENARIOS, Stage
 
 __all__ = ["MisbehaviourCreate", "add_misbehave_routes"]
 
@@ -42,7 +42,7 @@ class MisbehaviourCreate(BaseModel):
 
 class ScenarioView(BaseModel):
     name: str
-    stage: Literal["authorization", "token", "userinfo"] = Field(
+    stage: Stage = Field(
         description="what it changes: the authorization response, the token response and "
         "its ID token, or the UserInfo answer"
     )

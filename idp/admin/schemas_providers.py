@@ -12,10 +12,12 @@ from datastore import (
     ATTRIBUTES,
     GRANT_TYPES,
     AccessTokenFormat,
+    AuthMethod,
     GrantTypeName,
     PkceMethod,
     ProtocolAttribute,
     Scope,
+    SigningAlg,
     SubjectType,
 )
 from idp.admin.schemas_world import TEXT, ClassName, Id, Instellingsnummer, LongName, Username
@@ -37,7 +39,6 @@ ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,120}$", examples=["
 # The closed vocabulary of protocol attributes (datastore.vocabulary.ATTRIBUTES).
 Attribute = ProtocolAttribute
 Uri = Annotated[str, Field(pattern=r"^https?://[^\s\x00-\x1f#]{1,480}$")]
-AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 Text = Annotated[str, Field(min_length=1, max_length=4000, pattern=TEXT)]
 Days = Annotated[int, Field(ge=1, le=36500)]
 Status = Literal["active", "suspended", "ended"]
@@ -86,7 +87,7 @@ class _ClientFields(_Input):
     grant_types: (
         Annotated[list[GrantTypeName], Field(min_length=1, max_length=len(GRANT_TYPES))] | None
     ) = None
-    id_token_signed_response_alg: Literal["RS256", "ES256"] | None = None
+    id_token_signed_response_alg: SigningAlg | None = None
     claim_dialect: Literal["leerid", "acm"] | None = None
     class_sharing_integrated: bool | None = None
     backchannel_logout_uri: Uri | None = None

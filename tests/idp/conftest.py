@@ -17,9 +17,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from datastore import Argon2Parameters, Datastore, PasswordHashing, load_demo
+from datastore import SIGNING_ALGS, Argon2Parameters, Datastore, PasswordHashing, load_demo
 from idp import ProviderSettings, create_app
-from idp.keys import SIGNING_ALGS, make_signing_key
+from idp.keys import make_signing_key
 from leerid_sim.commands.serve import HTTP_SERVERS
 from tests.databases import PG_ADMIN_DSN, TemplateDatabases, require_postgres
 from tests.idp.flows import ISSUER

@@ -18,9 +18,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from datastore import Argon2Parameters, Datastore, PasswordHashing, load_demo
+from datastore import SIGNING_ALGS, Argon2Parameters, Datastore, PasswordHashing, load_demo
 from idp import create_app
-from idp.keys import SIGNING_ALGS, make_signing_key
+from idp.keys import make_signing_key
 from idp.settings import ProviderSettings
 from schoolloket import create_schoolloket
 from tests.databases import TemplateDatabases
