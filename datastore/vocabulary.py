@@ -236,6 +236,26 @@ FaultEndpoint = Literal[
 ]
 FAULT_ENDPOINTS: Final[tuple[FaultEndpoint, ...]] = get_args(FaultEndpoint)
 
+# What the provider records as protocol events (``GET /admin/api/events``): one type per protocol
+# endpoint, the back-channel logout and the misbehaving-ACM scenarios; and how each ended (a fault
+# rule answered, a scenario served or let the request go on).
+EventType = Literal[
+    "discovery",
+    "jwks",
+    "authorization",
+    "login",
+    "token",
+    "userinfo",
+    "introspection",
+    "revocation",
+    "logout",
+    "backchannel_logout",
+    "misbehave",
+]
+EVENT_TYPES: Final[tuple[EventType, ...]] = get_args(EventType)
+EventOutcome = Literal["success", "failure", "fault", "served", "went_on"]
+EVENT_OUTCOMES: Final[tuple[EventOutcome, ...]] = get_args(EventOutcome)
+
 # How a client authenticates at the token, introspection and revocation endpoints (OIDC Core
 # §9, RFC 7523): the methods a dossier may register and discovery lists; the first two send a
 # secret. Introspection takes every one but ``none`` (RFC 7662 §2.1: the caller is a client).

@@ -44,6 +44,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from datastore import EventType
 from idp import paths
 from idp.adapter import ClientDisconnected, OAuthRequest, oauth_request
 from idp.authorization import authorize
@@ -87,7 +88,7 @@ class ProtocolRoute:
     path: str  # under the issuer (``idp.paths``)
     methods: tuple[str, ...]
     handler: Handler
-    event_type: str  # failures are recorded as events of this type; names the operation too
+    event_type: EventType  # failures are recorded as events of this type; names the operation
     summary: str | None  # in the OpenAPI document (a POST beside a GET is "(form)"), or not
     html_errors: bool  # errors are Dutch pages for the browser, not JSON
     form_only: bool  # a POST must be application/x-www-form-urlencoded (RFC 6749 §3.2)

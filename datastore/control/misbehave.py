@@ -27,6 +27,7 @@ from datastore.db.models import Client, Event, FaultRule
 from datastore.errors import NotFound
 from datastore.protocol.logs import ProtocolEvent, insert_log
 from datastore.protocol.oidc import OidcRepository
+from datastore.vocabulary import EventOutcome, EventType
 
 if TYPE_CHECKING:
     from datastore.db.database import Database
@@ -47,7 +48,7 @@ __all__ = [
     "served_events",
 ]
 
-EVENT_TYPE = "misbehave"
+EVENT_TYPE: EventType = "misbehave"
 ROTATION_KID = "misbehave-rotation"
 # The rotation key is stored as a key that expired at the epoch: the key ring never signs with
 # it nor publishes it; only the scenario does, and only while it is in play.
@@ -122,7 +123,7 @@ def consume_rule(store: Database, rule_id: int) -> bool:
 
 def record(
     store: Database,
-    outcome: str,
+    outcome: EventOutcome,
     *,
     client_id: str,
     account_uuid: str | None,
@@ -190,7 +191,7 @@ class MisbehaveRepository:
 
     def record(
         self,
-        outcome: str,
+        outcome: EventOutcome,
         *,
         client_id: str,
         account_uuid: str | None,

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Connection, and_, delete, func, or_, selec
 
 from datastore.db.models import Event, PrivacyLogEntry
 from datastore.protocol.oidc_sql import insert_rows
+from datastore.vocabulary import EventOutcome, EventType
 
 if TYPE_CHECKING:
     from datastore.db.database import Database
@@ -69,8 +70,8 @@ class PrivacyRelease:
 class ProtocolEvent:
     """An event to record in the same transaction as the change it describes."""
 
-    type: str
-    outcome: str
+    type: EventType
+    outcome: EventOutcome
     client_id: str | None = None
     account_uuid: str | None = None
     error: str | None = None
@@ -259,8 +260,8 @@ class LogRepository:
 
     def record_event(
         self,
-        type_: str,
-        outcome: str,
+        type_: EventType,
+        outcome: EventOutcome,
         *,
         client_id: str | None = None,
         account_uuid: str | None = None,
