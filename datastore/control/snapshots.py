@@ -147,8 +147,11 @@ def _dump(session: Session) -> dict[str, Any]:
 def _wipe(session: Session) -> None:
     tables = world_tables()
     if session.get_bind().dialect.name == "postgresql":
-        # Every DELETE in one round trip (TRUNCATE is slower for small tables: new files).
-        script = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(tables))  # noqa: S608
+        # Every DELETE in one round trip (TRUNCATE is slower for small tables: new files). The
+        # accounts first: a grant locks its account row before its token row, and deleting
+        # tokens before accounts would otherwise take them in the opposite order.
+        deletes = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(tables))  # noqa: S608
+        script = f"LOCK TABLE accounts IN SHARE ROW EXCLUSIVE MODE; {deletes}"
         session.connection().exec_driver_sql(script)
         return
     for table in reversed(tables):

@@ -751,9 +751,14 @@ def end_account_access(
     ids = sorted(set(account_ids))
     if not ids:
         return ()
-    # The caller's status change first: its row lock orders a concurrent login
-    # (``create_session``) and a concurrent grant (``_claim_and_store``), which lock it shared.
+    # The caller's change first, then the account rows locked, before any session or token:
+    # a concurrent login (``create_session``) and a concurrent grant (``_claim_and_store``) lock
+    # the account row shared before anything else, so both sides take the rows in one order
+    # (a delete revokes first and deletes the account last, which alone would deadlock).
     session.flush()
+    session.execute(
+        select(Account.id).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
+    )
     rows = session.scalars(
         select(AuthSession)
         .where(AuthSession.account_id.in_(ids), AuthSession.ended_at.is_(None))

@@ -320,3 +320,74 @@ def test_an_account_disabled_while_a_grant_stores_keeps_no_live_token(
         token = store.oidc.token(sha256_hex(name))
         assert token is not None, name
         assert token.revoked_at is not None, name
+
+
+def test_an_account_deleted_while_a_grant_holds_it_waits_for_the_grant(
+    demo_store: Datastore,
+) -> None:
+    """A grant locks its account row (shared) before it claims its token; a delete revokes the
+    account's tokens and deletes the account last. Had the delete taken the tokens first it
+    would wait for the grant's account lock while the grant waits for a token it revoked: on
+    PostgreSQL a deadlock, and the delete the one cancelled. It locks the account rows first,
+    so it waits for the grant, then revokes what the grant stored and deletes the account."""
+    store = demo_store
+    client_id, app_id, account_id, now = _grant(store)
+    _new_code(store, "code-x")
+    store.oidc.redeem_code(
+        sha256_hex("code-x"),
+        client_id,
+        app_id,
+        now,
+        lambda record, _facts: (_issue(client_id, account_id, record.id, "fam-x", "0", now), 0),
+    )
+    entered, release = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def hold(sql: str) -> None:
+        # The grant, its account row locked, just before its claim.
+        if threading.get_ident() != granting.ident or entered.is_set():
+            return
+        if sql.lstrip().upper().startswith("UPDATE"):
+            entered.set()
+            assert release.wait(WAIT_S)
+
+    def grant() -> str:
+        return store.oidc.rotate_refresh(
+            sha256_hex("refresh-0"),
+            client_id,
+            app_id,
+            now,
+            _minting(
+                lambda record: _issue(client_id, account_id, record.code_id, "fam-x", "x", now),
+                "granted",
+            ),
+        )
+
+    def run(name: str, call: Callable[[], Any]) -> None:
+        try:
+            outcome[name] = call()
+        except Exception as exc:
+            outcome[name] = exc
+
+    granting = threading.Thread(target=run, args=("grant", grant))
+    deleting = threading.Thread(
+        target=run, args=("delete", lambda: store.admin.delete_account("jan.peeters"))
+    )
+    OBSERVERS.append(hold)
+    try:
+        granting.start()
+        assert entered.wait(WAIT_S)
+        deleting.start()
+        deleting.join(0.5)
+        assert deleting.is_alive()  # it waits for the grant's lock on the account row
+        release.set()
+        granting.join(WAIT_S)
+        deleting.join(WAIT_S)
+    finally:
+        release.set()
+        OBSERVERS.remove(hold)
+    assert outcome == {"grant": "granted", "delete": None}, outcome
+    assert store.world.account_by_username("jan.peeters") is None
+    for name in ("access-x", "refresh-x"):
+        token = store.oidc.token(sha256_hex(name))
+        assert token is None or token.revoked_at is not None, name
