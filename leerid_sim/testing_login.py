@@ -1,8 +1,9 @@
 """Log a user in like a browser and a relying party would, and return the tokens.
 
-Drives the real endpoints over HTTP, found as any client finds them, in the discovery document
-(OIDC Discovery 1.0 §4): the authorization request with PKCE (RFC 7636 S256), the login form
-(its documented field names, docs/contract.md), the redirect back with ``code``,
+Drives the real endpoints over HTTP, at the provider's own paths (``idp.paths``; no discovery
+request, so a discovery fault rule a test arms is left for the client under test): the
+authorization request with PKCE (RFC 7636 S256), the login form (its documented field names,
+docs/contract.md), the redirect back with ``code``,
 ``state`` and ``iss`` (RFC 9207), and the token request (RFC 6749 §4.1.3).
 """
 
@@ -19,6 +20,8 @@ from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
+
+from idp import paths
 
 __all__ = ["LeerIDLoginError", "LeerIDTokens", "login"]
 
@@ -93,25 +96,6 @@ def _claims(id_token: str) -> dict[str, Any]:
     return decoded
 
 
-def _discover(browser: httpx.Client, issuer: str) -> dict[str, str]:
-    """The authorization and token endpoints of ``issuer`` (OIDC Discovery 1.0 §4, §4.3)."""
-    response = browser.get(f"{issuer.rstrip('/')}/.well-known/openid-configuration")
-    try:
-        document = response.json()
-    except ValueError:
-        document = None
-    if response.status_code != 200 or not isinstance(document, dict):
-        raise LeerIDLoginError("login_failed", f"discovery: HTTP {response.status_code}")
-    if document.get("issuer") != issuer.rstrip("/"):
-        raise LeerIDLoginError("login_failed", f"discovery names issuer {document.get('issuer')!r}")
-    names = ("authorization_endpoint", "token_endpoint")
-    if not all(isinstance(document.get(name), str) for name in names):
-        raise LeerIDLoginError(
-            "login_failed", "discovery lacks the authorization or token endpoint"
-        )
-    return {name: document[name] for name in names}
-
-
 def login(
     issuer: str,
     client_id: str,
@@ -146,8 +130,7 @@ def login(
         **(extra or {}),
     }
     with httpx.Client(timeout=timeout, follow_redirects=False, verify=verify) as browser:
-        endpoints = _discover(browser, issuer)
-        response = browser.get(endpoints["authorization_endpoint"], params=params)
+        response = browser.get(f"{issuer}{paths.AUTHORIZATION}", params=params)
         for _ in range(10):  # redirects inside the provider, up to the login page
             if response.status_code not in (302, 303):
                 break
@@ -186,10 +169,10 @@ def login(
         }
         if client_secret:  # client_secret_basic (RFC 6749 §2.3.1)
             token = browser.post(
-                endpoints["token_endpoint"], data=data, auth=(client_id, client_secret)
+                f"{issuer}{paths.TOKEN}", data=data, auth=(client_id, client_secret)
             )
         else:  # a public client: PKCE only
-            token = browser.post(endpoints["token_endpoint"], data={**data, "client_id": client_id})
+            token = browser.post(f"{issuer}{paths.TOKEN}", data={**data, "client_id": client_id})
     body: dict[str, Any] = token.json()
     if token.status_code != 200:
         raise LeerIDLoginError(body.get("error", "login_failed"), body.get("error_description", ""))

@@ -158,25 +158,26 @@ async def logout(staff: StaffDep, csrf_token: Annotated[str, Form()] = "") -> Re
     """End the Schoolloket session, then the provider's (RP-Initiated Logout 1.0 §2)."""
     check_csrf(staff, csrf_token)
     ctx = staff.ctx
+    try:  # the provider's endpoints first: unreachable, the staff member stays logged in
+        await ctx.app.oidc.endpoints()
+    except LoginError as exc:
+        raise _unreachable(exc, afmelden=True) from exc
     id_token = None
     if ctx.session_id:
         id_token = await run_in_threadpool(ctx.app.store.schoolloket.end_session, ctx.session_id)
-    try:
-        url = await ctx.app.oidc.logout_url(id_token)
-    except LoginError as exc:
-        raise _unreachable(exc, afgemeld=True) from exc
+    url = await ctx.app.oidc.logout_url(id_token)
     response = RedirectResponse(url, status_code=303)
     ctx.app.clear_cookie(response)
     return response
 
 
-def _unreachable(exc: LoginError, *, afgemeld: bool = False) -> PageError:
+def _unreachable(exc: LoginError, *, afmelden: bool = False) -> PageError:
     """The page when the provider's discovery document cannot be read (502)."""
-    if afgemeld:
+    if afmelden:
         return PageError(
             502,
-            "Afgemeld bij het Schoolloket",
-            f"LeerID is niet bereikbaar (foutcode {exc.error}): meld je daar later af.",
+            "Afmelden mislukt",
+            f"LeerID is niet bereikbaar (foutcode {exc.error}). Probeer het later opnieuw.",
         )
     return PageError(
         502,

@@ -49,6 +49,17 @@ def test_clock_past_the_enrolment_end_removes_instellingsnummer_from_the_login(
     assert "instellingsnummer" not in after.claims
 
 
+def test_a_discovery_fault_is_left_for_the_client_under_test(
+    leerid_admin: LeerIDAdmin, leerid_login: Login, leerid_provider: LeerIDProvider
+) -> None:
+    """The login helper asks no discovery document: a test's discovery fault stays armed for
+    the relying party it tests."""
+    leerid_admin.add_fault("discovery", status_code=503, count=1)
+    assert leerid_login("ididdit", "jan.peeters").access_token
+    assert httpx.get(leerid_provider.discovery_url).status_code == 503
+    assert httpx.get(leerid_provider.discovery_url).status_code == 200
+
+
 def test_fault_makes_the_token_endpoint_temporarily_unavailable(
     leerid_admin: LeerIDAdmin, leerid_login: Login
 ) -> None:
