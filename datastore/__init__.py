@@ -26,6 +26,7 @@ from datastore.errors import (
     DatastoreError,
     FixtureError,
     NotFound,
+    RequestRefused,
     database_problem,
 )
 
@@ -350,6 +351,7 @@ __all__ = [
     "PurgeReport",
     "RefreshRejected",
     "ReleaseFacts",
+    "RequestRefused",
     "ScenarioRule",
     "SchoolRecord",
     "SchoolRoles",

@@ -10,6 +10,7 @@ __all__ = [
     "DatastoreError",
     "FixtureError",
     "NotFound",
+    "RequestRefused",
     "database_problem",
 ]
 
@@ -28,6 +29,13 @@ class AlreadyExists(DatastoreError):
 
 class Conflict(DatastoreError):
     """The change contradicts the state of the world (e.g. a code already consumed)."""
+
+
+class RequestRefused(Exception):
+    """The request is refused: raised by the ``mint`` of ``redeem_code`` and ``rotate_refresh``
+    (the provider's OAuth errors are these). The code or refresh token stays claimed and the
+    refusal is raised after the commit. Anything else ``mint`` raises is a fault of the
+    provider: the claim is rolled back, and the code or token may be used again."""
 
 
 class FixtureError(DatastoreError):

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from datastore import RequestRefused
+
 __all__ = [
     "AccessDenied",
     "BadAuthorizationRequest",
@@ -41,8 +43,9 @@ class RedirectTarget:
     response_mode: str  # "query", "fragment" or "form_post"
 
 
-class OAuthError(Exception):
-    """An OAuth 2.0 / OIDC error: ``error`` code, human description, HTTP status."""
+class OAuthError(RequestRefused):
+    """An OAuth 2.0 / OIDC error: ``error`` code, human description, HTTP status. A refusal of
+    the request: raised while a grant mints, the code or refresh token stays claimed."""
 
     error: ClassVar[str] = "server_error"
     status_code: ClassVar[int] = 400

@@ -36,7 +36,7 @@ from datastore.db.models import (
     UsedAssertion,
 )
 from datastore.db.prepared import Prepared
-from datastore.errors import Conflict, NotFound
+from datastore.errors import Conflict, NotFound, RequestRefused
 from datastore.protocol.logs import PrivacyRelease, ProtocolEvent, insert_log, log_rows
 from datastore.protocol.oidc_sql import (
     CODE_CLAIM,
@@ -489,8 +489,9 @@ class OidcRepository:
         database. Its tokens are stored before the claim commits, so a second use, which
         revokes every token the code produced, always finds them: on PostgreSQL the loser's
         ``UPDATE`` waits for the winner's row lock and its revocation runs after the winner
-        committed; on SQLite writers are serialised. When ``mint`` raises, the code stays
-        consumed and the error is raised after the commit. Raises ``CodeRejected``.
+        committed; on SQLite writers are serialised. When ``mint`` refuses the request
+        (``RequestRefused``), the code stays consumed and the refusal is raised after the
+        commit; any other exception rolls the claim back. Raises ``CodeRejected``.
         """
         return self._claim_and_mint(
             CODE_LOOK,
@@ -519,7 +520,7 @@ class OidcRepository:
         leaked, so the whole family (every token of that grant) is revoked, including the
         tokens the rotation just issued: they are stored before the rotation commits, and a
         replay's revocation runs after it (see ``redeem_code``). ``mint`` as there; when it
-        raises, the token stays rotated. Raises ``RefreshRejected``.
+        refuses, the token stays rotated. Raises ``RefreshRejected``.
         """
         return self._claim_and_mint(
             REFRESH_LOOK,
@@ -550,8 +551,8 @@ class OidcRepository:
         ``claim`` is a conditional ``UPDATE ... RETURNING``: of concurrent claims exactly one gets
         the row. No row: ``rejection(connection)`` works out why (revoking what a reuse produced)
         and is raised after the commit. A row: the tokens ``mint`` made are stored before the
-        claim commits. When ``mint`` raised, the claim still commits (the code stays consumed,
-        the token rotated) and the error is raised after it.
+        claim commits. When ``mint`` refused (``RequestRefused``), the claim still commits (the
+        code stays consumed, the token rotated) and the refusal is raised after it.
 
         ``mint`` (checks and signatures) runs BEFORE the write transaction, on the row ``look``
         reads with the claim's own conditions and the account's facts, so that the write
@@ -564,7 +565,7 @@ class OidcRepository:
         tokens stored are minted from the row it claimed and the facts it read. When either
         differs from what the look saw, ``mint`` runs again inside the transaction.
         """
-        minted: tuple[TokenIssue, _R] | Exception | None = None
+        minted: tuple[TokenIssue, _R] | RequestRefused | None = None
         facts: ReleaseFacts | None = None
         with self._store.connect_read() as connection:
             looked = look.first(connection, params)
@@ -603,7 +604,7 @@ class OidcRepository:
         now: dt.datetime,
         looked: Any,
         facts: ReleaseFacts | None,
-        minted: tuple[TokenIssue, _R] | Exception | None,
+        minted: tuple[TokenIssue, _R] | RequestRefused | None,
     ) -> _R:
         """The write transaction of ``_claim_and_mint``: the claim, and the tokens or the
         rejection. PostgreSQL may end it as a deadlock victim (concurrent replays revoking one
@@ -887,11 +888,12 @@ def _mint_or_error(
     mint: Callable[[_G, ReleaseFacts | None], tuple[TokenIssue, _R]],
     record: _G,
     facts: ReleaseFacts | None,
-) -> tuple[TokenIssue, _R] | Exception:
-    """``mint``'s tokens, or the error it refused the request with."""
+) -> tuple[TokenIssue, _R] | RequestRefused:
+    """``mint``'s tokens, or the refusal it answered the request with. Any other exception is
+    a fault of the provider and propagates: nothing is claimed (or the claim rolls back)."""
     try:
         return mint(record, facts)
-    except Exception as exc:
+    except RequestRefused as exc:
         return exc
 
 

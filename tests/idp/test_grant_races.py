@@ -18,7 +18,15 @@ from typing import Any
 import pytest
 
 import datastore.protocol.oidc
-from datastore import CodeGrant, CodeRejected, Datastore, RefreshRejected, TokenIssue, sha256_hex
+from datastore import (
+    CodeGrant,
+    CodeRejected,
+    Datastore,
+    RefreshRejected,
+    RequestRefused,
+    TokenIssue,
+    sha256_hex,
+)
 from datastore.db.prepared import OBSERVERS
 
 REDIRECT_URI = "http://127.0.0.1:8001/callback"
@@ -203,9 +211,9 @@ def test_a_refused_request_still_consumes_the_code(demo_store: Datastore) -> Non
     _new_code(store, "code-x")
 
     def refuse(*_: object) -> tuple[TokenIssue, str]:
-        raise ValueError("PKCE verifier does not match")
+        raise RequestRefused("PKCE verifier does not match")
 
-    with pytest.raises(ValueError, match="PKCE"):
+    with pytest.raises(RequestRefused, match="PKCE"):
         store.oidc.redeem_code(sha256_hex("code-x"), client_id, app_id, now, refuse)
     minted: list[object] = []
 
@@ -218,6 +226,24 @@ def test_a_refused_request_still_consumes_the_code(demo_store: Datastore) -> Non
     assert rejected.value.reason == "reused"
     assert minted == []  # a consumed code is not even minted for
     _never_stored(store, "access-x")
+
+
+def test_a_fault_while_minting_leaves_the_code_unused(demo_store: Datastore) -> None:
+    """An exception that is no refusal is the provider's fault, not the client's: the claim is
+    not made (or rolls back), so the client's retry can still redeem its code."""
+    store = demo_store
+    client_id, app_id, account_id, now = _grant(store)
+    _new_code(store, "code-z")
+
+    def broken(*_: object) -> tuple[TokenIssue, str]:
+        raise KeyError("a bug in minting")
+
+    with pytest.raises(KeyError):
+        store.oidc.redeem_code(sha256_hex("code-z"), client_id, app_id, now, broken)
+    retry = _minting(
+        lambda record: _issue(client_id, account_id, record.id, "fam-z", "z", now), "redeemed"
+    )
+    assert store.oidc.redeem_code(sha256_hex("code-z"), client_id, app_id, now, retry) == "redeemed"
 
 
 def test_a_claim_the_look_did_not_see_is_minted_inside_the_transaction(
