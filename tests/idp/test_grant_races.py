@@ -81,6 +81,32 @@ def _new_code(store: Datastore, code: str) -> None:
     )
 
 
+def _logged_in(store: Datastore, code: str, family: str, name: str) -> None:
+    """A code redeemed for the tokens ``access-NAME`` and ``refresh-NAME`` of ``family``."""
+    client_id, app_id, account_id, now = _grant(store)
+    _new_code(store, code)
+    store.oidc.redeem_code(
+        sha256_hex(code),
+        client_id,
+        app_id,
+        now,
+        lambda record, _facts: (_issue(client_id, account_id, record.id, family, name, now), 0),
+    )
+
+
+def _rotation(
+    store: Datastore, token: str, family: str, name: str, answer: str
+) -> Callable[[], Any]:
+    """Rotating ``refresh-TOKEN`` into the tokens NAME of ``family``; ``answer`` when stored."""
+    client_id, app_id, account_id, now = _grant(store)
+    mint = _minting(
+        lambda record: _issue(client_id, account_id, record.code_id, family, name, now), answer
+    )
+    return lambda: store.oidc.rotate_refresh(
+        sha256_hex(f"refresh-{token}"), client_id, app_id, now, mint
+    )
+
+
 def _race(winner: Callable[[], Any], replay: Callable[[], Any]) -> Any:
     """Run ``winner`` held inside its write transaction (after its claim, before its first
     insert) until ``replay`` is under way; the replay's outcome (its exception) is returned."""
@@ -174,26 +200,10 @@ def test_a_refresh_replay_while_the_winner_stores_revokes_the_successors(
     demo_store: Datastore,
 ) -> None:
     store = demo_store
-    client_id, app_id, account_id, now = _grant(store)
-    _new_code(store, "code-r")
-    store.oidc.redeem_code(
-        sha256_hex("code-r"),
-        client_id,
-        app_id,
-        now,
-        lambda record, _facts: (_issue(client_id, account_id, record.id, "fam-r", "1", now), 0),
-    )
-    first_refresh = sha256_hex("refresh-1")
-
-    def mint_as(name: str) -> Callable[..., Any]:
-        return _minting(
-            lambda record: _issue(client_id, account_id, record.code_id, "fam-r", name, now),
-            "winner" if name == "2" else "replay",
-        )
-
+    _logged_in(store, "code-r", "fam-r", "1")
     replay = _race(
-        lambda: store.oidc.rotate_refresh(first_refresh, client_id, app_id, now, mint_as("2")),
-        lambda: store.oidc.rotate_refresh(first_refresh, client_id, app_id, now, mint_as("3")),
+        _rotation(store, "1", "fam-r", "2", "winner"),
+        _rotation(store, "1", "fam-r", "3", "replay"),
     )
     assert isinstance(replay, RefreshRejected)
     assert replay.reason == "reused"
@@ -302,41 +312,17 @@ def test_an_account_disabled_while_a_grant_stores_keeps_no_live_token(
     account row shared; SQLite: the one writer) and then revokes what it stored."""
     store = demo_store
     client_id, app_id, account_id, now = _grant(store)
-    _new_code(store, "code-d")
-    code_hash = sha256_hex("code-d")
     if grant == "code":
-
-        def winner() -> str:
-            return store.oidc.redeem_code(
-                code_hash,
-                client_id,
-                app_id,
-                now,
-                _minting(
-                    lambda record: _issue(client_id, account_id, record.id, "fam-d", "d", now),
-                    "winner",
-                ),
-            )
-    else:
-        store.oidc.redeem_code(
-            code_hash,
-            client_id,
-            app_id,
-            now,
-            lambda record, _facts: (_issue(client_id, account_id, record.id, "fam-d", "0", now), 0),
+        _new_code(store, "code-d")
+        mint = _minting(
+            lambda record: _issue(client_id, account_id, record.id, "fam-d", "d", now), "winner"
         )
 
         def winner() -> str:
-            return store.oidc.rotate_refresh(
-                sha256_hex("refresh-0"),
-                client_id,
-                app_id,
-                now,
-                _minting(
-                    lambda record: _issue(client_id, account_id, record.code_id, "fam-d", "d", now),
-                    "winner",
-                ),
-            )
+            return store.oidc.redeem_code(sha256_hex("code-d"), client_id, app_id, now, mint)
+    else:
+        _logged_in(store, "code-d", "fam-d", "0")
+        winner = _rotation(store, "0", "fam-d", "d", "winner")
 
     disabled = _race(
         winner, lambda: store.admin.update_account("jan.peeters", {"status": "disabled"})
@@ -357,15 +343,8 @@ def test_an_account_deleted_while_a_grant_holds_it_waits_for_the_grant(
     PostgreSQL a deadlock, and the delete the one cancelled. It locks the account rows first,
     so it waits for the grant, then revokes what the grant stored and deletes the account."""
     store = demo_store
-    client_id, app_id, account_id, now = _grant(store)
-    _new_code(store, "code-x")
-    store.oidc.redeem_code(
-        sha256_hex("code-x"),
-        client_id,
-        app_id,
-        now,
-        lambda record, _facts: (_issue(client_id, account_id, record.id, "fam-x", "0", now), 0),
-    )
+    _logged_in(store, "code-x", "fam-x", "0")
+    grant = _rotation(store, "0", "fam-x", "x", "granted")
     entered, release = threading.Event(), threading.Event()
     outcome: dict[str, Any] = {}
 
@@ -376,18 +355,6 @@ def test_an_account_deleted_while_a_grant_holds_it_waits_for_the_grant(
         if sql.lstrip().upper().startswith("UPDATE"):
             entered.set()
             assert release.wait(WAIT_S)
-
-    def grant() -> str:
-        return store.oidc.rotate_refresh(
-            sha256_hex("refresh-0"),
-            client_id,
-            app_id,
-            now,
-            _minting(
-                lambda record: _issue(client_id, account_id, record.code_id, "fam-x", "x", now),
-                "granted",
-            ),
-        )
 
     def run(name: str, call: Callable[[], Any]) -> None:
         try:
