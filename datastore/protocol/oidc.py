@@ -611,10 +611,11 @@ class OidcRepository:
         family); it then rolled back whole, and ``_claim_and_mint`` runs it again."""
         failure: Exception
         with self._store.connect_write() as connection:
-            # The account row first, locked: a disable (``end_account_access``) changes it
-            # before it revokes, so it either commits before this read (the facts say disabled
-            # and nothing is minted) or waits until this transaction has stored its tokens and
-            # then revokes them too. Locked after the claim instead, the two would deadlock.
+            # The account row first, locked: a disable or a delete (``end_account_access``)
+            # locks it before it revokes, so it either commits before this read (the facts say
+            # the account is gone or disabled, and nothing is minted) or waits until this
+            # transaction has stored its tokens and then revokes them too. Locked after the
+            # claim instead, the two would take the rows in opposite orders and deadlock.
             locked = None if looked is None else looked.account_id
             current = _facts(connection, locked, application_id, lock=True)
             row = claim.first(connection, params)
@@ -626,7 +627,7 @@ class OidcRepository:
                     current = _facts(connection, record.account_id, application_id)
                 if minted is None or current != facts or not _same_row(row, looked):
                     minted = _mint_or_error(mint, record, current)
-                if isinstance(minted, Exception):  # the request was refused: the claim stands
+                if isinstance(minted, RequestRefused):  # the claim stands
                     failure = minted
                 else:
                     issue, result = minted
@@ -723,7 +724,7 @@ def purge_expired(session: Session, now: dt.datetime) -> ExpiredPurge:
     ended SSO sessions, expired codes and tokens, and client assertions (RFC 7523 §3) past
     their ``exp``, whose ``jti`` need not be remembered."""
     counts = [
-        session.execute(statement).rowcount  # type: ignore[attr-defined]
+        _rowcount(session.execute(statement))
         for statement in (
             delete(AuthSession).where(
                 (AuthSession.expires_at < now) | AuthSession.ended_at.is_not(None)
