@@ -48,7 +48,12 @@ from datastore.protocol.oidc_sql import (
     TOKEN_BY_HASH,
     insert_rows,
 )
-from datastore.protocol.release import account_record, release_facts
+from datastore.protocol.release import (
+    GrantKey,
+    account_record,
+    release_facts,
+    release_facts_of_grant,
+)
 from datastore.records.protocol import AccountRecord, ReleaseFacts
 from datastore.schoolloket.sessions import end_account_sessions
 
@@ -494,6 +499,7 @@ class OidcRepository:
         commit; any other exception rolls the claim back. Raises ``CodeRejected``.
         """
         return self._claim_and_mint(
+            "code",
             CODE_LOOK,
             CODE_CLAIM,
             {"b_code_hash": code_hash, "b_client_id": client_id, "b_now": now},
@@ -523,6 +529,7 @@ class OidcRepository:
         refuses, the token stays rotated. Raises ``RefreshRejected``.
         """
         return self._claim_and_mint(
+            "refresh",
             REFRESH_LOOK,
             REFRESH_CLAIM,
             {"b_token_hash": token_hash, "b_client_id": client_id, "b_now": now},
@@ -537,6 +544,7 @@ class OidcRepository:
 
     def _claim_and_mint(
         self,
+        key: GrantKey,
         look: Prepared,
         claim: Prepared,
         params: dict[str, Any],
@@ -554,29 +562,39 @@ class OidcRepository:
         claim commits. When ``mint`` refused (``RequestRefused``), the claim still commits (the
         code stays consumed, the token rotated) and the refusal is raised after it.
 
-        ``mint`` (checks and signatures) runs BEFORE the write transaction, on the row ``look``
-        reads with the claim's own conditions and the account's facts, so that the write
-        transaction (on SQLite: the one writer of every process) holds only the claim, one read
-        of the facts and the inserts. Every condition of a claim can only turn false over time
-        (a code is consumed, a token rotated or revoked, a session ended; expiry is tested at the
-        same ``now``) and none of the row's columns the tokens are made of ever changes, so the
+        The write transaction reads the account's facts first (on PostgreSQL locking the
+        account row shared, see ``_claim_and_store``), then claims, then stores: the tokens
+        stored are always minted from the row it claimed and the facts it read.
+
+        SQLite: ``mint`` (checks and signatures) runs BEFORE the write transaction, on the row
+        ``look`` reads with the claim's own conditions and the account's facts, so that the
+        write transaction (the one writer of every process) holds only the facts, the claim
+        and the inserts. Every condition of a claim can only turn false over time (a code is
+        consumed, a token rotated or revoked, a session ended; expiry is tested at the same
+        ``now``) and none of the row's columns the tokens are made of ever changes, so the
         claim takes the row the look saw, or none. The facts can change (an enrolment ends, a
-        protocol ends, a school stops sharing classes), so the transaction reads them again: the
-        tokens stored are minted from the row it claimed and the facts it read. When either
-        differs from what the look saw, ``mint`` runs again inside the transaction.
+        protocol ends, a school stops sharing classes): when the transaction's facts or row
+        differ from what the look saw, ``mint`` runs again inside the transaction.
+
+        PostgreSQL has no single writer, and there each statement is a round trip: it mints
+        inside the transaction, after the claim, and reads the row only there (``key`` says
+        which row names the account: the code or the refresh token of ``params``).
         """
         minted: tuple[TokenIssue, _R] | RequestRefused | None = None
         facts: ReleaseFacts | None = None
-        with self._store.connect_read() as connection:
-            looked = look.first(connection, params)
+        looked = None
+        if self._store.dialect == "sqlite":
+            with self._store.connect_read() as connection:
+                looked = look.first(connection, params)
+                if looked is not None:
+                    record = to_record(looked)
+                    facts = _facts(connection, record.account_id, application_id)
             if looked is not None:
-                record = to_record(looked)
-                facts = _facts(connection, record.account_id, application_id)
-        if looked is not None:
-            minted = _mint_or_error(mint, record, facts)
+                minted = _mint_or_error(mint, record, facts)
         for attempt in range(1, _DEADLOCK_ATTEMPTS + 1):
             try:
                 return self._claim_and_store(
+                    key,
                     claim,
                     params,
                     to_record,
@@ -595,6 +613,7 @@ class OidcRepository:
 
     def _claim_and_store(
         self,
+        key: GrantKey,
         claim: Prepared,
         params: dict[str, Any],
         to_record: Callable[[Any], _G],
@@ -616,15 +635,13 @@ class OidcRepository:
             # the account is gone or disabled, and nothing is minted) or waits until this
             # transaction has stored its tokens and then revokes them too. Locked after the
             # claim instead, the two would take the rows in opposite orders and deadlock.
-            locked = None if looked is None else looked.account_id
-            current = _facts(connection, locked, application_id, lock=True)
+            # (SQLite has no row locks: its one writer orders the two.)
+            current = release_facts_of_grant(connection, key, params, application_id, lock=True)
             row = claim.first(connection, params)
             if row is None:
                 failure = rejection(connection)
             else:
                 record = to_record(row)
-                if record.account_id != locked:  # not the look's row: its own account's facts
-                    current = _facts(connection, record.account_id, application_id)
                 if minted is None or current != facts or not _same_row(row, looked):
                     minted = _mint_or_error(mint, record, current)
                 if isinstance(minted, RequestRefused):  # the claim stands
