@@ -117,8 +117,10 @@ def _serve(args: argparse.Namespace) -> int:
 def _run_uvicorn(args: argparse.Namespace, settings: Any, tls: ServerTLS | None) -> None:
     import uvicorn
 
-    if args.workers > 1:
-        _fork_workers_from_a_loaded_parent()
+    if args.workers > 1 and _fork_workers_from_a_loaded_parent():
+        from leerid_sim.listeners import listen_per_worker
+
+        listen_per_worker()  # connections spread over the workers (leerid_sim/listeners.py)
     uvicorn.run(
         "leerid_sim.server:serve_server_app",
         factory=True,
@@ -188,7 +190,7 @@ def _load_modules_before_forking() -> None:
 _SUPERVISOR_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGTTIN", "SIGTTOU")
 
 
-def _fork_workers_from_a_loaded_parent() -> None:
+def _fork_workers_from_a_loaded_parent() -> bool:
     """Load the server's modules once, in uvicorn's supervisor, and fork the workers from it.
 
     uvicorn starts workers with ``spawn``: each fresh interpreter imports the whole provider
@@ -198,6 +200,7 @@ def _fork_workers_from_a_loaded_parent() -> None:
     gunicorn's ``--preload`` does. Only on Linux (macOS makes spawn the default because system
     libraries there may not survive a fork), and only while uvicorn starts its workers through
     ``uvicorn._subprocess.spawn``; otherwise workers are spawned as uvicorn does by default.
+    Whether the workers will be forked.
     """
     import multiprocessing
     import signal
@@ -206,7 +209,7 @@ def _fork_workers_from_a_loaded_parent() -> None:
     from uvicorn import _subprocess
 
     if not sys.platform.startswith("linux") or not hasattr(_subprocess, "spawn"):
-        return
+        return False
     _load_modules_before_forking()
 
     def default_signals() -> None:
@@ -219,3 +222,4 @@ def _fork_workers_from_a_loaded_parent() -> None:
 
     os.register_at_fork(after_in_child=default_signals)
     _subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]
+    return True

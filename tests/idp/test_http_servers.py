@@ -7,8 +7,10 @@ whole login with its token request, pages with their security headers, https wit
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -94,5 +96,73 @@ def test_the_server_serves_https_with_the_local_ca(
         answer = httpx.get(f"{base}/op/.well-known/openid-configuration", verify=context)
         assert answer.status_code == 200
         assert answer.json()["issuer"] == f"{base}/op"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0, log.read_text()[-2000:]
+
+
+def _sockets(pid: int) -> set[int]:
+    """The inodes of the sockets process ``pid`` holds open."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(int(target[8:-1]))
+    return inodes
+
+
+def _tcp(port: int, state: str) -> set[int]:
+    """The inodes of IPv4 TCP sockets on local ``port`` in ``state`` (0A listen, 01 established)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+            inodes.add(int(fields[9]))
+    return inodes
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                children.append(int(stat.parent.name))
+    return children
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Linux's /proc")
+@pytest.mark.parametrize("http_server", ["uvicorn"])
+def test_connections_opened_at_once_are_spread_over_the_workers(
+    demo_url: str, http_server: str, tmp_path: Path
+) -> None:
+    """Every worker listens on a socket of its own (SO_REUSEPORT), so a burst of keep-alive
+    connections, as a connection pool opens them, lands on both workers instead of on the
+    one whose event loop woke first."""
+    for base, process, log in _serve(demo_url, http_server, tmp_path):
+        _wait_healthy(base, process, log)
+        port = int(base.rsplit(":", 1)[1])
+        workers = _children(process.pid)
+        assert len(workers) == 2, workers
+        listening = _tcp(port, "0A")
+        own = [_sockets(pid) & listening for pid in workers]
+        assert all(len(sockets) == 1 for sockets in own), own
+        assert own[0] != own[1]  # not one socket shared by both
+        assert not _sockets(process.pid) & listening  # the supervisor takes no connection
+        connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        try:
+            for connection in connections:
+                connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            for connection in connections:
+                assert connection.recv(64).startswith(b"HTTP/1.1 200")
+            established = _tcp(port, "01")
+            served = [len(_sockets(pid) & established) for pid in workers]
+        finally:
+            for connection in connections:
+                connection.close()
+        # Each connection goes to a socket chosen by a hash of its ports: all 16 on one worker
+        # has a chance of 2 in 65,536.
+        assert sum(served) == 16
+        assert min(served) >= 1, served
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0, log.read_text()[-2000:]
