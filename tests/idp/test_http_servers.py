@@ -49,13 +49,17 @@ def _serve(
     command += ["--tls"] if tls else []
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         yield base, process, log
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+        with contextlib.suppress(ProcessLookupError):  # workers a failed test left behind
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def test_the_server_answers_a_login_with_its_headers_and_stops_on_sigterm(
