@@ -22,6 +22,8 @@ from typing import TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from datastore import argon2_memory
+
 _T = TypeVar("_T")
 
 __all__ = [
@@ -51,13 +53,12 @@ class PasswordHashing:
 
     Every hash and verification runs on one of the process's few hashing threads (one per core, at
     most four), whoever calls and whichever object it calls; ``shared`` gives each process one
-    object per set of parameters. argon2id allocates its memory (19 MiB at the OWASP minimum) per
-    call; glibc then keeps one such block per thread that hashed, in that thread's malloc arena, and
-    reuses it. On a few fixed threads that bounds the memory kept (a few blocks, not one per thread
-    of a web server's pool) and costs no page faults: returning the block to the system after every
-    call instead makes every login fault that memory in again, kernel time on a par with half the
-    hash. argon2
-    releases the GIL, so the threads use every core.
+    object per set of parameters. argon2id needs its memory (19 MiB at the OWASP minimum) on every
+    call: a verification takes it from its thread's own mapping, kept from call to call while
+    logins come (no page faults) and given back to the kernel a second after they stop
+    (``argon2_memory``); a new hash (rare: a password set, a rehash) takes it from ``malloc``,
+    where glibc keeps it in the thread's arena. argon2 releases the GIL, so the threads use
+    every core.
     """
 
     def __init__(self, parameters: Argon2Parameters = OWASP_MINIMUM) -> None:
@@ -95,12 +96,16 @@ class PasswordHashing:
         return self._run(lambda: self._verify(password_hash, password))
 
     def _verify(self, password_hash: str | None, password: str) -> bool:
+        encoded = password_hash or self._dummy_hash
         try:
-            return self._hasher.verify(password_hash or self._dummy_hash, password) and (
-                password_hash is not None
-            )
+            # argon2id with memory that is given back once logins stop (argon2_memory.py);
+            # anything else (another variant, an older version) through argon2-cffi.
+            matched = argon2_memory.verify(encoded, password.encode("utf-8"))
+            if matched is None:
+                matched = self._hasher.verify(encoded, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
+        return matched and password_hash is not None
 
     def needs_rehash(self, password_hash: str) -> bool:
         """True when the hash was made with other parameters than the configured ones."""
