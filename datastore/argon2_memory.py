@@ -28,11 +28,11 @@ import binascii
 import hmac
 import mmap
 import os
+import re
 import threading
 import time
 from typing import Any
 
-from argon2 import extract_parameters
 from argon2.exceptions import InvalidHashError
 from argon2.low_level import ffi, lib  # type: ignore[attr-defined]  # lib: the C library
 
@@ -41,6 +41,9 @@ __all__ = ["IDLE_S", "verify"]
 # A mapping no call used for this long is given back to the kernel.
 IDLE_S = 1.0
 _VERSION = 0x13  # argon2 version 1.3, "v=19" in PHC strings
+# The costs as the reference implementation writes them: decimal, no sign, no leading zero.
+_COSTS = re.compile(r"m=([1-9][0-9]{0,9}),t=([1-9][0-9]{0,9}),p=([1-9][0-9]{0,9})")
+_UINT32_MAX = 2**32 - 1
 
 
 class _Slot:
@@ -154,7 +157,10 @@ def verify(encoded: str, password: bytes) -> bool | None:
     parts = encoded.split("$")
     if len(parts) != 6 or parts[1] != "argon2id" or parts[2] != "v=19":
         return None
-    parameters = extract_parameters(encoded)
+    costs = _COSTS.fullmatch(parts[3])
+    if costs is None or any(int(c) > _UINT32_MAX for c in costs.groups()):
+        raise InvalidHashError(f"not m=M,t=T,p=P: {parts[3][:40]!r}")
+    memory_cost, time_cost, parallelism = (int(c) for c in costs.groups())
     try:
         salt, expected = _b64(parts[4]), _b64(parts[5])
     except (binascii.Error, ValueError) as exc:
@@ -175,16 +181,20 @@ def verify(encoded: str, password: bytes) -> bool | None:
             "secretlen": 0,
             "ad": ffi.NULL,
             "adlen": 0,
-            "t_cost": parameters.time_cost,
-            "m_cost": parameters.memory_cost,
-            "lanes": parameters.parallelism,
-            "threads": parameters.parallelism,
+            "t_cost": time_cost,
+            "m_cost": memory_cost,
+            "lanes": parallelism,
+            "threads": parallelism,
             "version": _VERSION,
             "allocate_cbk": _allocate,
             "free_cbk": _free,
             "flags": lib.ARGON2_DEFAULT_FLAGS,
         },
     )
-    if lib.argon2_ctx(context, lib.Argon2_id) != lib.ARGON2_OK:
+    try:
+        status = lib.argon2_ctx(context, lib.Argon2_id)
+    finally:
+        _MEMORY.slot().done()  # also when argon2 failed before its free hook
+    if status != lib.ARGON2_OK:
         return False  # parameters the reference implementation refuses: no password matches
     return hmac.compare_digest(bytes(ffi.buffer(out, len(expected))), expected)

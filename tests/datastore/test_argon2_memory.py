@@ -48,6 +48,12 @@ def test_a_damaged_hash_matches_nothing() -> None:
         f"{head}${salt}${digest[:-1]}*",  # not base64
         f"{head}$${digest}",  # no salt
         encoded.replace("m=8,", "m=x,"),
+        encoded.replace("m=8,", "m=-1,"),  # costs that do not fit argon2's 32 bits
+        encoded.replace("t=1,", "t=4294967296,"),
+        encoded.replace("p=1$", "p=99999999999$"),
+        encoded.replace("m=8,", "m=+8,"),  # spelled as the reference implementation never does
+        encoded.replace("m=8,", "m=08,"),
+        encoded.replace("t=1,", "t=0,"),
         encoded.replace("argon2id", "argon2xx"),
     ):
         assert hashing.verify(damaged, "geheim") is False, damaged
