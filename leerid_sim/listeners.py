@@ -14,17 +14,24 @@ supervisor keeps its socket bound (it reserves the port and is what uvicorn repo
 listens on it, so it takes no connections; each forked worker replaces its inherited copy of that
 descriptor by a new socket bound to the same address (``dup2``), on which uvicorn then listens.
 A worker uvicorn restarts gets a fresh one the same way.
+
+The price: connections that a worker's own socket has queued but not yet accepted when that
+worker ends (a crash, or the old worker of a ``SIGHUP`` restart) are reset, where a shared socket
+let another worker accept them. A worker that cannot make its socket stops the server at start.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import sys
 from typing import Any
 
 __all__ = ["listen_per_worker"]
 
 _SUPERVISOR_SOCKETS: list[socket.socket] = []
+STARTUP_FAILURE = 3  # uvicorn.config.STARTUP_FAILURE
 
 
 def _reuseport_socket(family: int, address: Any) -> socket.socket:
@@ -40,12 +47,19 @@ def _reuseport_socket(family: int, address: Any) -> socket.socket:
 
 
 def _own_listener_in_child() -> None:
-    for shared in _SUPERVISOR_SOCKETS:
-        own = _reuseport_socket(shared.family, shared.getsockname())
-        try:
-            os.dup2(own.fileno(), shared.fileno())  # the same descriptor, now this worker's own
-        finally:
-            own.close()
+    try:
+        for shared in _SUPERVISOR_SOCKETS:
+            own = _reuseport_socket(shared.family, shared.getsockname())
+            try:
+                os.dup2(own.fileno(), shared.fileno())  # the same descriptor, now this worker's
+            finally:
+                own.close()
+    except OSError as exc:
+        # Listening on the supervisor's socket instead would leave it listening after this
+        # worker ends, taking connections nobody accepts: stop, as uvicorn stops a worker
+        # that cannot start (its supervisor then stops too).
+        os.write(2, f"leerid-sim: a worker cannot listen on its own socket: {exc}\n".encode())
+        os._exit(STARTUP_FAILURE)
 
 
 def listen_per_worker() -> None:
@@ -65,7 +79,11 @@ def listen_per_worker() -> None:
             return sock
         address = sock.getsockname()  # the port the kernel chose, for --port 0
         sock.close()
-        shared = _reuseport_socket(sock.family, address)
+        try:
+            shared = _reuseport_socket(sock.family, address)
+        except OSError as exc:  # taken by another program in between: as uvicorn says it
+            logging.getLogger("uvicorn.error").error(exc)
+            sys.exit(STARTUP_FAILURE)
         shared.set_inheritable(True)
         _SUPERVISOR_SOCKETS.append(shared)
         return shared

@@ -14,6 +14,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,10 +147,15 @@ def test_connections_opened_at_once_are_spread_over_the_workers(
     for base, process, log in _serve(demo_url, http_server, tmp_path):
         _wait_healthy(base, process, log)
         port = int(base.rsplit(":", 1)[1])
-        workers = _children(process.pid)
+        deadline = time.monotonic() + 20  # the first worker answered; the other may still start
+        while True:
+            workers = _children(process.pid)
+            listening = _tcp(port, "0A")
+            own = [_sockets(pid) & listening for pid in workers]
+            if (len(workers) == 2 and all(own)) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         assert len(workers) == 2, workers
-        listening = _tcp(port, "0A")
-        own = [_sockets(pid) & listening for pid in workers]
         assert all(len(sockets) == 1 for sockets in own), own
         assert own[0] != own[1]  # not one socket shared by both
         assert not _sockets(process.pid) & listening  # the supervisor takes no connection
