@@ -4,6 +4,7 @@ and node-oidc-provider, measured by one load generator in one run.
     python -m bench            # default: every configuration, 2 s runs at c=1, 8, 32 (~5 min)
     python -m bench --quick    # smoke test: SQLite 1 worker + peer, c=8, 1 s runs (~1 min)
     python -m bench --full     # 10 s runs, c=8 repeated 3×, 5 cold starts (~20 min)
+    python -m bench --floor    # what a refresh grant costs at the least, piece by piece (~30 s)
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=SCENARIOS,
         metavar="SCENARIO",
         help="instead: py-spy profile of one leerid-sim worker under SCENARIO (c=8, or --levels N)",
+    )
+    p.add_argument(
+        "--floor",
+        action="store_true",
+        help="instead: what a refresh grant costs at the least, piece by piece (bench/floor.py)",
     )
     p.add_argument(
         "--report",
@@ -219,6 +225,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         data = json.loads(Path(args.report).read_text())
         print(f"tables written to {write_docs(data).relative_to(ROOT)}", flush=True)
+        return 0
+    if args.floor:
+        from bench.floor import floor
+
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        (ROOT / "bench" / "results" / "raw").mkdir(parents=True, exist_ok=True)
+        path = ROOT / "bench" / "results" / "raw" / f"{stamp}-floor.json"
+        path.write_text(json.dumps(floor(), indent=1) + "\n")
+        print(f"raw results: {path.relative_to(ROOT)}", flush=True)
         return 0
     plan, dbs, workers = _plan(args)
     pg = _pg_version()
