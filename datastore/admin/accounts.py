@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from datastore.admin.base import AdminBase, InvalidField, UnknownReference
 from datastore.db.models import Account, Pupil, Staff
+from datastore.db.results import rowcount
 from datastore.db.upsert import upsert
 from datastore.errors import AlreadyExists
 from datastore.protocol.oidc import EndedSession, end_account_access
@@ -217,8 +218,7 @@ class AccountAdmin(AdminBase):
                 .where(Account.id == account_id, Account.password_hash == old_hash)
                 .values(password_hash=new_hash)
             )
-            rowcount: int = result.rowcount  # type: ignore[attr-defined]
-            return rowcount == 1
+            return rowcount(result) == 1
 
     def _end_accounts_of(
         self, session: Session, *, pupil_id: int | None = None, staff_id: int | None = None

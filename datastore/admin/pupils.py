@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from datastore.admin.accounts import AccountAdmin, EndedHandler, tell_ended
 from datastore.admin.base import InvalidField
 from datastore.db.models import Account, AccountHistory, Enrolment, Pupil, School, SchoolClass
+from datastore.db.results import rowcount
 from datastore.db.upsert import upsert
 from datastore.errors import AlreadyExists
 from datastore.records.admin import AdminEnrolment, AdminPupil
@@ -88,8 +89,7 @@ def forget_class_placements(session: Session, ended_before: dt.date) -> int:
         .where(Enrolment.end_date < ended_before, Enrolment.class_id.is_not(None))
         .values(class_id=None, class_set_at=None)
     )
-    count: int = result.rowcount  # type: ignore[attr-defined]
-    return count
+    return rowcount(result)
 
 
 def _pupil_record(session: Session, pupil: Pupil) -> AdminPupil:

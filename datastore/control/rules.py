@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from datastore.db.models import FaultRule
+from datastore.db.results import rowcount
 
 if TYPE_CHECKING:
     from datastore.db.database import Database
@@ -112,7 +113,7 @@ def add(store: Database, row: FaultRule, check: Any = None) -> FaultRule:
 def remove(store: Database, *where: ColumnElement[bool]) -> int:
     """Delete the rules matching ``where``; how many there were."""
     with store.write() as session:
-        deleted: int = session.execute(delete(FaultRule).where(*where)).rowcount  # type: ignore[attr-defined]
+        deleted = rowcount(session.execute(delete(FaultRule).where(*where)))
         if deleted:
             store.clock.bump_generation(session)
     if deleted:
@@ -127,11 +128,13 @@ def consume(store: Database, rule_id: int) -> bool:
     worker; the rule disappears with its last firing.
     """
     with store.write() as session:
-        taken = session.execute(
-            update(FaultRule)
-            .where(FaultRule.id == rule_id, FaultRule.remaining > 0)
-            .values(remaining=FaultRule.remaining - 1)
-        ).rowcount  # type: ignore[attr-defined]
+        taken = rowcount(
+            session.execute(
+                update(FaultRule)
+                .where(FaultRule.id == rule_id, FaultRule.remaining > 0)
+                .values(remaining=FaultRule.remaining - 1)
+            )
+        )
         if not taken:
             return False
         left = session.scalar(select(FaultRule.remaining).where(FaultRule.id == rule_id))

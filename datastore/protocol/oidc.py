@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, CursorResult, delete, exists, func, select, text, update
+from sqlalchemy import Connection, delete, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ from datastore.db.models import (
     UsedAssertion,
 )
 from datastore.db.prepared import Prepared
+from datastore.db.results import rowcount
 from datastore.errors import Conflict, NotFound, RequestRefused
 from datastore.protocol.logs import PrivacyRelease, ProtocolEvent, insert_log, log_rows
 from datastore.protocol.oidc_sql import (
@@ -228,11 +229,6 @@ class RefreshRejected(Conflict):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"refresh token rejected: {reason}")
-
-
-def _rowcount(result: Any) -> int:
-    assert isinstance(result, CursorResult)
-    return result.rowcount
 
 
 class OidcRepository:
@@ -741,7 +737,7 @@ def purge_expired(session: Session, now: dt.datetime) -> ExpiredPurge:
     ended SSO sessions, expired codes and tokens, and client assertions (RFC 7523 §3) past
     their ``exp``, whose ``jti`` need not be remembered."""
     counts = [
-        _rowcount(session.execute(statement))
+        rowcount(session.execute(statement))
         for statement in (
             delete(AuthSession).where(
                 (AuthSession.expires_at < now) | AuthSession.ended_at.is_not(None)
@@ -995,7 +991,7 @@ def _revoke_all(session: Session | Connection, condition: Any, now: dt.datetime)
         .with_for_update()
     )
     statement = update(Token).where(Token.id.in_(live)).values(revoked_at=now)
-    while _rowcount(session.execute(statement)) > 0:
+    while rowcount(session.execute(statement)) > 0:
         pass
 
 

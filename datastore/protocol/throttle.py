@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Insert, and_, delete, or_, select, tuple_
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from datastore.db.models import LoginThrottle
+from datastore.db.results import rowcount
 from datastore.records.throttle import ThrottleCount, ThrottleRecord, ThrottleRule
 
 if TYPE_CHECKING:
@@ -140,13 +141,16 @@ class ThrottleRepository:
     def purge(self, now: dt.datetime) -> int:
         """Delete the counters that count for nothing any more at ``now``; returns how many."""
         with self._store.write() as session:
-            deleted: int = session.execute(
-                delete(LoginThrottle).where(
-                    LoginThrottle.window_end <= now,
-                    or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+            return rowcount(
+                session.execute(
+                    delete(LoginThrottle).where(
+                        LoginThrottle.window_end <= now,
+                        or_(
+                            LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now
+                        ),
+                    )
                 )
-            ).rowcount  # type: ignore[attr-defined]
-        return deleted
+            )
 
     def clear(self, filters: Sequence[tuple[str, str]] = ()) -> int:
         """Delete counters (every one, or those (kind, key) pairs); returns how many."""
@@ -154,8 +158,7 @@ class ThrottleRepository:
         if filters:
             statement = statement.where(or_(*(and_(*_where(k, v)) for k, v in filters)))
         with self._store.write() as session:
-            deleted: int = session.execute(statement).rowcount  # type: ignore[attr-defined]
-        return deleted
+            return rowcount(session.execute(statement))
 
 
 def _count_one(row: LoginThrottle, rule: ThrottleRule, now: dt.datetime) -> bool:
