@@ -13,10 +13,11 @@ SQLite file (the default database): RS256 through joserfc as the provider signs 
 and through ``cryptography`` alone; the rotation once through the datastore
 (``store.oidc.rotate_refresh`` with a mint that signs nothing, every statement timed) and once as
 the bare statements a rotation cannot do without, sent through Python's ``sqlite3`` driver with
-nothing around them (no look before the transaction, no second read of the facts, no protocol
-event), one commit per rotation and, for comparison, eight rotations per commit. The HTTP floor
-is the server CPU of one discovery request (prepared bytes through the whole HTTP stack), which
-``python -m bench`` measures; the peer's CPU per refresh is there too.
+nothing around them (the datastore's own release-facts statement as SQLite ran it, the claim,
+the two tokens, the privacy-log entry; no look before the transaction, no second read of the
+facts, no protocol event), one commit per rotation and, for comparison, eight per commit. The
+HTTP floor is the server CPU of one discovery request (prepared bytes through the whole HTTP
+stack), which ``python -m bench`` measures; the peer's CPU per refresh is there too.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,12 +37,17 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-import datastore.db.database as database
-import datastore.db.prepared as prepared
-from datastore import Argon2Parameters, Datastore, PasswordHashing, sha256_hex, upgrade
-from datastore.protocol.logs import PrivacyRelease
-from datastore.protocol.oidc import ProtocolEvent, TokenIssue
-from datastore.worlds.load import load_demo
+from datastore import (
+    Argon2Parameters,
+    Datastore,
+    PasswordHashing,
+    PrivacyRelease,
+    ProtocolEvent,
+    TokenIssue,
+    load_demo,
+    sha256_hex,
+    upgrade,
+)
 
 __all__ = ["floor"]
 
@@ -77,50 +82,63 @@ def _signatures() -> dict[str, float]:
     }
 
 
-class _Timed:
-    """Every statement the datastore sends, with its arguments and time (``Prepared._run``)."""
-
-    def __init__(self) -> None:
-        self.seconds: Counter[str] = Counter()
-        self.sent: list[tuple[str, Any, bool]] = []
-        self._run = prepared.Prepared._run
-        self._driver_call = database.sqlite_driver_call
-
-    def __enter__(self) -> _Timed:
-        run = self._run
-        timed = self
-
-        def _run(self: Any, connection: Any, params: Any, *, many: bool) -> Any:
-            compiled = self._for(connection.dialect)
-            args = [compiled.args(p) for p in params] if many else compiled.args(params[0])
-            t = time.perf_counter()
-            rows = run(self, connection, params, many=many)
-            timed.seconds[_label(compiled.sql)] += time.perf_counter() - t
-            timed.sent.append((compiled.sql, args, many))
-            return rows
-
-        def driver_call(driver: Any, sql: str) -> None:  # BEGIN IMMEDIATE, COMMIT
-            t = time.perf_counter()
-            self._driver_call(driver, sql)
-            timed.seconds[sql] += time.perf_counter() - t
-
-        prepared.Prepared._run = _run  # type: ignore[method-assign]
-        database.sqlite_driver_call = driver_call
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        prepared.Prepared._run = self._run  # type: ignore[method-assign]
-        database.sqlite_driver_call = self._driver_call
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how the datastore stores a UTC time in SQLite
 
 
-def _label(sql: str) -> str:
-    """``SELECT tokens`` (the look), ``SELECT accounts`` (the facts), ``INSERT INTO tokens``..."""
-    words = sql.split()
-    if words[0] == "SELECT":
-        return f"SELECT {words[1].split('.')[0]}"
-    if words[0] == "INSERT":
-        return f"INSERT INTO {words[2]}"
-    return " ".join(words[:2])
+class _Rotations:
+    """Refresh rotations of one demo pupil's tokens through ``store.oidc.rotate_refresh``, with a
+    mint that signs nothing: each call rotates the token the call before it issued."""
+
+    def __init__(self, store: Datastore, first: int = 0) -> None:
+        self.store = store
+        client = store.world.client("i-learn")
+        account = store.world.account_by_username("jan.peeters")
+        assert client is not None
+        assert account is not None
+        self.client, self.account = client, account
+        self.now = store.clock.now()
+        self.later = self.now + dt.timedelta(hours=1)
+        self.n = first
+        self.session_id = 0
+
+    def issue(self, n: int, code_id: int | None, family: str) -> TokenIssue:
+        release = PrivacyRelease(
+            client_id=self.client.client_id,
+            organisation="Floor",
+            protocol_reference="FLOOR-1",
+            account_uuid=self.account.account_uuid,
+            attributes=("naam", "voornaam"),
+            legal_basis="AVG art. 6.1.c",
+            purpose="floor",
+            channel="id_token",
+            retention_days=30,
+        )
+        return TokenIssue(
+            client_id=self.client.client_id,
+            account_id=self.account.id,
+            session_id=self.session_id,
+            code_id=code_id,
+            family_id=family,
+            scope="openid offline_access",
+            auth_time=self.now,
+            access_hash=sha256_hex(f"a{n}"),
+            access_expires_at=self.later,
+            refresh_hash=sha256_hex(f"r{n}"),
+            refresh_expires_at=self.later,
+            releases=(release,),
+            event=ProtocolEvent("token", "success", client_id=self.client.client_id),
+        )
+
+    def __call__(self) -> None:
+        self.n += 1
+        n = self.n
+        self.store.oidc.rotate_refresh(
+            sha256_hex(f"r{n - 1}"),
+            self.client.client_id,
+            self.client.application_id,
+            self.now,
+            lambda token, _facts: (self.issue(n, token.code_id, token.family_id), None),
+        )
 
 
 def _rotations(directory: Path) -> dict[str, Any]:
@@ -129,88 +147,54 @@ def _rotations(directory: Path) -> dict[str, Any]:
     store = Datastore.from_url(url)
     try:
         load_demo(store, hashing=PasswordHashing(Argon2Parameters(8, 1, 1)))
-        client = store.world.client("i-learn")
-        account = store.world.account_by_username("jan.peeters")
-        assert client is not None
-        assert account is not None
-        now = store.clock.now()
-        later = now + dt.timedelta(hours=1)
+        rotate = _Rotations(store)
         session = store.oidc.create_session(
             id_hash=sha256_hex("floor"),
             sid="floor",
-            account_id=account.id,
-            now=now,
-            expires_at=later,
+            account_id=rotate.account.id,
+            now=rotate.now,
+            expires_at=rotate.later,
         )
-        release = PrivacyRelease(
-            client_id=client.client_id,
-            organisation="Floor",
-            protocol_reference="FLOOR-1",
-            account_uuid=account.account_uuid,
-            attributes=("naam", "voornaam"),
-            legal_basis="AVG art. 6.1.c",
-            purpose="floor",
-            channel="id_token",
-            retention_days=30,
-        )
-
-        def issue(n: int, code_id: int | None, family: str) -> TokenIssue:
-            return TokenIssue(
-                client_id=client.client_id,
-                account_id=account.id,
-                session_id=session.id,
-                code_id=code_id,
-                family_id=family,
-                scope="openid offline_access",
-                auth_time=now,
-                access_hash=sha256_hex(f"a{n}"),
-                access_expires_at=later,
-                refresh_hash=sha256_hex(f"r{n}"),
-                refresh_expires_at=later,
-                releases=(release,),
-                event=ProtocolEvent("token", "success", client_id=client.client_id),
-            )
-
-        store.oidc.issue_tokens(issue(0, None, "floor"), now)
-        step = iter(range(1, 10**9))
-
-        def rotate() -> None:
-            n = next(step)
-            store.oidc.rotate_refresh(
-                sha256_hex(f"r{n - 1}"),
-                client.client_id,
-                client.application_id,
-                now,
-                lambda token, _facts: (issue(n, token.code_id, token.family_id), None),
-            )
-
+        rotate.session_id = session.id
+        store.oidc.issue_tokens(rotate.issue(0, None, "floor"), rotate.now)
         for _ in range(100):  # warm: statements compiled, caches filled
             rotate()
         wall, cpu = _per_call_us(rotate, ROTATIONS // 5)
-        with _Timed() as timed:
-            for _ in range(ROTATIONS // 5):
-                rotate()
-        per_statement = {k: round(v / (ROTATIONS // 5) * 1e6, 1) for k, v in timed.seconds.items()}
-        last = timed.sent[-7:]  # one rotation: look, facts, facts again, claim, 3 inserts
-        successor = sha256_hex(f"r{next(step) - 1}")
+        with store.statement_log() as log:
+            rotate()
+        facts_sql = _facts_sql(url, rotate)
     finally:
         store.dispose()
+    bare = _bare_rotations(directory / "floor.db", rotate, facts_sql)
     return {
         "datastore_rotation_wall_us": round(wall, 1),
         "datastore_rotation_cpu_us": round(cpu, 1),
-        "datastore_statement_wall_us": per_statement,
-        **_bare_rotations(directory / "floor.db", last, successor),
+        "datastore_statements_per_rotation": len(log.statements),
+        "datastore_commits_per_rotation": log.commits,
+        **bare,
     }
 
 
-def _bare_rotations(
-    database: Path, sent: list[tuple[str, Any, bool]], first: str
-) -> dict[str, Any]:
+def _facts_sql(url: str, rotations: _Rotations) -> str:
+    """The release-facts statement of one rotation, as SQLite runs it (its values written in),
+    seen through the driver's trace on a second datastore of the same file: its pool's one
+    connection, which the rotation's read and write transactions take in turn."""
+    traced: list[str] = []
+    store = Datastore.from_url(url)
+    try:
+        with store.connect_read() as connection:
+            connection.connection.driver_connection.set_trace_callback(traced.append)
+        traced_rotation = _Rotations(store, rotations.n)
+        traced_rotation.session_id = rotations.session_id
+        traced_rotation()
+        rotations.n += 1
+    finally:
+        store.dispose()
+    return next(sql for sql in traced if sql.startswith("SELECT accounts."))
+
+
+def _bare_rotations(database: Path, rotations: _Rotations, facts_sql: str) -> dict[str, Any]:
     """The rotation's indispensable statements on the bare driver: facts, claim, tokens, log."""
-    facts = next(s for s in sent if s[0].startswith("SELECT accounts."))
-    claim = next(s for s in sent if s[0].startswith("UPDATE tokens"))
-    tokens = next(s for s in sent if s[0].startswith("INSERT INTO tokens"))
-    privacy = next(s for s in sent if s[0].startswith("INSERT INTO privacy_log"))
     out: dict[str, Any] = {}
     for per_commit in (1, 8):
         copy = database.with_name(f"bare-{per_commit}.db")
@@ -218,7 +202,7 @@ def _bare_rotations(
         db = sqlite3.connect(copy, isolation_level=None)
         for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
             db.execute(f"PRAGMA {pragma}")
-        rotation = _BareRotation(db, per_commit, first, facts, claim, tokens, privacy)
+        rotation = _BareRotation(db, per_commit, rotations, facts_sql)
         wall, cpu = _per_call_us(rotation, ROTATIONS // 5 // 8 * 8)
         db.close()
         out[f"bare_rotation_{per_commit}_per_commit_wall_us"] = round(wall, 1)
@@ -229,25 +213,55 @@ def _bare_rotations(
 class _BareRotation:
     """One rotation per call on the bare driver; ``per_commit`` rotations share a commit."""
 
-    def __init__(self, db: sqlite3.Connection, per_commit: int, first: str, *sent: Any) -> None:
-        self.db, self.per_commit, self.previous = db, per_commit, first
-        self.facts, self.claim, self.tokens, self.privacy = sent
+    CLAIM = (
+        "UPDATE tokens SET rotated_at = ? WHERE token_hash = ? AND kind = 'refresh'"
+        " AND client_id = ? AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > ?"
+        " RETURNING id, account_id, session_id, code_id, family_id, scope, auth_time"
+    )
+    TOKEN = (
+        "INSERT INTO tokens (token_hash, kind, client_id, account_id, session_id, code_id,"
+        " family_id, scope, auth_time, issued_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+    )
+    LOG = (
+        "INSERT INTO privacy_log (at, client_id, organisation, protocol_reference, account_uuid,"
+        " attributes, legal_basis, purpose, channel, retention_days) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    )
+
+    RELEASE = ('["naam", "voornaam"]', "AVG art. 6.1.c", "floor", "id_token", 30)
+
+    def __init__(
+        self, db: sqlite3.Connection, per_commit: int, rotations: _Rotations, facts_sql: str
+    ) -> None:
+        self.db, self.per_commit, self.facts_sql = db, per_commit, facts_sql
+        self.previous = sha256_hex(f"r{rotations.n}")  # the last token the datastore issued
+        self.client_id = rotations.client.client_id
+        self.account = rotations.account
+        self.session_id = rotations.session_id
+        self.now = rotations.now.strftime(_SQLITE_TIME)
+        self.later = rotations.later.strftime(_SQLITE_TIME)
         self.i = 0
 
     def __call__(self) -> None:
-        db, i, per_commit = self.db, self.i, self.per_commit
+        db, i, per_commit, now = self.db, self.i, self.per_commit, self.now
         self.i += 1
         if i % per_commit == 0:
             db.execute("BEGIN IMMEDIATE")
-        db.execute(self.facts[0], self.facts[1]).fetchall()
-        args = list(self.claim[1])
-        args[1] = self.previous  # b_token_hash: the token the last rotation issued
-        assert db.execute(self.claim[0], args).fetchall(), "the claim took no row"
-        rows = [list(row) for row in self.tokens[1]]
-        rows[0][0] = sha256_hex(f"bare-a-{per_commit}-{i}")
-        rows[1][0] = self.previous = sha256_hex(f"bare-r-{per_commit}-{i}")
-        db.executemany(self.tokens[0], rows)
-        db.execute(self.privacy[0], self.privacy[1])
+        db.execute(self.facts_sql).fetchall()
+        claimed = db.execute(self.CLAIM, (now, self.previous, self.client_id, now)).fetchall()
+        assert claimed, "the claim took no row"
+        _id, account_id, session_id, code_id, family, scope, auth_time = claimed[0]
+        access = sha256_hex(f"bare-a-{per_commit}-{i}")
+        self.previous = sha256_hex(f"bare-r-{per_commit}-{i}")
+        common = (self.client_id, account_id, session_id, code_id, family, scope, auth_time)
+        rows = [
+            (token, kind, *common, now, self.later)
+            for token, kind in ((access, "access"), (self.previous, "refresh"))
+        ]
+        db.executemany(self.TOKEN, rows)
+        db.execute(
+            self.LOG,
+            (now, self.client_id, "Floor", "FLOOR-1", self.account.account_uuid, *self.RELEASE),
+        )
         if i % per_commit == per_commit - 1:
             db.execute("COMMIT")
 
