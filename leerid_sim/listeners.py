@@ -28,10 +28,11 @@ import socket
 import sys
 from typing import Any
 
+from uvicorn.config import STARTUP_FAILURE, Config
+
 __all__ = ["listen_per_worker"]
 
 _SUPERVISOR_SOCKETS: list[socket.socket] = []
-STARTUP_FAILURE = 3  # uvicorn.config.STARTUP_FAILURE
 
 
 def _reuseport_socket(family: int, address: Any) -> socket.socket:
@@ -69,8 +70,6 @@ def listen_per_worker() -> None:
     with workers that are forked (``serve``'s ``_fork_workers_from_a_loaded_parent``)."""
     if not hasattr(socket, "SO_REUSEPORT"):
         return
-    from uvicorn.config import Config
-
     bind = Config.bind_socket
 
     def bind_socket(config: Config) -> socket.socket:
