@@ -135,7 +135,8 @@ def _allocate_memory(memory: Any, size: int) -> int:
 
 
 def _free_memory(_memory: Any, _size: int) -> None:
-    _MEMORY.slot().done()
+    """The memory stays the slot's; ``verify`` marks the slot idle once argon2 returns (it must
+    be given a free hook: without one argon2 would ``free()`` the mapping)."""
 
 
 # argon2.h: allocate_fptr and deallocate_fptr. An exception in the first fails the call.
@@ -194,7 +195,7 @@ def verify(encoded: str, password: bytes) -> bool | None:
     try:
         status = lib.argon2_ctx(context, lib.Argon2_id)
     finally:
-        _MEMORY.slot().done()  # also when argon2 failed before its free hook
+        _MEMORY.slot().done()  # idle from now on, whether argon2 finished or failed
     if status != lib.ARGON2_OK:
         return False  # parameters the reference implementation refuses: no password matches
     return hmac.compare_digest(bytes(ffi.buffer(out, len(expected))), expected)
