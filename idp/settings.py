@@ -40,6 +40,9 @@ class ProviderSettings(BaseSettings):
     # The refresh period, counted from the login: rotation never extends it. ACM does not
     # publish its length, so 30 days is an assumption.
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    # ACM answers a refresh with new access and refresh tokens only. True: also a refreshed ID
+    # token and the ``scope`` (OIDC Core §12.2), for clients written against other providers.
+    refresh_id_token: bool = False
     # How long a login page (its CSRF token and pending authorization request) stays valid.
     login_ttl_seconds: int = Field(default=1800, ge=60)
     # Wrong passwords (docs/provider.md "Too many wrong passwords"): this many within the window

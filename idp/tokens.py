@@ -68,6 +68,9 @@ class Grant:
     refresh_scopes: tuple[str, ...] | None = None
     # The end of the grant's refresh period; ``None``: this is the login, the period starts now.
     refresh_expires_at: dt.datetime | None = None
+    # Whether the answer carries an ID token. ACM's refresh answer has none (and no ``scope``):
+    # only the new access and refresh tokens, which OIDC Core §12.2 allows.
+    id_token: bool = True
 
     @property
     def account(self) -> AccountRecord:
@@ -153,6 +156,37 @@ def _sign(minting: Minting, alg: str, claims: dict[str, Any], typ: str) -> str:
     return jwt.encode({"alg": alg, "kid": key.kid, "typ": typ}, claims, key)
 
 
+def _id_token(
+    provider: Provider,
+    minting: Minting,
+    grant: Grant,
+    release: Release,
+    sub: str,
+    iat: int,
+    access_token: str,
+) -> str:
+    """The signed ID token of a grant (OIDC Core §2, §3.1.3.6; §12.2 for a refresh)."""
+    client = grant.client
+    alg = client.id_token_signed_response_alg
+    claims: dict[str, Any] = {
+        **to_claims(release, client.claim_dialect),
+        "iss": provider.endpoints.issuer,
+        "sub": sub,
+        "aud": client.client_id,
+        "azp": client.client_id,
+        "iat": iat,
+        "exp": iat + _id_token_ttl(provider, client),
+        "auth_time": int(grant.auth_time.timestamp()),
+        "acr": grant.acr,
+        "at_hash": create_half_hash(access_token, alg).decode(),
+    }
+    if grant.nonce is not None:
+        claims["nonce"] = grant.nonce
+    if grant.sid is not None:
+        claims["sid"] = grant.sid
+    return _sign(minting, alg, claims, "JWT")
+
+
 def mint_tokens(
     provider: Provider, minting: Minting, grant: Grant
 ) -> tuple[TokenIssue, dict[str, Any]]:
@@ -163,7 +197,6 @@ def mint_tokens(
     iat = int(now.timestamp())
     access_ttl = access_token_ttl(provider, client)
     sub = subject(provider, client, account)
-    release = decide(client, grant.scopes, grant.facts, minting.today)
     scope = " ".join(grant.scopes)
     if client.access_token_format == "jwt":  # noqa: S105 - a format name
         access_token = _sign(
@@ -186,30 +219,23 @@ def mint_tokens(
     else:
         # Opaque, as ACM's: a client cannot read anything from it, only present it.
         access_token = secrets.token_urlsafe(32)
-    alg = client.id_token_signed_response_alg
-    id_claims: dict[str, Any] = {
-        **to_claims(release, client.claim_dialect),
-        "iss": endpoints.issuer,
-        "sub": sub,
-        "aud": client.client_id,
-        "azp": client.client_id,
-        "iat": iat,
-        "exp": iat + _id_token_ttl(provider, client),
-        "auth_time": int(grant.auth_time.timestamp()),
-        "acr": grant.acr,
-        "at_hash": create_half_hash(access_token, alg).decode(),
+    response: dict[str, Any] = {
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": access_ttl,
     }
-    if grant.nonce is not None:
-        id_claims["nonce"] = grant.nonce
-    if grant.sid is not None:
-        id_claims["sid"] = grant.sid
-    id_token = _sign(minting, alg, id_claims, "JWT")
+    logged = None
+    if grant.id_token:
+        # Only an ID token releases attributes here; UserInfo decides again when it is asked.
+        release = decide(client, grant.scopes, grant.facts, minting.today)
+        response["scope"] = scope
+        response["id_token"] = _id_token(provider, minting, grant, release, sub, iat, access_token)
+        logged = privacy_release(client, account.account_uuid, release, "id_token", acr=True)
     refresh_scopes = grant.scopes if grant.refresh_scopes is None else grant.refresh_scopes
     refresh_token = secrets.token_urlsafe(48) if offers_refresh(client, refresh_scopes) else None
     refresh_expires_at = grant.refresh_expires_at
     if refresh_expires_at is None:
         refresh_expires_at = now + dt.timedelta(seconds=_refresh_period(provider, client))
-    logged = privacy_release(client, account.account_uuid, release, "id_token", acr=True)
     issue = TokenIssue(
         client_id=client.client_id,
         account_id=account.id,
@@ -233,13 +259,6 @@ def mint_tokens(
         refresh_scope=" ".join(refresh_scopes),
         acr=grant.acr,
     )
-    response: dict[str, Any] = {
-        "access_token": access_token,
-        "token_type": "Bearer",
-        "expires_in": access_ttl,
-        "scope": scope,
-        "id_token": id_token,
-    }
     if refresh_token is not None:
         response["refresh_token"] = refresh_token
     return issue, response

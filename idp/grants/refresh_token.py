@@ -5,8 +5,10 @@ A grant's refresh period runs from the login: each successor keeps its predecess
 refreshing never prolongs it. Past that end the answer is ``invalid_request``, as ACM answers
 it; a token already rotated stays ``invalid_grant`` and takes its family with it.
 
+The answer is ACM's: new access and refresh tokens, no ID token (see ``refresh``).
+
 Rotation and storing the successors are ONE datastore transaction (``store.oidc.rotate_refresh``,
-checks and signing just before it): a replay of the rotated token revokes the family including
+the checks and minting just before it): a replay of the rotated token revokes the family including
 the successors this rotation issued, even when it came at the same moment.
 """
 
@@ -81,7 +83,12 @@ def check_scope_narrowing(
 
 
 def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> dict[str, Any]:
-    """Exchange a refresh token for new tokens (and a new refresh token)."""
+    """Exchange a refresh token for a new access token and a new refresh token.
+
+    As ACM answers it: ``access_token``, ``token_type``, ``refresh_token``, ``expires_in``; no
+    ID token, which OIDC Core §12.2 allows, and so no release of attributes to log. With
+    ``LEERID_REFRESH_ID_TOKEN=true`` a refreshed ID token and the ``scope`` come too.
+    """
     token = oauth.get("refresh_token")
     if token is None:
         raise InvalidRequest("refresh_token is required")
@@ -108,6 +115,7 @@ def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> di
                 family_id=record.family_id,
                 grant_type="refresh_token",
                 acr=acr_of(client, record.acr),
+                id_token=provider.settings.refresh_id_token,
             ),
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -129,8 +130,22 @@ def demo_store(demo_url: str) -> Iterator[Datastore]:
 @pytest.fixture
 def op(demo_store: Datastore, demo_url: str) -> Iterator[TestClient]:
     """The provider over HTTP (in-process), on the demo world."""
-    app = create_app(provider_settings(demo_url), store=demo_store)
+    with provider_client(demo_store, demo_url) as client:
+        yield client
+
+
+@contextmanager
+def provider_client(store: Datastore, url: str, **overrides: object) -> Iterator[TestClient]:
+    """The provider over HTTP (in-process) on ``store``, with settings changed by ``overrides``."""
+    app = create_app(provider_settings(url, **overrides), store=store)
     with TestClient(app, base_url="http://localhost:8000", follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def op_refresh_id_token(demo_store: Datastore, demo_url: str) -> Iterator[TestClient]:
+    """The provider with ``LEERID_REFRESH_ID_TOKEN=true``: a refresh answers an ID token too."""
+    with provider_client(demo_store, demo_url, refresh_id_token=True) as client:
         yield client
 
 

@@ -157,6 +157,21 @@ def tokens_for(
     return body
 
 
+def granted_scope(op: httpx.Client, access_token: str, client_id: str) -> str:
+    """The scope an access token carries, as introspection (RFC 7662 §2.2) tells its client:
+    a refresh answer, like ACM's, does not say it."""
+    answer = op.post("/op/v1/introspect", data={"token": access_token}, auth=basic(client_id))
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    assert body["active"] is True, body
+    scope: str = body["scope"]
+    return scope
+
+
+# What ACM's refresh answer holds: the new tokens and the access token's lifetime, no ID token.
+ACM_REFRESH_ANSWER = {"access_token", "token_type", "refresh_token", "expires_in"}
+
+
 ADMIN_TOKEN = "test-admin-token"
 
 

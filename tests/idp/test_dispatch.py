@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from idp.adapter import MAX_FORM_BYTES
 from idp.dispatch import ROUTES
-from tests.idp.flows import OFFLINE, admin, auth_params, basic, tokens_for
+from tests.idp.flows import OFFLINE, admin, auth_params, basic, granted_scope, tokens_for
 
 
 def test_token_needs_a_form_body(op: TestClient) -> None:
@@ -110,7 +110,7 @@ def test_percent_encoded_and_plus_encoded_values_are_decoded(op: TestClient) -> 
         auth=basic("ididdit"),
     )
     assert response.status_code == 200, response.text
-    assert response.json()["scope"] == "openid account"
+    assert granted_scope(op, response.json()["access_token"], "ididdit") == "openid account"
 
 
 def test_userinfo_by_post_form_and_bearer_header_both_work(op: TestClient) -> None:

@@ -16,12 +16,14 @@ from joserfc.jwk import RSAKey
 
 from datastore import DEFAULT_ACR
 from tests.idp.flows import (
+    ACM_REFRESH_ANSWER,
     ISSUER,
     OFFLINE,
     REDIRECT_URI,
     SECRETS,
     admin,
     basic,
+    granted_scope,
     login,
     pkce_pair,
     redeem,
@@ -248,13 +250,42 @@ def test_refresh_rotates_and_reuse_revokes_the_family(op: TestClient) -> None:
     rotated = _refresh(op, body["refresh_token"])
     assert rotated.status_code == 200, rotated.text
     new = rotated.json()
+    # As ACM answers a refresh: the new tokens and the access token's lifetime, nothing else.
+    assert new.keys() == ACM_REFRESH_ANSWER
+    assert (new["token_type"], new["expires_in"]) == ("Bearer", 3600)
     assert new["refresh_token"] != body["refresh_token"]
-    claims = verify_id_token(op, new["id_token"], "ididdit", access_token=new["access_token"])
-    assert "nonce" not in claims
-    assert (claims["azp"], claims["acr"]) == ("ididdit", DEFAULT_ACR)
+    bearer = {"Authorization": f"Bearer {new['access_token']}"}
+    assert op.get("/op/v1/userinfo", headers=bearer).json()["acr"] == DEFAULT_ACR
     reused = _refresh(op, body["refresh_token"])
     assert reused.json()["error"] == "invalid_grant"
     assert _refresh(op, new["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_a_refresh_releases_nothing_to_the_privacy_log(op: TestClient) -> None:
+    # Only the ID token of the login carried attributes; the refresh answer carries none.
+    body = tokens_for(op, scope=OFFLINE)
+    store = op.app.state.store  # type: ignore[attr-defined]
+    before = store.logs.privacy_entries(client_id="ididdit").items
+    assert _refresh(op, body["refresh_token"]).status_code == 200
+    assert store.logs.privacy_entries(client_id="ididdit").items == before
+
+
+def test_the_refresh_id_token_setting_adds_an_id_token(op_refresh_id_token: TestClient) -> None:
+    op = op_refresh_id_token
+    body = tokens_for(op, scope=OFFLINE)
+    new = _refresh(op, body["refresh_token"]).json()
+    assert new.keys() == {*ACM_REFRESH_ANSWER, "id_token", "scope"}
+    assert new["scope"] == OFFLINE
+    claims = verify_id_token(op, new["id_token"], "ididdit", access_token=new["access_token"])
+    first = jose_jwt.get_unverified_claims(body["id_token"])
+    # OIDC Core §12.2: the same iss, sub, aud and auth_time, no nonce.
+    for name in ("iss", "sub", "aud", "auth_time", "sid"):
+        assert claims[name] == first[name], name
+    assert "nonce" not in claims
+    assert (claims["azp"], claims["acr"]) == ("ididdit", DEFAULT_ACR)
+    store = op.app.state.store  # type: ignore[attr-defined]
+    channels = [e.channel for e in store.logs.privacy_entries(client_id="ididdit").items]
+    assert channels == ["id_token", "id_token"]
 
 
 def test_refresh_by_another_client_is_invalid_grant(op: TestClient) -> None:
@@ -292,7 +323,7 @@ def test_refresh_scope_cannot_grow(op: TestClient) -> None:
     assert wider.json()["error"] == "invalid_scope"
     narrower = _refresh(op, body["refresh_token"], "i-learn", scope="openid")
     assert narrower.status_code == 200
-    assert narrower.json()["scope"] == "openid"
+    assert granted_scope(op, narrower.json()["access_token"], "i-learn") == "openid"
 
 
 def test_a_narrower_refresh_narrows_the_access_token_only(op: TestClient) -> None:
@@ -305,7 +336,7 @@ def test_a_narrower_refresh_narrows_the_access_token_only(op: TestClient) -> Non
     # ask for all of it again.
     again = _refresh(op, narrower["refresh_token"], "i-learn")
     assert again.status_code == 200, again.text
-    assert again.json()["scope"] == OFFLINE
+    assert granted_scope(op, again.json()["access_token"], "i-learn") == OFFLINE
     assert again.json()["refresh_token"]
 
 
@@ -348,7 +379,8 @@ def test_acr_values_are_honoured_as_acm_does(op: TestClient) -> None:
     assert op.get("/op/v1/userinfo", headers=bearer).json()["acr"] == other
     # The acr travels with the grant: a refresh reports the login's, not the dossier's own.
     refreshed = _refresh(op, chosen["refresh_token"]).json()
-    assert jose_jwt.get_unverified_claims(refreshed["id_token"])["acr"] == other
+    bearer = {"Authorization": f"Bearer {refreshed['access_token']}"}
+    assert op.get("/op/v1/userinfo", headers=bearer).json()["acr"] == other
     unknown = tokens_for(op, acr_values="urn:unknown")
     assert jose_jwt.get_unverified_claims(unknown["id_token"])["acr"] == own
 
