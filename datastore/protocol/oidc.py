@@ -504,6 +504,7 @@ class OidcRepository:
             mint,
             application_id,
             now,
+            mint_first=self._store.dialect == "sqlite",
         )
 
     # ------------------------------------------------------------------ tokens
@@ -515,6 +516,8 @@ class OidcRepository:
         application_id: int,
         now: dt.datetime,
         mint: Callable[[TokenRecord, ReleaseFacts | None], tuple[TokenIssue, _R]],
+        *,
+        signs: bool = True,
     ) -> _R:
         """Rotate a refresh token once and store its successors, in ONE transaction.
 
@@ -522,7 +525,9 @@ class OidcRepository:
         leaked, so the whole family (every token of that grant) is revoked, including the
         tokens the rotation just issued: they are stored before the rotation commits, and a
         replay's revocation runs after it (see ``redeem_code``). ``mint`` as there; when it
-        refuses, the token stays rotated. Raises ``RefreshRejected``.
+        refuses, the token stays rotated. ``signs=False`` says ``mint`` signs nothing (opaque
+        tokens only): it then runs inside the transaction on every database, which saves
+        SQLite the read before it (see ``_claim_and_mint``). Raises ``RefreshRejected``.
         """
         return self._claim_and_mint(
             "refresh",
@@ -536,6 +541,7 @@ class OidcRepository:
             mint,
             application_id,
             now,
+            mint_first=signs and self._store.dialect == "sqlite",
         )
 
     def _claim_and_mint(
@@ -549,6 +555,8 @@ class OidcRepository:
         mint: Callable[[_G, ReleaseFacts | None], tuple[TokenIssue, _R]],
         application_id: int,
         now: dt.datetime,
+        *,
+        mint_first: bool,
     ) -> _R:
         """The single-use gate shared by code redemption and refresh rotation.
 
@@ -562,7 +570,8 @@ class OidcRepository:
         account row shared, see ``_claim_and_store``), then claims, then stores: the tokens
         stored are always minted from the row it claimed and the facts it read.
 
-        SQLite: ``mint`` (checks and signatures) runs BEFORE the write transaction, on the row
+        ``mint_first`` (SQLite, when ``mint`` signs): ``mint`` (checks and signatures) runs
+        BEFORE the write transaction, on the row
         ``look`` reads with the claim's own conditions and the account's facts, so that the
         write transaction (the one writer of every process) holds only the facts, the claim
         and the inserts. Every condition of a claim can only turn false over time (a code is
@@ -572,14 +581,16 @@ class OidcRepository:
         protocol ends, a school stops sharing classes): when the transaction's facts or row
         differ from what the look saw, ``mint`` runs again inside the transaction.
 
-        PostgreSQL has no single writer, and there each statement is a round trip: it mints
-        inside the transaction, after the claim, and reads the row only there (``key`` says
-        which row names the account: the code or the refresh token of ``params``).
+        Otherwise (PostgreSQL, which has no single writer and where each statement is a round
+        trip; or a ``mint`` that signs nothing, so that reading twice would cost more than it
+        keeps out of the lock) it mints inside the transaction, after the claim, and reads the
+        row only there (``key`` says which row names the account: the code or the refresh token
+        of ``params``).
         """
         minted: tuple[TokenIssue, _R] | RequestRefused | None = None
         facts: ReleaseFacts | None = None
         looked = None
-        if self._store.dialect == "sqlite":
+        if mint_first:
             with self._store.connect_read() as connection:
                 looked = look.first(connection, params)
                 if looked is not None:

@@ -119,9 +119,11 @@ def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> di
             ),
         )
 
+    # Without an ID token and with an opaque access token, minting signs nothing.
+    signs = provider.settings.refresh_id_token or client.access_token_format == "jwt"  # noqa: S105
     try:
         return provider.store.oidc.rotate_refresh(
-            token_hash, client.client_id, client.application_id, minting.now, mint
+            token_hash, client.client_id, client.application_id, minting.now, mint, signs=signs
         )
     except RefreshRejected as exc:
         if exc.reason == "expired":

@@ -2,7 +2,7 @@
 
 SSO authorize (session lookup, ``create_code``), the token grants (``redeem_code``,
 ``rotate_refresh``: release facts, claim, one insert round; on SQLite a look and the facts
-before the write transaction too) and UserInfo (``token``,
+before the write transaction too, unless the grant signs nothing) and UserInfo (``token``,
 ``record_release``): each count is pinned per database, so that a change that adds a
 statement or a transaction to one of them shows here. The rows they write are checked too:
 the privacy log and the protocol events read the same whichever way they were inserted (on
@@ -34,6 +34,8 @@ EXPECTED = {
         # event
         "redeem_code": (8, 1),
         "rotate_refresh": (7, 1),  # the session client is there already
+        # a mint that signs nothing runs inside the transaction: no look, no facts before it
+        "rotate_refresh_unsigned": (5, 1),
         "token": (1, 0),
         "record_release": (2, 1),
     },
@@ -45,6 +47,7 @@ EXPECTED = {
         # every row: minted inside the transaction, no read before it
         "redeem_code": (3, 1),
         "rotate_refresh": (3, 1),
+        "rotate_refresh_unsigned": (3, 1),
         "token": (1, 0),
         "record_release": (1, 0),
     },
@@ -146,6 +149,16 @@ def test_hot_path_statement_counts(demo: Datastore) -> None:
             lambda token, facts: (issue("2", token.code_id, token.family_id), None),
         )
 
+    def rotate_unsigned() -> None:
+        store.oidc.rotate_refresh(
+            sha256_hex(f"{tag}-refresh-2"),
+            client.client_id,
+            client.application_id,
+            now,
+            lambda token, facts: (issue("3", token.code_id, token.family_id), None),
+            signs=False,
+        )
+
     def record_release() -> None:
         store.oidc.record_release(
             [_release(client.client_id, account.account_uuid, "userinfo")],
@@ -159,6 +172,7 @@ def test_hot_path_statement_counts(demo: Datastore) -> None:
         "create_code": create_code,
         "redeem_code": redeem,
         "rotate_refresh": rotate,
+        "rotate_refresh_unsigned": rotate_unsigned,
         "token": lambda: store.oidc.token(sha256_hex(f"{tag}-access-2")),
         "record_release": record_release,
     }
@@ -168,10 +182,13 @@ def test_hot_path_statement_counts(demo: Datastore) -> None:
 
     # Everything landed: the tokens, the session client, the privacy log and the events.
     rotated = store.oidc.token(sha256_hex(f"{tag}-refresh-1"))
-    successor = store.oidc.token(sha256_hex(f"{tag}-refresh-2"))
-    access = store.oidc.token(sha256_hex(f"{tag}-access-2"))
+    rotated_unsigned = store.oidc.token(sha256_hex(f"{tag}-refresh-2"))
+    successor = store.oidc.token(sha256_hex(f"{tag}-refresh-3"))
+    access = store.oidc.token(sha256_hex(f"{tag}-access-3"))
     assert rotated is not None
     assert rotated.rotated_at == now
+    assert rotated_unsigned is not None
+    assert rotated_unsigned.rotated_at == now
     assert successor is not None
     assert successor.usable_at(now)
     assert successor.sid == tag
@@ -182,6 +199,7 @@ def test_hot_path_statement_counts(demo: Datastore) -> None:
     assert ended.client_ids == (client.client_id,)
     entries = store.logs.privacy_entries(client_id=client.client_id).items
     assert sorted(e.channel for e in entries) == [
+        "id_token",
         "id_token",
         "id_token",
         "userinfo",
@@ -205,6 +223,7 @@ def test_hot_path_statement_counts(demo: Datastore) -> None:
     assert sorted(kinds, key=str) == sorted(
         [
             ("authorization", "success", None),
+            ("token", "success", None),
             ("token", "success", None),
             ("token", "success", None),
             ("userinfo", "success", None),

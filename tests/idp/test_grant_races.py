@@ -95,15 +95,17 @@ def _logged_in(store: Datastore, code: str, family: str, name: str) -> None:
 
 
 def _rotation(
-    store: Datastore, token: str, family: str, name: str, answer: str
+    store: Datastore, token: str, family: str, name: str, answer: str, *, signs: bool = True
 ) -> Callable[[], Any]:
-    """Rotating ``refresh-TOKEN`` into the tokens NAME of ``family``; ``answer`` when stored."""
+    """Rotating ``refresh-TOKEN`` into the tokens NAME of ``family``; ``answer`` when stored.
+    ``signs=False``: minted inside the transaction on SQLite too (as a refresh without an ID
+    token is)."""
     client_id, app_id, account_id, now = _grant(store)
     mint = _minting(
         lambda record: _issue(client_id, account_id, record.code_id, family, name, now), answer
     )
     return lambda: store.oidc.rotate_refresh(
-        sha256_hex(f"refresh-{token}"), client_id, app_id, now, mint
+        sha256_hex(f"refresh-{token}"), client_id, app_id, now, mint, signs=signs
     )
 
 
@@ -196,14 +198,15 @@ def test_a_code_replay_while_the_winner_stores_revokes_its_tokens(demo_store: Da
         assert token.revoked_at is not None, name
 
 
+@pytest.mark.parametrize("signs", [True, False])
 def test_a_refresh_replay_while_the_winner_stores_revokes_the_successors(
-    demo_store: Datastore,
+    demo_store: Datastore, signs: bool
 ) -> None:
     store = demo_store
     _logged_in(store, "code-r", "fam-r", "1")
     replay = _race(
-        _rotation(store, "1", "fam-r", "2", "winner"),
-        _rotation(store, "1", "fam-r", "3", "replay"),
+        _rotation(store, "1", "fam-r", "2", "winner", signs=signs),
+        _rotation(store, "1", "fam-r", "3", "replay", signs=signs),
     )
     assert isinstance(replay, RefreshRejected)
     assert replay.reason == "reused"
@@ -307,7 +310,7 @@ def test_facts_that_change_after_the_look_are_minted_anew(demo_store: Datastore)
     assert store.oidc.token(sha256_hex(f"access-{redeemed}")) is not None
 
 
-@pytest.mark.parametrize("grant", ["code", "refresh"])
+@pytest.mark.parametrize("grant", ["code", "refresh", "unsigned refresh"])
 def test_an_account_disabled_while_a_grant_stores_keeps_no_live_token(
     demo_store: Datastore, grant: str
 ) -> None:
@@ -326,7 +329,7 @@ def test_an_account_disabled_while_a_grant_stores_keeps_no_live_token(
             return store.oidc.redeem_code(sha256_hex("code-d"), client_id, app_id, now, mint)
     else:
         _logged_in(store, "code-d", "fam-d", "0")
-        winner = _rotation(store, "0", "fam-d", "d", "winner")
+        winner = _rotation(store, "0", "fam-d", "d", "winner", signs=grant == "refresh")
 
     disabled = _race(
         winner, lambda: store.admin.update_account("jan.peeters", {"status": "disabled"})
