@@ -228,6 +228,8 @@ def decide(
 
     ``today`` is the simulated clock's date: it selects the current enrolment.
     """
+    if facts is not None and not facts.complete:
+        raise ValueError("facts of the account alone: no release can be decided from them")
     if client.staff_only:
         return _decide_staff_only(client, scopes, facts)
     protocol = client.protocol

@@ -518,6 +518,7 @@ class OidcRepository:
         mint: Callable[[TokenRecord, ReleaseFacts | None], tuple[TokenIssue, _R]],
         *,
         signs: bool = True,
+        releases: bool = True,
     ) -> _R:
         """Rotate a refresh token once and store its successors, in ONE transaction.
 
@@ -527,7 +528,10 @@ class OidcRepository:
         replay's revocation runs after it (see ``redeem_code``). ``mint`` as there; when it
         refuses, the token stays rotated. ``signs=False`` says ``mint`` signs nothing (opaque
         tokens only): it then runs inside the transaction on every database, which saves
-        SQLite the read before it (see ``_claim_and_mint``). Raises ``RefreshRejected``.
+        SQLite the read before it (see ``_claim_and_mint``). ``releases=False`` says ``mint``
+        releases no attribute (no ID token): its facts hold the account alone
+        (``ReleaseFacts.of_account_only``), read without the release's joins. Raises
+        ``RefreshRejected``.
         """
         return self._claim_and_mint(
             "refresh",
@@ -542,6 +546,7 @@ class OidcRepository:
             application_id,
             now,
             mint_first=signs and self._store.dialect == "sqlite",
+            account_only=not releases,
         )
 
     def _claim_and_mint(
@@ -557,6 +562,7 @@ class OidcRepository:
         now: dt.datetime,
         *,
         mint_first: bool,
+        account_only: bool = False,
     ) -> _R:
         """The single-use gate shared by code redemption and refresh rotation.
 
@@ -595,7 +601,9 @@ class OidcRepository:
                 looked = look.first(connection, params)
                 if looked is not None:
                     record = to_record(looked)
-                    facts = _facts(connection, record.account_id, application_id)
+                    facts = _facts(
+                        connection, record.account_id, application_id, account_only=account_only
+                    )
             if looked is not None:
                 minted = _mint_or_error(mint, record, facts)
         for attempt in range(1, _DEADLOCK_ATTEMPTS + 1):
@@ -612,6 +620,7 @@ class OidcRepository:
                     looked,
                     facts,
                     minted,
+                    account_only=account_only,
                 )
             except OperationalError as exc:
                 if attempt == _DEADLOCK_ATTEMPTS or not _is_deadlock(exc):
@@ -631,6 +640,8 @@ class OidcRepository:
         looked: Any,
         facts: ReleaseFacts | None,
         minted: tuple[TokenIssue, _R] | RequestRefused | None,
+        *,
+        account_only: bool,
     ) -> _R:
         """The write transaction of ``_claim_and_mint``: the claim, and the tokens or the
         rejection. PostgreSQL may end it as a deadlock victim (concurrent replays revoking one
@@ -643,7 +654,9 @@ class OidcRepository:
             # transaction has stored its tokens and then revokes them too. Locked after the
             # claim instead, the two would take the rows in opposite orders and deadlock.
             # (SQLite has no row locks: its one writer orders the two.)
-            current = release_facts_of_grant(connection, key, params, application_id, lock=True)
+            current = release_facts_of_grant(
+                connection, key, params, application_id, lock=True, account_only=account_only
+            )
             row = claim.first(connection, params)
             if row is None:
                 failure = rejection(connection)
@@ -923,12 +936,19 @@ def _mint_or_error(
 
 
 def _facts(
-    connection: Connection, account_id: int | None, application_id: int, *, lock: bool = False
+    connection: Connection,
+    account_id: int | None,
+    application_id: int,
+    *,
+    lock: bool = False,
+    account_only: bool = False,
 ) -> ReleaseFacts | None:
     if account_id is None:
         return None
     try:
-        return release_facts(connection, account_id, application_id, lock=lock)
+        return release_facts(
+            connection, account_id, application_id, lock=lock, account_only=account_only
+        )
     except NotFound:
         return None
 

@@ -241,9 +241,12 @@ def _release_statement(key: GrantKey) -> Select[*tuple[Any, ...]]:
 
 
 @cache
-def _statement(lock: bool, key: GrantKey = "account") -> Prepared:
+def _statement(lock: bool, key: GrantKey = "account", *, account_only: bool = False) -> Prepared:
     # Built on first use: constructing it is slow, and a worker's start need not pay for it.
-    statement = _release_statement(key)
+    if account_only:
+        statement = account_columns().where(Account.id == _account_of(key))
+    else:
+        statement = _release_statement(key)
     if lock:  # FOR SHARE OF accounts; SQLite has no row locks and sends it without
         statement = statement.with_for_update(read=True, of=Account)
     return Prepared(statement)
@@ -268,15 +271,26 @@ def _enrolment(item: dict[str, Any]) -> EnrolmentFacts:
 
 
 def release_facts(
-    session: Session | Connection, account_id: int, application_id: int, *, lock: bool = False
+    session: Session | Connection,
+    account_id: int,
+    application_id: int,
+    *,
+    lock: bool = False,
+    account_only: bool = False,
 ) -> ReleaseFacts:
     """The facts for ``account_id`` and ``application_id`` in one statement; ``NotFound``.
 
     ``session`` is an ORM session or a Core connection (the token path's transaction). With
     ``lock`` the account row is locked (shared) until the transaction ends, so that a concurrent
     change of its status either commits first and is read here, or waits for this transaction.
+    ``account_only`` as for ``release_facts_of_grant``.
     """
     connection = session if isinstance(session, Connection) else session.connection()
+    if account_only:
+        row = _statement(lock, account_only=True).first(connection, {"account_id": account_id})
+        if row is None:
+            raise NotFound(f"account {account_id}")
+        return ReleaseFacts.of_account_only(account_record(row))
     row = _statement(lock).first(
         connection, {"account_id": account_id, "application_id": application_id}
     )
@@ -292,6 +306,7 @@ def release_facts_of_grant(
     application_id: int,
     *,
     lock: bool = False,
+    account_only: bool = False,
 ) -> ReleaseFacts | None:
     """The facts of the account whose code (``b_code_hash``) or refresh token
     (``b_token_hash``) ``params`` names, for ``application_id``; ``None`` when there is none.
@@ -299,7 +314,12 @@ def release_facts_of_grant(
     The same single statement as ``release_facts``, with the account found by the grant's own
     row, so that a grant that reads its facts and locks its account (``lock``) inside its write
     transaction needs no read of the row before it: one round trip fewer on PostgreSQL.
+    ``account_only``: the account's own row alone (``ReleaseFacts.of_account_only``), for a
+    grant that releases nothing; none of the joins and subqueries of the release facts.
     """
+    if account_only:
+        row = _statement(lock, key, account_only=True).first(connection, params)
+        return None if row is None else ReleaseFacts.of_account_only(account_record(row))
     row = _statement(lock, key).first(connection, {**params, "application_id": application_id})
     return None if row is None else _facts(row)
 

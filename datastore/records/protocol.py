@@ -161,6 +161,14 @@ class ReleaseFacts:
     visible_instellingsnummers: frozenset[str] = field(default_factory=frozenset)
     # The pupil's details of the vocabulary (``PUPIL_DETAILS``), ``None`` where none is stored.
     pupil_details: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # False: only ``account`` was read, for a grant that releases no attribute (a refresh
+    # without an ID token); no release may be decided from these facts.
+    complete: bool = True
+
+    @classmethod
+    def of_account_only(cls, account: AccountRecord) -> ReleaseFacts:
+        """Facts that hold the account alone (``complete`` False)."""
+        return cls(account, None, False, (), (), False, complete=False)
 
 
 def dossier_view(client: Any) -> dict[str, Any]:

@@ -119,11 +119,18 @@ def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> di
             ),
         )
 
-    # Without an ID token and with an opaque access token, minting signs nothing.
-    signs = provider.settings.refresh_id_token or client.access_token_format == "jwt"  # noqa: S105
+    # Without an ID token nothing is released, and with an opaque access token nothing signed.
+    releases = provider.settings.refresh_id_token
+    signs = releases or client.access_token_format == "jwt"  # noqa: S105 - a format name
     try:
         return provider.store.oidc.rotate_refresh(
-            token_hash, client.client_id, client.application_id, minting.now, mint, signs=signs
+            token_hash,
+            client.client_id,
+            client.application_id,
+            minting.now,
+            mint,
+            signs=signs,
+            releases=releases,
         )
     except RefreshRejected as exc:
         if exc.reason == "expired":

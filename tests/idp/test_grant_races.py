@@ -23,11 +23,13 @@ from datastore import (
     CodeRejected,
     Datastore,
     RefreshRejected,
+    ReleaseFacts,
     RequestRefused,
     TokenIssue,
     sha256_hex,
 )
 from datastore.db.prepared import OBSERVERS
+from idp.release import decide
 
 REDIRECT_URI = "http://127.0.0.1:8001/callback"
 WAIT_S = 10.0
@@ -98,14 +100,14 @@ def _rotation(
     store: Datastore, token: str, family: str, name: str, answer: str, *, signs: bool = True
 ) -> Callable[[], Any]:
     """Rotating ``refresh-TOKEN`` into the tokens NAME of ``family``; ``answer`` when stored.
-    ``signs=False``: minted inside the transaction on SQLite too (as a refresh without an ID
-    token is)."""
+    ``signs=False``: as a refresh without an ID token, it signs and releases nothing, so it is
+    minted inside the transaction on SQLite too, from the account alone."""
     client_id, app_id, account_id, now = _grant(store)
     mint = _minting(
         lambda record: _issue(client_id, account_id, record.code_id, family, name, now), answer
     )
     return lambda: store.oidc.rotate_refresh(
-        sha256_hex(f"refresh-{token}"), client_id, app_id, now, mint, signs=signs
+        sha256_hex(f"refresh-{token}"), client_id, app_id, now, mint, signs=signs, releases=signs
     )
 
 
@@ -215,6 +217,36 @@ def test_a_refresh_replay_while_the_winner_stores_revokes_the_successors(
         token = store.oidc.token(sha256_hex(name))
         assert token is not None
         assert token.revoked_at is not None, name
+
+
+@pytest.mark.parametrize("signs", [True, False])
+def test_a_grant_that_releases_nothing_reads_the_account_alone(
+    demo_store: Datastore, signs: bool
+) -> None:
+    """A refresh without an ID token is minted from the account's own row, not the release
+    facts; such facts can decide no release."""
+    store = demo_store
+    client_id, app_id, account_id, now = _grant(store)
+    _logged_in(store, "code-a", "fam-a", "0")
+    seen: list[ReleaseFacts | None] = []
+
+    def mint(record: Any, facts: ReleaseFacts | None) -> tuple[TokenIssue, str]:
+        seen.append(facts)
+        return _issue(client_id, account_id, record.code_id, "fam-a", "a", now), "rotated"
+
+    rotated = store.oidc.rotate_refresh(
+        sha256_hex("refresh-0"), client_id, app_id, now, mint, signs=signs, releases=False
+    )
+    assert rotated == "rotated"
+    assert len(seen) == 1
+    facts = seen[0]
+    assert facts is not None
+    assert (facts.account.username, facts.account.is_active) == ("jan.peeters", True)
+    assert (facts.complete, facts.enrolments, facts.leer_id_uuid) == (False, (), None)
+    client = store.world.client(client_id)
+    assert client is not None
+    with pytest.raises(ValueError, match="no release"):
+        decide(client, ("openid", "ov_leerling"), facts, now.date())
 
 
 def test_a_refused_request_still_consumes_the_code(demo_store: Datastore) -> None:
