@@ -17,6 +17,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 
+from datastore.db.checkpoint import FALLBACK_PAGES, WalCheckpointer
+
 try:
     import fcntl
 except ImportError:  # not POSIX (Windows): no sidecar lock; the busy timeout queues writers
@@ -92,6 +94,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # The writer queue's checkpointer copies the WAL back outside the write lock
+    # (datastore/db/checkpoint.py); SQLite's own checkpoint in a commit is the fallback.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_PAGES}")
     cursor.close()
 
 
@@ -221,6 +226,8 @@ class WriterQueue:
         self._pid = os.getpid()
         if self.lock_path is not None and fcntl is None:
             self.lock_path = None
+        #: WAL checkpoints of the file, run outside this queue (datastore/db/checkpoint.py)
+        self.checkpointer = None if database is None else WalCheckpointer(database)
         WriterQueue._all.add(self)
 
     @classmethod
@@ -261,11 +268,14 @@ class WriterQueue:
     ) -> None:
         self._depth -= 1
         try:
-            if self._depth == 0 and self._flocked:
-                self._flocked = False
-                assert fcntl is not None
-                assert self._fd is not None
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            if self._depth == 0:
+                if self.checkpointer is not None:
+                    self.checkpointer.committed()
+                if self._flocked:
+                    self._flocked = False
+                    assert fcntl is not None
+                    assert self._fd is not None
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._threads.release()
 
@@ -320,9 +330,13 @@ class WriterQueue:
         # Closing our copy leaves the parent's lock alone: a flock is released when the last
         # descriptor of its open file description is closed, and the parent still has one.
         self._close()
+        if self.checkpointer is not None:
+            self.checkpointer.forget_thread()
         self._pid = os.getpid()
 
     def __del__(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         if self._pid == os.getpid():
             with suppress(OSError):
                 self._close()
