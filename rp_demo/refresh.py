@@ -1,8 +1,10 @@
 """Refreshing a login's tokens from the token inspector (RFC 6749 §6, OIDC Core §12).
 
 The provider rotates refresh tokens (each is single use): the inspector shows that the refresh token
-changed. A refreshed ID token must name the same ``iss``, ``sub`` and ``aud`` as the first one
-(OIDC Core §12.2); it is verified like any ID token, without a ``nonce``.
+changed. Like ACM's, the provider's answer has no ID token by default: the login's one stays and
+UserInfo is asked again. When one comes (``LEERID_REFRESH_ID_TOKEN=true``), it must name the same
+``iss``, ``sub`` and ``aud`` as the first one (OIDC Core §12.2); it is verified like any ID token,
+without a ``nonce``.
 """
 
 from __future__ import annotations

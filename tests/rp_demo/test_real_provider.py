@@ -101,3 +101,22 @@ def test_logging_out_ends_the_session_at_the_provider(
     again = browser.get(f"{servers.rp_url}/login/i-learn")
     assert again.url.path.endswith("/v1/auth")  # the login form again: no session left
     assert 'name="username"' in again.text
+
+
+def test_refreshing_from_the_inspector_rotates_and_asks_userinfo_again(
+    browser: httpx.Client, servers: DemoServers
+) -> None:
+    # As on ACM, the refresh answer has no ID token: the inspector keeps the login's and shows
+    # what UserInfo says with the new access token.
+    _log_in(browser, servers, "i-learn", "jan.peeters")
+    before = browser.get(f"{servers.rp_url}/inspector/i-learn")
+    assert 'data-testid="refresh"' in before.text
+    refreshed = browser.post(f"{servers.rp_url}/inspector/i-learn/refresh")
+    assert refreshed.status_code == 200, refreshed.text
+    assert str(refreshed.url) == f"{servers.rp_url}/inspector/i-learn"
+    assert "1× vernieuwd met het refresh token" in refreshed.text
+    assert "geroteerd (een nieuw token" in refreshed.text
+    assert "(HTTP 200)" in refreshed.text
+    assert JAN_LEER_ID_UUID in refreshed.text
+    again = browser.post(f"{servers.rp_url}/inspector/i-learn/refresh")
+    assert "2× vernieuwd met het refresh token" in again.text
