@@ -28,7 +28,9 @@ __all__ = ["profile", "summarise"]
 
 _IDLE = re.compile(
     r"(select \(selectors\.py|Condition\.wait|_worker \(concurrent|Queue\.get|"
-    r"Runner\.run \(asyncio/runners\.py)"
+    r"Runner\.run \(asyncio/runners\.py|"
+    # argon2's memory reaper sleeps in ``time.sleep``, which leaves no frame of its own
+    r"_Memory\._reap \(datastore/argon2_memory\.py)"
 )
 
 
