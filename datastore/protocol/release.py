@@ -286,17 +286,12 @@ def release_facts(
     ``account_only`` as for ``release_facts_of_grant``.
     """
     connection = session if isinstance(session, Connection) else session.connection()
-    if account_only:
-        row = _statement(lock, account_only=True).first(connection, {"account_id": account_id})
-        if row is None:
-            raise NotFound(f"account {account_id}")
-        return ReleaseFacts.of_account_only(account_record(row))
-    row = _statement(lock).first(
-        connection, {"account_id": account_id, "application_id": application_id}
+    facts = _read_facts(
+        connection, "account", {"account_id": account_id}, application_id, lock, account_only
     )
-    if row is None:
+    if facts is None:
         raise NotFound(f"account {account_id}")
-    return _facts(row)
+    return facts
 
 
 def release_facts_of_grant(
@@ -317,6 +312,18 @@ def release_facts_of_grant(
     ``account_only``: the account's own row alone (``ReleaseFacts.of_account_only``), for a
     grant that releases nothing; none of the joins and subqueries of the release facts.
     """
+    return _read_facts(connection, key, params, application_id, lock, account_only)
+
+
+def _read_facts(
+    connection: Connection,
+    key: GrantKey,
+    params: Mapping[str, Any],
+    application_id: int,
+    lock: bool,
+    account_only: bool,
+) -> ReleaseFacts | None:
+    """The one statement behind both readers above; ``None`` when it finds no account."""
     if account_only:
         row = _statement(lock, key, account_only=True).first(connection, params)
         return None if row is None else ReleaseFacts.of_account_only(account_record(row))

@@ -95,6 +95,9 @@ def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> di
     token_hash = sha256_hex(token)
     minting = prepare_minting(provider, client)
     scopes = check_scope_narrowing(provider, client, token_hash, oauth.get("scope"), minting.now)
+    # Without an ID token nothing is released, and with an opaque access token nothing signed.
+    releases = provider.settings.refresh_id_token
+    signs = releases or client.access_token_format == "jwt"  # noqa: S105 - a format name
 
     def mint(record: TokenRecord, facts: ReleaseFacts | None) -> tuple[TokenIssue, dict[str, Any]]:
         check_protocol_at_grant(client)
@@ -115,13 +118,10 @@ def refresh(provider: Provider, client: ClientRecord, oauth: OAuthRequest) -> di
                 family_id=record.family_id,
                 grant_type="refresh_token",
                 acr=acr_of(client, record.acr),
-                id_token=provider.settings.refresh_id_token,
+                id_token=releases,
             ),
         )
 
-    # Without an ID token nothing is released, and with an opaque access token nothing signed.
-    releases = provider.settings.refresh_id_token
-    signs = releases or client.access_token_format == "jwt"  # noqa: S105 - a format name
     try:
         return provider.store.oidc.rotate_refresh(
             token_hash,
